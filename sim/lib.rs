@@ -1,0 +1,4 @@
+//! qwave-sim: a deterministic simulator of the Windows qWAVE QoS API.
+#![warn(missing_docs)]
+
+pub mod model;

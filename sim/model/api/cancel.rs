@@ -1,0 +1,40 @@
+//! `QOSCancel` (CAN).
+
+use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey};
+use crate::model::world::UnmatchedCancel;
+use crate::model::{Func, Model, Win32Error};
+
+impl Model {
+    /// `QOSCancel(QOSHandle, Overlapped)`: `overlapped` `None` = NULL.
+    pub fn cancel(&mut self, handle: u64, overlapped: Option<OverlappedKey>) -> CallResult {
+        self.call(
+            || CallArgs::Cancel { handle, overlapped },
+            |m| m.cancel_inner(handle, overlapped),
+        )
+    }
+
+    fn cancel_inner(&mut self, handle: u64, overlapped: Option<OverlappedKey>) -> CallResult {
+        self.power_transition()?; // AMB-40
+        let h = self.open_handle(handle)?; // CAN-1, GEN-6, GEN-8
+        let key = overlapped.ok_or(Win32Error::ERROR_INVALID_PARAMETER)?; // CAN-2
+        self.injected_failure(Func::Cancel)?; // CAN-6, GEN-11
+                                              // CAN-4, CAN-7: only requests issued on this handle.
+        let found = self.handles[h]
+            .pending
+            .iter()
+            .copied()
+            .find(|r| self.requests.get(r).is_some_and(|q| q.key == key));
+        match found {
+            Some(id) => {
+                // CAN-3: started; the request completes with 995 through its usual channel.
+                self.abort_request(id, Win32Error::ERROR_OPERATION_ABORTED);
+                Ok(CallOutput::None)
+            }
+            None => Err(match self.world_settings().unmatched_cancel {
+                UnmatchedCancel::NotFound => Win32Error::ERROR_NOT_FOUND, // AMB-20
+                UnmatchedCancel::InvalidParameter => Win32Error::ERROR_INVALID_PARAMETER,
+            }
+            .into()),
+        }
+    }
+}

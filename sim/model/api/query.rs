@@ -1,0 +1,206 @@
+//! `QOSQueryFlow` (QRY).
+
+use super::QOS_QUERYFLOW_FRESH;
+use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey, QueryData};
+use crate::model::flow::Owner;
+use crate::model::{flow, CallError, Func, HandleState, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
+
+const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
+
+/// `QOS_QUERY_FLOW`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryOp {
+    /// 0: `QOS_FLOW_FUNDAMENTALS` (40 bytes).
+    Fundamentals,
+    /// 1: `QOS_PACKET_PRIORITY` (16 bytes).
+    PacketPriority,
+    /// 2: `UINT64` (8 bytes).
+    OutgoingRate,
+}
+
+impl QueryOp {
+    /// From the C value.
+    pub fn from_raw(v: i32) -> Option<QueryOp> {
+        match v {
+            0 => Some(QueryOp::Fundamentals),
+            1 => Some(QueryOp::PacketPriority),
+            2 => Some(QueryOp::OutgoingRate),
+            _ => None,
+        }
+    }
+
+    /// Bytes the buffer needs (QRY table).
+    pub fn size(self) -> u32 {
+        match self {
+            QueryOp::Fundamentals => 40,
+            QueryOp::PacketPriority => 16,
+            QueryOp::OutgoingRate => 8,
+        }
+    }
+}
+
+impl Model {
+    /// `QOSQueryFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`: `size`
+    /// is `*Size` (`None` = NULL), `buffer` whether Buffer is non-NULL. On success the data and
+    /// the `*Size` to write.
+    #[allow(clippy::too_many_arguments)]
+    pub fn query_flow(
+        &mut self,
+        handle: u64,
+        flow: u32,
+        op: i32,
+        size: Option<u32>,
+        buffer: bool,
+        flags: u32,
+        overlapped: Option<OverlappedKey>,
+    ) -> CallResult {
+        self.call(
+            || CallArgs::QueryFlow {
+                handle,
+                flow,
+                op,
+                size,
+                buffer,
+                flags,
+                overlapped,
+            },
+            |m| m.query_inner(handle, flow, op, size, buffer, flags, overlapped),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn query_inner(
+        &mut self,
+        handle: u64,
+        flow: u32,
+        op: i32,
+        size: Option<u32>,
+        buffer: bool,
+        flags: u32,
+        overlapped: Option<OverlappedKey>,
+    ) -> CallResult {
+        self.power_transition()?; // AMB-40
+        let h = self.open_handle(handle)?; // QRY-1, GEN-6, GEN-8
+        if flow == 0 {
+            return Err(EINVAL.into()); // QRY-2, AMB-12
+        }
+        let op = QueryOp::from_raw(op).ok_or(EINVAL)?; // AMB-6
+        let size = size.ok_or(EINVAL)?; // QRY-5
+        if flags & !QOS_QUERYFLOW_FRESH != 0 {
+            return Err(EINVAL.into()); // AMB-16: unknown bits
+        }
+        if size < op.size() {
+            // QRY-3, AMB-15: 122 and the required size.
+            return Err(CallError {
+                code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
+                size: Some(op.size()),
+            });
+        }
+        if !buffer {
+            return Err(EINVAL.into()); // AMB-6
+        }
+        if let Some(k) = overlapped {
+            if self.key_in_use(h, k) {
+                return Err(EINVAL.into()); // SIM-3
+            }
+        }
+        self.injected_failure(Func::QueryFlow)?; // QRY-14, GEN-11
+                                                 // GEN-7, QRY-16: own flows, and flows of other processes (read-only).
+        let f = match self.flows.get(&flow) {
+            Some(f) if f.owner == Owner::Handle(h as u32) || f.owner == Owner::Foreign => f,
+            _ => return Err(Win32Error::ERROR_NOT_FOUND.into()), // QRY-2
+        };
+        let foreign = f.owner == Owner::Foreign;
+        // QRY-6, QRY-16, AMB-16: FRESH only matters for our own fundamentals.
+        let fresh = flags & QOS_QUERYFLOW_FRESH != 0 && op == QueryOp::Fundamentals && !foreign;
+        if op == QueryOp::Fundamentals && !f.adaptive {
+            return Err(Win32Error::ERROR_NOT_SUPPORTED.into()); // QRY-7, ADD-15, AMB-17
+        }
+        let settings = self.world_settings();
+        let delay_ms = if fresh {
+            settings.fresh_probe_ms
+        } else {
+            settings.io_latency_ms
+        };
+        match overlapped {
+            Some(k) => {
+                // QRY-15, GEN-3
+                let id = self.new_request(h, k, flow, ReqKind::Query { op, fresh });
+                let due = self.now().plus_us(delay_ms.saturating_mul(1000));
+                self.schedule(due, Scheduled::Due(id));
+                Err(Win32Error::ERROR_IO_PENDING.into())
+            }
+            None => {
+                if fresh {
+                    // QRY-6: a fresh measurement takes time; the synchronous call blocks for it.
+                    let to = self.now().plus_us(delay_ms.saturating_mul(1000));
+                    self.run_until(to);
+                    if self.handles[h].state != HandleState::Open || !self.flows.contains_key(&flow) {
+                        return Err(Win32Error::ERROR_OPERATION_ABORTED.into());
+                    }
+                }
+                let data = self.execute_query(flow, op, fresh, foreign)?;
+                Ok(CallOutput::Data(data, op.size())) // QRY-4
+            }
+        }
+    }
+
+    /// The path-dependent part of `QOSQueryFlow`.
+    pub(crate) fn execute_query(
+        &mut self,
+        flow: u32,
+        op: QueryOp,
+        fresh: bool,
+        foreign: bool,
+    ) -> Result<QueryData, Win32Error> {
+        let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
+        match op {
+            // QRY-11, AMB-34
+            QueryOp::PacketPriority => Ok(QueryData::PacketPriority(flow::marking(
+                f,
+                &self.marking_context(f),
+            ))),
+            // QRY-12, AMB-18: 0 before any rate
+            QueryOp::OutgoingRate => Ok(QueryData::OutgoingRate(
+                f.rate.map(|r| r.bandwidth_bps).unwrap_or(0),
+            )),
+            QueryOp::Fundamentals => {
+                let path = self.measurable(f)?; // QRY-8, QRY-14
+                let rtt = self.paths[path as usize].config.rtt_us;
+                let bottleneck = self.paths[path as usize].config.bottleneck_bps;
+                let available = self.available_for(f);
+                match self.estimate_phase(path) {
+                    // QRY-9, AMB-36: nothing yet; FRESH asks to come back later.
+                    Phase::NoData if fresh && !foreign => Err(Win32Error::ERROR_RETRY),
+                    Phase::NoData => Err(Win32Error::ERROR_NO_DATA),
+                    // AMB-36: partial estimates, AvailableBandwidthSet = FALSE.
+                    Phase::Partial => Ok(QueryData::Fundamentals {
+                        bottleneck_bps: Some(self.jitter(bottleneck)),
+                        available_bps: None,
+                        rtt_us: Some(rtt),
+                    }),
+                    // QRY-10
+                    Phase::Full => Ok(QueryData::Fundamentals {
+                        bottleneck_bps: Some(self.jitter(bottleneck)),
+                        available_bps: Some(self.jitter(available)),
+                        rtt_us: Some(rtt),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// QRY-8, NOT-10, SET-9, GEN-12, AMB-8, AMB-27: the path index when qWAVE can measure the
+    /// flow's path, or why not.
+    pub(crate) fn measurable(&self, f: &flow::Flow) -> Result<u32, Win32Error> {
+        match self.flow_route(f)? {
+            Route::OnLink {
+                path, known: true, ..
+            } if self.paths[path as usize].lltd_qos => Ok(path),
+            Route::OffLink { .. } if self.world().policy.offlink_experiments_blocked => {
+                Err(Win32Error::ERROR_ACCESS_DISABLED_BY_POLICY)
+            }
+            _ => Err(Win32Error::ERROR_NOT_SUPPORTED),
+        }
+    }
+}

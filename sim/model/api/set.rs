@@ -1,0 +1,213 @@
+//! `QOSSetFlow` (SET).
+
+use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey};
+use crate::model::flow::{RateContract, Shaping, TrafficType};
+use crate::model::world::{RateBeforeEstimate, WindowsVersion};
+use crate::model::{Func, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
+
+const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
+
+/// A decoded `QOSSetFlow` request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOp {
+    /// `QOSSetTrafficType` with its value.
+    TrafficType(TrafficType),
+    /// `QOSSetOutgoingRate` with its contract.
+    OutgoingRate(RateContract),
+    /// `QOSSetOutgoingDSCPValue` with its value (0..=63).
+    OutgoingDscp(u8),
+}
+
+/// The `Size` each `QOS_SET_FLOW` operation needs (SET-3): 4, 16, 4; `None` outside 0..=2.
+pub fn set_size(op: i32) -> Option<u32> {
+    match op {
+        0 | 2 => Some(4),
+        1 => Some(16),
+        _ => None,
+    }
+}
+
+impl Model {
+    /// `QOSSetFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`. `buffer`
+    /// is `None` for NULL; a surface passes the `Size` bytes only when `Size` fits the operation
+    /// (otherwise an empty slice), so the model never reads past a short buffer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn set_flow(
+        &mut self,
+        handle: u64,
+        flow: u32,
+        op: i32,
+        size: u32,
+        buffer: Option<&[u8]>,
+        flags: u32,
+        overlapped: Option<OverlappedKey>,
+    ) -> CallResult {
+        self.call(
+            || CallArgs::SetFlow {
+                handle,
+                flow,
+                op,
+                size,
+                buffer: buffer.map(<[u8]>::to_vec).unwrap_or_default(),
+                flags,
+                overlapped,
+            },
+            |m| m.set_inner(handle, flow, op, size, buffer, flags, overlapped),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn set_inner(
+        &mut self,
+        handle: u64,
+        flow: u32,
+        op: i32,
+        size: u32,
+        buffer: Option<&[u8]>,
+        flags: u32,
+        overlapped: Option<OverlappedKey>,
+    ) -> CallResult {
+        self.power_transition()?; // AMB-40
+        let h = self.open_handle(handle)?; // SET-1, GEN-6, GEN-8
+        if flow == 0 {
+            return Err(EINVAL.into()); // SET-2, AMB-12
+        }
+        let want = set_size(op).ok_or(EINVAL)?; // SET-4
+        if op == 2 && self.world_settings().windows_version == WindowsVersion::Vista {
+            return Err(EINVAL.into()); // SET-7e, RW-6: no such operation on Vista
+        }
+        if flags != 0 {
+            return Err(EINVAL.into()); // SET-4, GEN-10
+        }
+        let buf = buffer.ok_or(EINVAL)?; // SET-3
+        if size != want || buf.len() != want as usize {
+            return Err(EINVAL.into()); // SET-3
+        }
+        let set_op = decode(op, buf)?; // SET-4, SET-7c, AMB-6
+        if let Some(k) = overlapped {
+            if self.key_in_use(h, k) {
+                return Err(EINVAL.into()); // SIM-3: one OVERLAPPED, one pending request
+            }
+        }
+        self.injected_failure(Func::SetFlow)?; // SET-14, GEN-11
+        let f = self.own_flow(h, flow)?; // SET-2, SET-16, GEN-7
+        if let SetOp::OutgoingDscp(_) = set_op {
+            if f.adaptive {
+                return Err(EINVAL.into()); // SET-7b, AMB-13
+            }
+            if !self.world().policy.admin {
+                return Err(Win32Error::ERROR_ACCESS_DENIED.into()); // SET-7a, SET-8, RW-5
+            }
+            if self.world().policy.dscp_override_blocked {
+                return Err(Win32Error::ERROR_ACCESS_DISABLED_BY_POLICY.into()); // SET-7f
+            }
+        }
+        match overlapped {
+            Some(k) => {
+                // SET-15, GEN-3: accepted; the result arrives after the I/O latency.
+                let id = self.new_request(h, k, flow, ReqKind::Set(set_op));
+                let due = self
+                    .now()
+                    .plus_us(self.world_settings().io_latency_ms.saturating_mul(1000));
+                self.schedule(due, Scheduled::Due(id));
+                Err(Win32Error::ERROR_IO_PENDING.into())
+            }
+            None => self
+                .execute_set(flow, set_op)
+                .map(|_| CallOutput::None)
+                .map_err(Into::into), // GEN-4
+        }
+    }
+
+    /// The path-dependent part of `QOSSetFlow`, run at once or when an overlapped request is due.
+    pub(crate) fn execute_set(&mut self, flow: u32, op: SetOp) -> Result<(), Win32Error> {
+        let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
+        let route = self.flow_route(f)?; // SET-13, SET-14
+        match op {
+            SetOp::TrafficType(t) => {
+                let f = self.flows.get_mut(&flow).expect("present");
+                f.traffic_type = t; // SET-5
+                f.custom_dscp = None; // SET-5, TT-4: undoes a DSCP override
+                Ok(())
+            }
+            SetOp::OutgoingDscp(d) => {
+                self.flows.get_mut(&flow).expect("present").custom_dscp = Some(d); // TT-4
+                Ok(())
+            }
+            SetOp::OutgoingRate(c) => self.set_rate(flow, route, c),
+        }
+    }
+
+    /// SET-6: a rate contract, with admission control for adaptive flows on measured paths.
+    fn set_rate(&mut self, flow: u32, route: Route, c: RateContract) -> Result<(), Win32Error> {
+        let f = &self.flows[&flow];
+        if c.bandwidth_bps == 0 {
+            self.set_contract(flow, Some(c), false, 0); // SET-6b: no more shaping or marking
+            return Ok(());
+        }
+        if !f.adaptive {
+            self.set_contract(flow, Some(c), false, 0); // SET-6: shaping only, no admission
+            return Ok(());
+        }
+        match route {
+            // AMB-27: loopback is never marked; the contract is only recorded.
+            Route::Loopback => self.set_contract(flow, Some(c), false, 0),
+            // GEN-12: off-link gets DSCP and shaping, with no admission control.
+            Route::OffLink { .. } => self.set_contract(flow, Some(c), true, 0),
+            Route::OnLink { path, .. } => {
+                let want = c.effective_bps(); // SET-6c
+                if self.estimate_phase(path) != Phase::Full
+                    && self.world_settings().rate_before_estimate == RateBeforeEstimate::NetworkBusy
+                {
+                    return Err(Win32Error::ERROR_NETWORK_BUSY); // SET-6f, STA-4
+                }
+                if want > self.available_for(f) {
+                    return Err(Win32Error::ERROR_NETWORK_BUSY); // SET-6e: no marking, no contract
+                }
+                self.set_contract(flow, Some(c), true, want);
+            }
+            Route::Unreachable => return Err(Win32Error::ERROR_HOST_UNREACHABLE),
+        }
+        Ok(())
+    }
+}
+
+fn decode(op: i32, b: &[u8]) -> Result<SetOp, Win32Error> {
+    let i32_at = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+    match op {
+        0 => TrafficType::from_raw(i32_at(0))
+            .map(SetOp::TrafficType)
+            .ok_or(EINVAL), // AMB-6
+        1 => {
+            let bandwidth_bps = u64::from_le_bytes(b[0..8].try_into().expect("8 bytes"));
+            let shaping = Shaping::from_raw(i32_at(8)).ok_or(EINVAL)?; // AMB-6
+            Ok(SetOp::OutgoingRate(RateContract {
+                bandwidth_bps,
+                shaping,
+                reason: i32_at(12), // SET-6d, AMB-6: informational, not validated
+            }))
+        }
+        _ => {
+            let v = u32::from_le_bytes(b[0..4].try_into().expect("4 bytes"));
+            u8::try_from(v)
+                .ok()
+                .filter(|d| *d <= 63)
+                .map(SetOp::OutgoingDscp)
+                .ok_or(EINVAL) // SET-7c
+        }
+    }
+}
+
+/// Encodes a [`SetOp`] as the bytes of its C buffer (for scenarios and tests).
+pub fn encode(op: SetOp) -> (i32, Vec<u8>) {
+    match op {
+        SetOp::TrafficType(t) => (0, t.raw().to_le_bytes().to_vec()),
+        SetOp::OutgoingRate(c) => {
+            let mut v = c.bandwidth_bps.to_le_bytes().to_vec();
+            v.extend_from_slice(&(c.shaping as i32).to_le_bytes());
+            v.extend_from_slice(&c.reason.to_le_bytes());
+            (1, v)
+        }
+        SetOp::OutgoingDscp(d) => (2, u32::from(d).to_le_bytes().to_vec()),
+    }
+}

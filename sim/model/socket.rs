@@ -1,0 +1,321 @@
+//! Simulated WinSock sockets: family, protocol, bound address, connected peer, dual-stack.
+//!
+//! Only what qWAVE looks at is modelled. Closing a socket never touches qWAVE state (AMB-37).
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::net::{self, Family, SockAddrIn};
+use super::{Model, Route};
+
+/// Values of sockets the sim creates: a tag in bits 40..56 keeps them far above any real file
+/// descriptor or Windows socket value.
+pub const SOCKET_TAG: u64 = 0x5153 << 40;
+
+/// WinSock error codes (`WSAGetLastError`) the socket calls report.
+pub mod wsa {
+    /// `WSAEFAULT`: a bad pointer or length.
+    pub const WSAEFAULT: i32 = 10014;
+    /// `WSAEINVAL`: invalid argument or state.
+    pub const WSAEINVAL: i32 = 10022;
+    /// `WSAENOTSOCK`: not a socket.
+    pub const WSAENOTSOCK: i32 = 10038;
+    /// `WSAEPROTOTYPE`: protocol does not fit the socket type.
+    pub const WSAEPROTOTYPE: i32 = 10041;
+    /// `WSAESOCKTNOSUPPORT`: socket type not supported.
+    pub const WSAESOCKTNOSUPPORT: i32 = 10044;
+    /// `WSAEAFNOSUPPORT`: address family not supported.
+    pub const WSAEAFNOSUPPORT: i32 = 10047;
+    /// `WSAEADDRINUSE`: the local address is taken.
+    pub const WSAEADDRINUSE: i32 = 10048;
+    /// `WSAEADDRNOTAVAIL`: not an address of this host.
+    pub const WSAEADDRNOTAVAIL: i32 = 10049;
+    /// `WSAENETUNREACH`: no route.
+    pub const WSAENETUNREACH: i32 = 10051;
+    /// `WSAEISCONN`: already connected (TCP).
+    pub const WSAEISCONN: i32 = 10056;
+    /// `WSAENOTCONN`: not connected.
+    pub const WSAENOTCONN: i32 = 10057;
+    /// `WSAEHOSTUNREACH`: host unreachable.
+    pub const WSAEHOSTUNREACH: i32 = 10065;
+    /// `WSAENOBUFS`: the sim's socket limit is reached.
+    pub const WSAENOBUFS: i32 = 10055;
+}
+
+/// Datagram or stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Protocol {
+    /// `SOCK_DGRAM` / `IPPROTO_UDP`.
+    Udp,
+    /// `SOCK_STREAM` / `IPPROTO_TCP`.
+    Tcp,
+}
+
+/// One socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Socket {
+    /// The `SOCKET` value the app holds.
+    pub raw: u64,
+    /// `AF_INET` or `AF_INET6`.
+    pub family: Family,
+    /// UDP or TCP.
+    pub protocol: Protocol,
+    /// `IPV6_V6ONLY` (Windows default: on).
+    pub v6only: bool,
+    /// Local address after `bind` (or chosen by `connect`).
+    pub bound: Option<SocketAddr>,
+    /// Peer after `connect`.
+    pub peer: Option<SocketAddr>,
+    /// `closesocket` was called.
+    pub closed: bool,
+    /// A real OS socket the app created (addresses read from the OS).
+    pub external: bool,
+    /// Live flows that hold this socket.
+    pub(crate) flow_refs: u32,
+}
+
+impl Socket {
+    /// An AF_INET6 socket that also carries IPv4 (`IPV6_V6ONLY` off).
+    pub fn dual_stack(&self) -> bool {
+        self.family == Family::V6 && !self.v6only
+    }
+
+    /// Live flows holding this socket.
+    pub fn flow_count(&self) -> u32 {
+        self.flow_refs
+    }
+}
+
+/// The most sockets one run may create (TigerBeetle-style limit on everything).
+pub const MAX_SOCKETS: usize = 1 << 24;
+
+impl Model {
+    /// `socket(af, type, protocol)`: `af` 2 or 23, `kind` 1 (stream) or 2 (dgram), protocol
+    /// 0, 6 (TCP) or 17 (UDP).
+    pub fn socket(&mut self, af: i32, kind: i32, protocol: i32) -> Result<u64, i32> {
+        self.settle();
+        let family = match af {
+            2 => Family::V4,
+            23 => Family::V6,
+            _ => return self.sock_fail(wsa::WSAEAFNOSUPPORT),
+        };
+        let proto = match (kind, protocol) {
+            (1, 0 | 6) => Protocol::Tcp,
+            (2, 0 | 17) => Protocol::Udp,
+            (1 | 2, _) => return self.sock_fail(wsa::WSAEPROTOTYPE),
+            _ => return self.sock_fail(wsa::WSAESOCKTNOSUPPORT),
+        };
+        if self.sockets.len() >= MAX_SOCKETS {
+            return self.sock_fail(wsa::WSAENOBUFS);
+        }
+        let raw = SOCKET_TAG | (self.sockets.len() as u64 + 1);
+        self.sockets.push(Socket {
+            raw,
+            family,
+            protocol: proto,
+            v6only: true,
+            bound: None,
+            peer: None,
+            closed: false,
+            external: false,
+            flow_refs: 0,
+        });
+        self.emit_socket(
+            super::event::SocketOp::Create {
+                family,
+                protocol: proto,
+            },
+            raw,
+            0,
+        );
+        Ok(raw)
+    }
+
+    /// Registers a real OS socket the app passes as a `SOCKET` (addresses read by the surface).
+    pub fn register_external_socket(
+        &mut self,
+        raw: u64,
+        protocol: Protocol,
+        local: SocketAddr,
+        peer: Option<SocketAddr>,
+    ) {
+        let family = Family::of(local.ip());
+        let sock = Socket {
+            raw,
+            family,
+            protocol,
+            v6only: true,
+            bound: Some(local),
+            peer,
+            closed: false,
+            external: true,
+            flow_refs: self.external.get(&raw).map(|s| s.flow_refs).unwrap_or(0),
+        };
+        self.external.insert(raw, sock);
+    }
+
+    /// The socket behind a raw value, if the sim knows it (closed sockets included).
+    pub fn socket_info(&self, raw: u64) -> Option<&Socket> {
+        if raw & !0xFF_FFFF_FFFF == SOCKET_TAG {
+            let i = (raw & 0xFF_FFFF_FFFF) as usize;
+            i.checked_sub(1).and_then(|i| self.sockets.get(i))
+        } else {
+            self.external.get(&raw)
+        }
+    }
+
+    pub(crate) fn socket_mut(&mut self, raw: u64) -> Option<&mut Socket> {
+        if raw & !0xFF_FFFF_FFFF == SOCKET_TAG {
+            let i = (raw & 0xFF_FFFF_FFFF) as usize;
+            i.checked_sub(1).and_then(move |i| self.sockets.get_mut(i))
+        } else {
+            self.external.get_mut(&raw)
+        }
+    }
+
+    fn open_socket(&mut self, raw: u64) -> Result<&mut Socket, i32> {
+        match self.socket_mut(raw) {
+            Some(s) if !s.closed => Ok(s),
+            _ => Err(wsa::WSAENOTSOCK),
+        }
+    }
+
+    fn sock_fail<T>(&mut self, code: i32) -> Result<T, i32> {
+        Err(code)
+    }
+
+    /// `bind(s, addr)`: the address must be unspecified or one of this host's (or loopback).
+    pub fn bind(&mut self, raw: u64, addr: Option<SockAddrIn>) -> Result<(), i32> {
+        self.settle();
+        let r = self.bind_inner(raw, addr);
+        self.emit_socket(super::event::SocketOp::Bind(addr), raw, r.err().unwrap_or(0));
+        r
+    }
+
+    fn bind_inner(&mut self, raw: u64, addr: Option<SockAddrIn>) -> Result<(), i32> {
+        let addr = addr.ok_or(wsa::WSAEFAULT)?;
+        let local_ok =
+            |m: &Model, ip: IpAddr| ip.is_unspecified() || net::is_loopback(ip) || m.is_local_address(ip);
+        let sa = addr.socket_addr().ok_or(wsa::WSAEAFNOSUPPORT)?;
+        let ok = local_ok(self, net::unmap(sa.ip()));
+        let s = self.open_socket(raw)?;
+        if Family::of(sa.ip()) != s.family {
+            return Err(wsa::WSAEFAULT);
+        }
+        if s.bound.is_some() {
+            return Err(wsa::WSAEINVAL);
+        }
+        if !ok {
+            return Err(wsa::WSAEADDRNOTAVAIL);
+        }
+        s.bound = Some(sa);
+        Ok(())
+    }
+
+    /// `connect(s, addr)`. UDP records the peer; connecting UDP to the all-zero address of the
+    /// family dissolves the association (RW-4). TCP needs a route.
+    pub fn connect(&mut self, raw: u64, addr: Option<SockAddrIn>) -> Result<(), i32> {
+        self.settle();
+        let r = self.connect_inner(raw, addr);
+        self.emit_socket(super::event::SocketOp::Connect(addr), raw, r.err().unwrap_or(0));
+        r
+    }
+
+    fn connect_inner(&mut self, raw: u64, addr: Option<SockAddrIn>) -> Result<(), i32> {
+        let addr = addr.ok_or(wsa::WSAEFAULT)?;
+        let sa = addr.socket_addr().ok_or(wsa::WSAEAFNOSUPPORT)?;
+        let route = self.route(net::unmap(sa.ip()));
+        let local = self.local_address_for(&route, Family::of(sa.ip()));
+        let s = self.open_socket(raw)?;
+        match (s.family, sa) {
+            (Family::V4, SocketAddr::V4(_)) | (Family::V6, SocketAddr::V6(_)) => {}
+            _ => return Err(wsa::WSAEAFNOSUPPORT),
+        }
+        if s.family == Family::V6 && s.v6only && net::is_v4_mapped(sa.ip()) {
+            return Err(wsa::WSAEINVAL);
+        }
+        if sa.ip().is_unspecified() && sa.port() == 0 {
+            return match s.protocol {
+                Protocol::Udp => {
+                    s.peer = None; // RW-4: "disconnect"
+                    Ok(())
+                }
+                Protocol::Tcp => Err(wsa::WSAEINVAL),
+            };
+        }
+        if s.protocol == Protocol::Tcp && s.peer.is_some() {
+            return Err(wsa::WSAEISCONN);
+        }
+        if matches!(route, Route::Unreachable) {
+            return Err(wsa::WSAEHOSTUNREACH);
+        }
+        if s.bound.is_none() {
+            s.bound = Some(SocketAddr::new(local, 0));
+        }
+        s.peer = Some(sa);
+        Ok(())
+    }
+
+    /// `closesocket(s)`. Flows that hold it stay alive (AMB-37).
+    pub fn close_socket(&mut self, raw: u64) -> Result<(), i32> {
+        self.settle();
+        let r = self.open_socket(raw).map(|s| s.closed = true);
+        self.emit_socket(super::event::SocketOp::Close, raw, r.err().unwrap_or(0));
+        r
+    }
+
+    /// `setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, v)`: only before `bind`/`connect`.
+    pub fn set_v6only(&mut self, raw: u64, v6only: bool) -> Result<(), i32> {
+        self.settle();
+        let r = (|| {
+            let s = self.open_socket(raw)?;
+            if s.family != Family::V6 || s.bound.is_some() {
+                return Err(wsa::WSAEINVAL);
+            }
+            s.v6only = v6only;
+            Ok(())
+        })();
+        self.emit_socket(super::event::SocketOp::V6Only(v6only), raw, r.err().unwrap_or(0));
+        r
+    }
+
+    /// `getsockname(s)`.
+    pub fn sock_name(&self, raw: u64) -> Result<SocketAddr, i32> {
+        let s = self
+            .socket_info(raw)
+            .filter(|s| !s.closed)
+            .ok_or(wsa::WSAENOTSOCK)?;
+        s.bound.ok_or(wsa::WSAEINVAL)
+    }
+
+    /// `getpeername(s)`.
+    pub fn peer_name(&self, raw: u64) -> Result<SocketAddr, i32> {
+        let s = self
+            .socket_info(raw)
+            .filter(|s| !s.closed)
+            .ok_or(wsa::WSAENOTSOCK)?;
+        s.peer.ok_or(wsa::WSAENOTCONN)
+    }
+
+    /// Whether `ip` is one of this host's interface addresses.
+    pub fn is_local_address(&self, ip: IpAddr) -> bool {
+        self.interfaces
+            .iter()
+            .any(|i| i.addresses.iter().any(|p| p.addr == ip))
+    }
+
+    fn local_address_for(&self, route: &Route, family: Family) -> IpAddr {
+        let iface = match route {
+            Route::OnLink { interface, .. } | Route::OffLink { interface, .. } => Some(*interface),
+            _ => None,
+        };
+        iface
+            .and_then(|ix| self.interfaces.iter().find(|i| i.index == ix))
+            .and_then(|i| i.addresses.iter().find(|p| Family::of(p.addr) == family))
+            .map(|p| p.addr)
+            .unwrap_or(match (route, family) {
+                (Route::Loopback, Family::V4) => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                (Route::Loopback, Family::V6) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+                _ => net::unspecified(family),
+            })
+    }
+}
