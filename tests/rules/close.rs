@@ -1,0 +1,3 @@
+//! Rules tests (see RULES.md).
+#[allow(unused_imports)]
+use crate::common::*;

@@ -1,0 +1,212 @@
+//! The test bench every rule test uses: a model of the default world plus short helpers.
+//! Every helper that runs a call checks the model's invariants afterwards.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+pub use qwave_sim::model::api::set::{encode, SetOp};
+pub use qwave_sim::model::api::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
+pub use qwave_sim::model::event::{CallError, CallOutput, CallResult, Event, QueryData};
+pub use qwave_sim::model::world::*;
+pub use qwave_sim::model::{
+    Fault, Func, Marking, Model, PathRef, RateContract, Shaping, SockAddrIn, TrafficType, VirtualTime,
+    Win32Error,
+};
+
+pub const AF_INET: i32 = 2;
+pub const AF_INET6: i32 = 23;
+pub const SOCK_STREAM: i32 = 1;
+pub const SOCK_DGRAM: i32 = 2;
+
+/// Default-world peers.
+pub const LLTD_PEER: &str = "192.168.1.20:5004";
+pub const LLTD_PEER6: &str = "[fd00::20]:5004";
+pub const PLAIN_PEER: &str = "192.168.1.30:5004";
+pub const PLAIN_PEER6: &str = "[fd00::30]:5004";
+pub const REFUSING_PEER: &str = "192.168.1.40:5004";
+pub const OFFLINK: &str = "203.0.113.7:5004";
+pub const OFFLINK6: &str = "[2001:db8::7]:5004";
+pub const UNREACHABLE: &str = "198.51.100.9:5004";
+pub const LOOPBACK: &str = "127.0.0.1:5004";
+
+pub use Win32Error as E;
+
+/// Parses `"1.2.3.4:5"` / `"[::1]:5"` into a decoded SOCKADDR.
+pub fn sa(s: &str) -> Option<SockAddrIn> {
+    Some(SockAddrIn::from(s.parse::<SocketAddr>().expect("test address")))
+}
+
+/// The error code of a failed call (panics on success, naming the output).
+pub fn code(r: &CallResult) -> Win32Error {
+    match r {
+        Err(e) => e.code,
+        Ok(out) => panic!("expected a failure, got TRUE with {out:?}"),
+    }
+}
+
+/// A model plus helpers. `Drop` checks the invariants one last time.
+pub struct T {
+    pub m: Model,
+}
+
+impl Default for T {
+    fn default() -> Self {
+        T::new()
+    }
+}
+
+impl T {
+    /// The default world, seed 1.
+    pub fn new() -> T {
+        T::with(World::default())
+    }
+
+    /// A custom world.
+    pub fn with(world: World) -> T {
+        T {
+            m: Model::new(world, 1),
+        }
+    }
+
+    /// The default world changed by `f`.
+    pub fn world(f: impl FnOnce(&mut World)) -> T {
+        let mut w = World::default();
+        f(&mut w);
+        T::with(w)
+    }
+
+    /// Asserts the model's invariants.
+    pub fn check(&self) {
+        if let Err(v) = self.m.check_invariants() {
+            panic!("{v}");
+        }
+    }
+
+    /// Runs `f` on the model, then checks invariants.
+    pub fn run<R>(&mut self, f: impl FnOnce(&mut Model) -> R) -> R {
+        let r = f(&mut self.m);
+        self.check();
+        r
+    }
+
+    /// A new handle (must succeed).
+    pub fn handle(&mut self) -> u64 {
+        match self.run(|m| m.create_handle(Some((1, 0)), true)) {
+            Ok(CallOutput::Handle(h)) => h,
+            other => panic!("QOSCreateHandle failed: {other:?}"),
+        }
+    }
+
+    /// A new unconnected UDP socket of `af` (2 or 23).
+    pub fn udp(&mut self, af: i32) -> u64 {
+        self.run(|m| m.socket(af, SOCK_DGRAM, 0)).expect("socket")
+    }
+
+    /// A new TCP socket of `af`.
+    pub fn tcp(&mut self, af: i32) -> u64 {
+        self.run(|m| m.socket(af, SOCK_STREAM, 0)).expect("socket")
+    }
+
+    /// A UDP socket of the destination's family, connected to it.
+    pub fn connected_udp(&mut self, to: &str) -> u64 {
+        let af = if to.starts_with('[') { AF_INET6 } else { AF_INET };
+        let s = self.udp(af);
+        self.run(|m| m.connect(s, sa(to))).expect("connect");
+        s
+    }
+
+    /// A dual-stack (IPV6_V6ONLY off) UDP socket.
+    pub fn dual_stack_udp(&mut self) -> u64 {
+        let s = self.udp(AF_INET6);
+        self.run(|m| m.set_v6only(s, false)).expect("v6only");
+        s
+    }
+
+    /// `QOSAddSocketToFlow` creating a flow (`*FlowId == 0`).
+    pub fn add(&mut self, h: u64, s: u64, dest: &str, tt: TrafficType, flags: u32) -> CallResult {
+        let d = sa(dest);
+        self.run(|m| m.add_socket_to_flow(h, s, d, tt.raw(), flags, Some(0)))
+    }
+
+    /// Creates a flow that must succeed; returns its id.
+    pub fn flow(&mut self, h: u64, s: u64, dest: &str, tt: TrafficType, flags: u32) -> u32 {
+        match self.add(h, s, dest, tt, flags) {
+            Ok(CallOutput::Flow(id)) => id,
+            other => panic!("QOSAddSocketToFlow failed: {other:?}"),
+        }
+    }
+
+    /// Handle + UDP socket + adaptive flow to `dest`; returns (handle, socket, flow).
+    pub fn adaptive(&mut self, dest: &str, tt: TrafficType) -> (u64, u64, u32) {
+        let h = self.handle();
+        let af = if dest.starts_with('[') { AF_INET6 } else { AF_INET };
+        let s = self.udp(af);
+        let f = self.flow(h, s, dest, tt, 0);
+        (h, s, f)
+    }
+
+    /// Handle + UDP socket + non-adaptive flow to `dest`; returns (handle, socket, flow).
+    pub fn non_adaptive(&mut self, dest: &str, tt: TrafficType) -> (u64, u64, u32) {
+        let h = self.handle();
+        let af = if dest.starts_with('[') { AF_INET6 } else { AF_INET };
+        let s = self.udp(af);
+        let f = self.flow(h, s, dest, tt, QOS_NON_ADAPTIVE_FLOW);
+        (h, s, f)
+    }
+
+    /// `QOSSetFlow` synchronously with a decoded operation.
+    pub fn set(&mut self, h: u64, flow: u32, op: SetOp) -> CallResult {
+        let (raw, bytes) = encode(op);
+        self.run(|m| m.set_flow(h, flow, raw, bytes.len() as u32, Some(&bytes), 0, None))
+    }
+
+    /// `QOSSetOutgoingRate` with `QOSShapeAndMark`.
+    pub fn set_rate(&mut self, h: u64, flow: u32, bps: u64) -> CallResult {
+        self.set(
+            h,
+            flow,
+            SetOp::OutgoingRate(RateContract {
+                bandwidth_bps: bps,
+                shaping: Shaping::ShapeAndMark,
+                reason: 0,
+            }),
+        )
+    }
+
+    /// `QOSQueryFlow` synchronously with a large enough buffer.
+    pub fn query(&mut self, h: u64, flow: u32, op: i32, flags: u32) -> CallResult {
+        self.run(|m| m.query_flow(h, flow, op, Some(64), true, flags, None))
+    }
+
+    /// The markings of a flow via `QOSQueryPacketPriority`.
+    pub fn priority(&mut self, h: u64, flow: u32) -> Marking {
+        match self.query(h, flow, 1, 0) {
+            Ok(CallOutput::Data(QueryData::PacketPriority(m), 16)) => m,
+            other => panic!("QOSQueryPacketPriority failed: {other:?}"),
+        }
+    }
+
+    /// Advances virtual time by `ms` milliseconds.
+    pub fn advance_ms(&mut self, ms: u64) {
+        self.run(|m| m.advance_us(ms * 1000));
+    }
+
+    /// Applies a fault now.
+    pub fn inject(&mut self, f: Fault) {
+        self.run(|m| m.inject(f));
+    }
+
+    /// Completions delivered since the last call.
+    pub fn completions(&mut self) -> Vec<qwave_sim::model::Completion> {
+        self.m.settle();
+        self.m.take_completions()
+    }
+}
+
+impl Drop for T {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.check();
+        }
+    }
+}

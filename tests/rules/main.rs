@@ -1,0 +1,19 @@
+//! One test per rule of `RULES.md`: each test is named after the rule it proves
+//! (`add_3_...` proves ADD-3) and drives the pure model through [`common::T`].
+
+mod common;
+
+mod add;
+mod amb;
+mod cancel;
+mod close;
+mod create;
+mod enumerate;
+mod general;
+mod notify;
+mod query;
+mod real_world;
+mod remove;
+mod set;
+mod tracking;
+mod traffic_type;
