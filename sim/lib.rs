@@ -2,3 +2,5 @@
 #![warn(missing_docs)]
 
 pub mod model;
+pub mod scenario;
+pub mod trace;
