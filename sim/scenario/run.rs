@@ -99,6 +99,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
         step: 0,
         keyword: "",
         relaxed: false,
+        broken: false,
     };
     let mut plan = s.fault_plan.as_ref().map(|p| PlanState::new(p, seed));
     let mut planned = Vec::new();
@@ -134,8 +135,11 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
         }
         r.exec(step);
         r.collect();
-        if let Err(v) = r.model.check_invariants() {
-            r.fail_always("model invariant", "holds".into(), v.0);
+        if !r.broken {
+            if let Err(v) = r.model.check_invariants() {
+                r.fail_always("model invariant", "holds".into(), v.0);
+                r.broken = true; // report the first violation only
+            }
         }
         steps_run += 1;
     }
@@ -162,6 +166,7 @@ struct Runner {
     step: usize,
     keyword: &'static str,
     relaxed: bool,
+    broken: bool,
 }
 
 fn show_result(r: &CallResult) -> Expect {
