@@ -112,7 +112,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
         }
         if let Some(p) = plan.as_mut() {
             for f in p.draw() {
-                planned.push((i, ron::to_string(&f).unwrap_or_default()));
+                planned.push((i, super::load::options().to_string(&f).unwrap_or_default()));
                 r.model.inject(f);
                 r.relaxed = true; // expectations assume the unfaulted timeline
             }

@@ -113,7 +113,10 @@ fn entry(s: &Stamped, n: &Names) -> Entry {
         }
         Event::Fault(fault) => {
             e.kind = "fault";
-            e.what = ron::to_string(fault).unwrap_or_else(|_| fault.kind().into());
+            // Written as in scenario files (`implicit_some`), so a line can be pasted into a `Fault(…)` step.
+            e.what = crate::scenario::load::options()
+                .to_string(fault)
+                .unwrap_or_else(|_| fault.kind().into());
         }
         Event::Path {
             path,
