@@ -446,3 +446,29 @@ fn until_stops_at_a_step_or_a_time() {
     assert_eq!(last.at.0, 1_000_000);
     assert!(timed.steps_run < full.steps_run);
 }
+
+#[test]
+fn every_ron_example_in_the_format_docs_parses() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/SCENARIOS.md")).expect("docs");
+    let blocks: Vec<&str> = doc
+        .split("```ron\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap_or(""))
+        .collect();
+    assert!(blocks.len() >= 8, "only {} examples", blocks.len());
+    for b in blocks {
+        let wrapped = if b.contains("Scenario(") {
+            b.to_string()
+        } else if b.trim_start().starts_with("world:") || b.trim_start().starts_with("fault_plan:") {
+            format!("Scenario(version: 1, name: \"doc\", {b} steps: [])")
+        } else {
+            let steps: Result<Vec<Step>, _> = scenario::load::options().from_str(&format!("[{b}]"));
+            assert!(steps.is_ok(), "example does not parse: {:?}\n{b}", steps.err());
+            continue;
+        };
+        if let Err(e) = scenario::parse("SCENARIOS.md", &wrapped) {
+            panic!("{e}\n{wrapped}");
+        }
+    }
+}
