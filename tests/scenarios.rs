@@ -472,3 +472,30 @@ fn every_ron_example_in_the_format_docs_parses() {
         }
     }
 }
+
+#[test]
+fn a_wait_that_cannot_complete_fails_with_its_reason_and_a_bounded_cost() {
+    let text = r#"Scenario(version: 1, name: "w", seed: 1,
+        world: (peers: [(address: "192.168.1.20", lltd_qos: true, path: (congestion_period_ms: 1))]),
+        steps: [
+            CreateHandle(handle: "h"),
+            Wait(overlapped: "never"),
+            Socket(socket: "s", family: V4, protocol: Udp),
+            Connect(socket: "s", addr: "192.168.1.20:5"),
+            AddSocketToFlow(handle: "h", socket: "s", flow: New("f")),
+            NotifyFlow(handle: "h", flow: "f", op: Available(99000000000), overlapped: "big", expect: Err(ERROR_IO_PENDING)),
+            Wait(overlapped: "big", within: "1s"),
+            Wait(overlapped: "big"),
+        ])"#;
+    let loaded = scenario::parse("wait.ron", text).unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&loaded.scenario, &RunOptions::default());
+    let reasons: Vec<(usize, &str)> = out.failures.iter().map(|f| (f.step, f.actual.as_str())).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (1, "no overlapped request on `never` is outstanding"),
+            (6, "no completion for `big` within 1s"),
+            (7, "no completion for `big` after 100000 scheduled events"),
+        ]
+    );
+}

@@ -20,6 +20,9 @@ use crate::trace::{self, Format, Names};
 /// Base of the OVERLAPPED keys the runner derives from names (first name used gets base + 1).
 pub const OVERLAPPED_KEY_BASE: u64 = 0x4F56 << 40;
 
+/// Most scheduled events one `Wait` runs through before it gives up.
+pub const MAX_WAIT_EVENTS: u32 = 100_000;
+
 /// `*Size` passed to `QOSEnumerateFlows` when a step says `Auto`.
 pub const ENUMERATE_AUTO_SIZE: u32 = 4096;
 
@@ -93,6 +96,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
         values: BTreeMap::new(),
         names: Names::default(),
         keys: BTreeMap::new(),
+        outstanding: BTreeMap::new(),
         arrived: Vec::new(),
         last_error: Win32Error::ERROR_SUCCESS,
         failures: Vec::new(),
@@ -160,6 +164,8 @@ struct Runner {
     values: BTreeMap<String, u64>,
     names: Names,
     keys: BTreeMap<String, u64>,
+    /// Accepted overlapped requests per key whose completion no `Wait` consumed yet.
+    outstanding: BTreeMap<u64, u32>,
     arrived: Vec<Completion>,
     last_error: Win32Error,
     failures: Vec<Failure>,
@@ -221,6 +227,15 @@ impl Runner {
 
     fn opt_key(&mut self, name: &Option<String>) -> Option<u64> {
         name.as_deref().map(|n| self.key(n))
+    }
+
+    /// Notes an accepted overlapped request: its completion will arrive later.
+    fn issued(&mut self, key: Option<u64>, r: &CallResult) {
+        if let (Some(k), Err(e)) = (key, r) {
+            if e.code == Win32Error::ERROR_IO_PENDING {
+                *self.outstanding.entry(k).or_insert(0) += 1;
+            }
+        }
     }
 
     /// Compares a call's outcome with its expectation and remembers the last error.
@@ -352,6 +367,7 @@ impl Runner {
                     *flags,
                     key,
                 );
+                self.issued(key, &r);
                 self.result(expect, &r);
             }
             Step::QueryFlow {
@@ -382,6 +398,7 @@ impl Runner {
                     flags | u32::from(*fresh),
                     key,
                 );
+                self.issued(key, &r);
                 self.result(expect, &r);
                 self.data(data, &r);
                 self.out_size(*out_size, &r);
@@ -418,6 +435,7 @@ impl Runner {
                     *flags,
                     key,
                 );
+                self.issued(key, &r);
                 self.result(expect, &r);
                 self.data(data, &r);
                 self.out_size(*out_size, &r);
@@ -534,44 +552,45 @@ impl Runner {
             |d| d.us,
         );
         let limit = self.model.now().plus_us(limit_us);
-        let mut settled = false;
-        loop {
+        let arrived = |r: &Runner| r.arrived.iter().position(|c| c.key == key);
+        self.collect();
+        if arrived(self).is_none() {
+            // Completions due now arrive without time passing (no `advance` in the trace).
+            self.model.settle();
             self.collect();
-            if !settled && !self.arrived.iter().any(|c| c.key == key) {
-                // Completions due now arrive without time passing (no `advance` in the trace).
-                self.model.settle();
-                settled = true;
-                continue;
+        }
+        let mut events = 0;
+        let mut why = format!("no completion for `{name}` within {}", Dur::from_us(limit_us));
+        while arrived(self).is_none() {
+            if self.outstanding.get(&key).copied().unwrap_or(0) == 0 {
+                why = format!("no overlapped request on `{name}` is outstanding");
+                break;
             }
-            if let Some(i) = self.arrived.iter().position(|c| c.key == key) {
-                let c = self.arrived.remove(i);
-                self.check("status", status.to_string(), c.status.to_string());
-                if let Some(exp) = data {
-                    let actual = c
-                        .data
-                        .map_or_else(|| "no data".into(), |d| show_data(&Data::from(d)));
-                    self.check("data", show_data(exp), actual);
-                }
-                return;
+            if events >= MAX_WAIT_EVENTS {
+                why = format!("no completion for `{name}` after {MAX_WAIT_EVENTS} scheduled events");
+                break;
             }
             match self.model.next_event_time() {
                 Some(t) if t <= limit => self.model.advance_to(t),
-                _ => {
-                    self.model.advance_to(limit);
-                    self.collect();
-                    if let Some(i) = self.arrived.iter().position(|c| c.key == key) {
-                        let c = self.arrived.remove(i);
-                        self.check("status", status.to_string(), c.status.to_string());
-                        return;
-                    }
-                    self.check(
-                        "status",
-                        status.to_string(),
-                        format!("no completion for `{name}` within {}", Dur::from_us(limit_us)),
-                    );
-                    return;
-                }
+                _ => break,
             }
+            self.collect();
+            events += 1;
+        }
+        let Some(i) = arrived(self) else {
+            self.check("status", status.to_string(), why);
+            return;
+        };
+        let c = self.arrived.remove(i);
+        if let Some(n) = self.outstanding.get_mut(&key) {
+            *n = n.saturating_sub(1);
+        }
+        self.check("status", status.to_string(), c.status.to_string());
+        if let Some(exp) = data {
+            let actual = c
+                .data
+                .map_or_else(|| "no data".into(), |d| show_data(&Data::from(d)));
+            self.check("data", show_data(exp), actual);
         }
     }
 
