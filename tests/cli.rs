@@ -163,6 +163,13 @@ fn malformed_files_get_line_column_errors_and_exit_2() {
             "1:10",
             "format version 2 is not supported",
         ),
+        (
+            "duplicate_peer.ron",
+            "Scenario(version: 1, name: \"t\", world: (peers: [\n  (address: \"192.168.1.20\"),\n  (address: \"192.168.1.20\", lltd_qos: true),\n]), steps: [])"
+                .into(),
+            "3:13: error:",
+            "peer 192.168.1.20 is listed twice",
+        ),
         ("no_version.ron", "Scenario(name: \"t\", steps: [])".into(), "1:1", "missing `version: 1`"),
         (
             "bad_probability.ron",

@@ -499,3 +499,37 @@ fn a_wait_that_cannot_complete_fails_with_its_reason_and_a_bounded_cost() {
         ]
     );
 }
+
+#[test]
+fn truncated_and_altered_library_files_never_panic() {
+    let mut errors = 0;
+    let mut runs = 0;
+    for path in library() {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let cuts: Vec<usize> = (0..text.len())
+            .step_by(53)
+            .filter(|i| text.is_char_boundary(*i) && !text[*i..].trim().is_empty())
+            .collect();
+        for cut in cuts {
+            // Every prefix that drops more than whitespace is malformed: it must be an error with a position.
+            match scenario::parse("cut.ron", &text[..cut]) {
+                Ok(_) => panic!("{} cut at {cut} parsed", path.display()),
+                Err(e) => {
+                    assert!(e.pos.line >= 1 && e.pos.col >= 1, "{e}");
+                    errors += 1;
+                }
+            }
+        }
+        // Extreme numbers in place of every number: parse errors or runs, never a panic.
+        for (i, _) in text.match_indices(|c: char| c.is_ascii_digit()).step_by(19) {
+            for replacement in ["18446744073709551615", "0", "4294967296"] {
+                let altered = format!("{}{replacement}{}", &text[..i], &text[i + 1..]);
+                if let Ok(l) = scenario::parse("altered.ron", &altered) {
+                    let _ = run(&l.scenario, &RunOptions::default());
+                    runs += 1;
+                }
+            }
+        }
+    }
+    assert!(errors > 500 && runs > 100, "{errors} errors, {runs} runs");
+}

@@ -186,6 +186,11 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
             }
         }
     }
+    validate_world(&scenario.world).map_err(|(needle, msg)| {
+        // Point at the second occurrence of the duplicated text (the first is the original).
+        let at = src.match_indices(needle.as_str()).nth(1).map_or(0, |(o, _)| o);
+        err_at(at, msg)
+    })?;
     validate_names(&scenario).map_err(|(i, name, msg)| {
         let start = offsets[i];
         let text = raw.steps[i].get_ron();
@@ -242,6 +247,41 @@ fn ron_error(file: &str, src: &str, base: Pos, e: &ron::error::SpannedError) -> 
         }
     };
     error_at(file, src, pos, e.code.to_string())
+}
+
+/// World entries the model would silently shadow: a peer listed twice (the model keeps the
+/// first), two interfaces with one name or index. Returns the text to point at and the message.
+fn validate_world(w: &World) -> Result<(), (String, String)> {
+    let mut peers = BTreeMap::new();
+    for p in &w.peers {
+        let ip = crate::model::net::unmap(p.address);
+        if peers.insert(ip, ()).is_some() {
+            return Err((
+                format!("\"{}\"", p.address),
+                format!(
+                    "peer {} is listed twice in the world (each host has one path)",
+                    p.address
+                ),
+            ));
+        }
+    }
+    let mut names = BTreeMap::new();
+    let mut indices = BTreeMap::new();
+    for i in &w.interfaces {
+        if names.insert(i.name.as_str(), ()).is_some() {
+            return Err((
+                format!("\"{}\"", i.name),
+                format!("two interfaces are named `{}`", i.name),
+            ));
+        }
+        if indices.insert(i.index, ()).is_some() {
+            return Err((
+                format!("index: {}", i.index),
+                format!("two interfaces have index {}", i.index),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What a name refers to.
