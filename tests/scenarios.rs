@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use qwave_sim::model::{Fault, Model, PathRef, SockAddrIn, Win32Error, World};
+use qwave_sim::model::{Fault, Model, PathRef, SockAddrIn, TrafficType, Win32Error, World};
 use qwave_sim::scenario::schema::{Check, Data, Expect, HandleStateArg, SockExpect, Step, WsaError};
 use qwave_sim::scenario::{self, record, record_names, run, Loaded, RunOptions, Scenario};
 use qwave_sim::trace::{self, Format};
@@ -211,55 +211,147 @@ fn mutants(step: &Step) -> Vec<Step> {
             };
             out.push(s);
         }
-        Step::Assert(c) => {
-            let changed = match c.clone() {
-                Check::FlowCount(n) => Some(Check::FlowCount(n + 1)),
-                Check::Flow { flow, exists, .. } => Some(Check::Flow {
-                    flow,
-                    exists: !exists,
-                    traffic_type: None,
-                    adaptive: None,
-                    sockets: None,
-                    rate_bps: None,
-                }),
-                Check::Marking { flow, dscp, l2 } => Some(Check::Marking {
-                    flow,
-                    dscp: dscp + 1,
-                    l2,
-                }),
-                Check::Handle { handle, state, .. } => Some(Check::Handle {
-                    handle,
-                    state: if state == HandleStateArg::Open {
-                        HandleStateArg::Dead
-                    } else {
-                        HandleStateArg::Open
-                    },
-                    flows: None,
-                    tracked: None,
-                }),
-                Check::PendingCount(n) => Some(Check::PendingCount(n + 1)),
-                Check::Pending {
-                    handle,
-                    overlapped,
-                    pending,
-                } => Some(Check::Pending {
-                    handle,
-                    overlapped,
-                    pending: !pending,
-                }),
-                Check::LastError(e) => Some(Check::LastError(if e == Win32Error::ERROR_BUSY {
-                    Win32Error::ERROR_RETRY
-                } else {
-                    Win32Error::ERROR_BUSY
-                })),
-                Check::Deadlocks(n) => Some(Check::Deadlocks(n + 1)),
-                Check::Invariants => None,
+        Step::Assert(c) => out.extend(check_mutants(c).into_iter().map(Step::Assert)),
+        _ => {}
+    }
+    out
+}
+
+/// Every way to change one expected value of an assertion.
+fn check_mutants(c: &Check) -> Vec<Check> {
+    let mut out = Vec::new();
+    match c.clone() {
+        Check::FlowCount(n) => out.push(Check::FlowCount(n + 1)),
+        Check::Flow {
+            flow,
+            exists,
+            traffic_type,
+            adaptive,
+            sockets,
+            rate_bps,
+        } => {
+            let base = Check::Flow {
+                flow: flow.clone(),
+                exists,
+                traffic_type,
+                adaptive,
+                sockets: sockets.clone(),
+                rate_bps,
             };
-            if let Some(c) = changed {
-                out.push(Step::Assert(c));
+            let with = |f: &dyn Fn(&mut Check)| {
+                let mut m = base.clone();
+                f(&mut m);
+                m
+            };
+            out.push(with(&|m| {
+                if let Check::Flow { exists, .. } = m {
+                    *exists = !*exists;
+                }
+            }));
+            if traffic_type.is_some() {
+                out.push(with(&|m| {
+                    if let Check::Flow { traffic_type, .. } = m {
+                        *traffic_type = Some(if *traffic_type == Some(TrafficType::Control) {
+                            TrafficType::BestEffort
+                        } else {
+                            TrafficType::Control
+                        });
+                    }
+                }));
+            }
+            if adaptive.is_some() {
+                out.push(with(&|m| {
+                    if let Check::Flow {
+                        adaptive: Some(a), ..
+                    } = m
+                    {
+                        *a = !*a;
+                    }
+                }));
+            }
+            if sockets.is_some() {
+                out.push(with(&|m| {
+                    if let Check::Flow { sockets: Some(v), .. } = m {
+                        v.pop();
+                    }
+                }));
+            }
+            if rate_bps.is_some() {
+                out.push(with(&|m| {
+                    if let Check::Flow {
+                        rate_bps: Some(r), ..
+                    } = m
+                    {
+                        *r += 1;
+                    }
+                }));
             }
         }
-        _ => {}
+        Check::Marking { flow, dscp, l2 } => {
+            out.push(Check::Marking {
+                flow: flow.clone(),
+                dscp: dscp + 1,
+                l2,
+            });
+            out.push(Check::Marking {
+                flow,
+                dscp,
+                l2: l2 + 1,
+            });
+        }
+        Check::Handle {
+            handle,
+            state,
+            flows,
+            tracked,
+        } => {
+            let other = if state == HandleStateArg::Open {
+                HandleStateArg::Dead
+            } else {
+                HandleStateArg::Open
+            };
+            out.push(Check::Handle {
+                handle: handle.clone(),
+                state: other,
+                flows: None,
+                tracked: None,
+            });
+            if let Some(mut f) = flows.clone() {
+                f.push("999".into());
+                out.push(Check::Handle {
+                    handle: handle.clone(),
+                    state,
+                    flows: Some(f),
+                    tracked: None,
+                });
+            }
+            if let Some(mut t) = tracked {
+                t.push("10.9.9.9".parse().expect("address"));
+                out.push(Check::Handle {
+                    handle,
+                    state,
+                    flows: None,
+                    tracked: Some(t),
+                });
+            }
+        }
+        Check::PendingCount(n) => out.push(Check::PendingCount(n + 1)),
+        Check::Pending {
+            handle,
+            overlapped,
+            pending,
+        } => out.push(Check::Pending {
+            handle,
+            overlapped,
+            pending: !pending,
+        }),
+        Check::LastError(e) => out.push(Check::LastError(if e == Win32Error::ERROR_BUSY {
+            Win32Error::ERROR_RETRY
+        } else {
+            Win32Error::ERROR_BUSY
+        })),
+        Check::Deadlocks(n) => out.push(Check::Deadlocks(n + 1)),
+        Check::Invariants => {}
     }
     out
 }
