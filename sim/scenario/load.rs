@@ -107,7 +107,6 @@ struct Header {
 
 #[derive(Deserialize)]
 #[serde(rename = "Scenario", deny_unknown_fields)]
-#[allow(dead_code)] // `version` is read for its check in the first pass
 struct RawFile<'a> {
     version: u32,
     name: String,

@@ -3,9 +3,9 @@
 //! completions and assertions on model state. People replay them from a shell
 //! (`qwave-sim run`, `qwave-sim check`) and in CI; tests record what happened into one.
 //!
-//! Data flows one way: [`load`] (RON → [`Scenario`], with `file:line:column` diagnostics) →
-//! [`run`] (drives the [`Model`](crate::model::Model), checks expectations) →
-//! [`crate::trace`] (renders the model's events). [`record`] goes the other way, from a
+//! Data flows one way: [`load()`] (RON → [`Scenario`], with `file:line:column` diagnostics) →
+//! [`run()`] (drives the [`Model`](crate::model::Model), checks expectations) →
+//! [`crate::trace`] (renders the model's events). [`record()`] goes the other way, from a
 //! model's event log to a scenario. The format is described in `docs/SCENARIOS.md`.
 
 pub mod load;

@@ -11,6 +11,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::trace::WSA_NAMES;
+
 use crate::model::{
     Family, Fault, Protocol, Shaping, SockAddrIn, TrafficType, VirtualTime, Win32Error, World,
 };
@@ -486,29 +488,10 @@ impl fmt::Display for SockExpect {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WsaError(pub i32);
 
-const WSA_NAMES: &[(&str, i32)] = {
-    use crate::model::socket::wsa::*;
-    &[
-        ("WSAEFAULT", WSAEFAULT),
-        ("WSAEINVAL", WSAEINVAL),
-        ("WSAENOTSOCK", WSAENOTSOCK),
-        ("WSAEPROTOTYPE", WSAEPROTOTYPE),
-        ("WSAESOCKTNOSUPPORT", WSAESOCKTNOSUPPORT),
-        ("WSAEAFNOSUPPORT", WSAEAFNOSUPPORT),
-        ("WSAEADDRINUSE", WSAEADDRINUSE),
-        ("WSAEADDRNOTAVAIL", WSAEADDRNOTAVAIL),
-        ("WSAENETUNREACH", WSAENETUNREACH),
-        ("WSAEISCONN", WSAEISCONN),
-        ("WSAENOTCONN", WSAENOTCONN),
-        ("WSAEHOSTUNREACH", WSAEHOSTUNREACH),
-        ("WSAENOBUFS", WSAENOBUFS),
-    ]
-};
-
 impl WsaError {
     /// Its name, if known.
     pub fn name(self) -> Option<&'static str> {
-        WSA_NAMES.iter().find(|(_, v)| *v == self.0).map(|(n, _)| *n)
+        crate::trace::wsa_name(self.0)
     }
 }
 

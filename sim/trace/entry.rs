@@ -93,7 +93,7 @@ fn entry(s: &Stamped, n: &Names) -> Entry {
                 e.result = "SOCKET_ERROR".into();
                 e.out.push(f(
                     "WSAGetLastError",
-                    crate::scenario::schema::WsaError(*wsa_error).to_string(),
+                    super::wsa_name(*wsa_error).map_or_else(|| wsa_error.to_string(), str::to_string),
                 ));
             }
         }
@@ -114,7 +114,8 @@ fn entry(s: &Stamped, n: &Names) -> Entry {
         Event::Fault(fault) => {
             e.kind = "fault";
             // Written as in scenario files (`implicit_some`), so a line can be pasted into a `Fault(…)` step.
-            e.what = crate::scenario::load::options()
+            e.what = ron::Options::default()
+                .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
                 .to_string(fault)
                 .unwrap_or_else(|_| fault.kind().into());
         }

@@ -1,4 +1,4 @@
-//! Traces: the model's [`Event`]s rendered one line each, with virtual timestamps and the
+//! Traces: the model's [`Event`](crate::model::Event)s rendered one line each, with virtual timestamps and the
 //! scenario's names in place of raw values.
 //!
 //! **Invariant:** a trace is a pure function of the events and the [`Names`] table: no wall
@@ -57,6 +57,31 @@ fn raw_hex(v: u64) -> String {
     } else {
         format!("{v:#x}")
     }
+}
+
+/// WinSock error names the socket calls report, with their codes.
+pub const WSA_NAMES: &[(&str, i32)] = {
+    use crate::model::socket::wsa::*;
+    &[
+        ("WSAEFAULT", WSAEFAULT),
+        ("WSAEINVAL", WSAEINVAL),
+        ("WSAENOTSOCK", WSAENOTSOCK),
+        ("WSAEPROTOTYPE", WSAEPROTOTYPE),
+        ("WSAESOCKTNOSUPPORT", WSAESOCKTNOSUPPORT),
+        ("WSAEAFNOSUPPORT", WSAEAFNOSUPPORT),
+        ("WSAEADDRINUSE", WSAEADDRINUSE),
+        ("WSAEADDRNOTAVAIL", WSAEADDRNOTAVAIL),
+        ("WSAENETUNREACH", WSAENETUNREACH),
+        ("WSAEISCONN", WSAEISCONN),
+        ("WSAENOTCONN", WSAENOTCONN),
+        ("WSAEHOSTUNREACH", WSAEHOSTUNREACH),
+        ("WSAENOBUFS", WSAENOBUFS),
+    ]
+};
+
+/// The name of a WinSock error (`WSAEINVAL`), if known.
+pub fn wsa_name(code: i32) -> Option<&'static str> {
+    WSA_NAMES.iter().find(|(_, v)| *v == code).map(|(n, _)| *n)
 }
 
 /// Output format of a trace.
