@@ -297,3 +297,47 @@ fn run_prints_the_trace_in_every_format_and_stops_when_told() {
     assert!(until_time.contains("advance  to 0.500000s"), "{until_time}");
     assert!(!until_time.contains("QOSQueryFlow"), "{until_time}");
 }
+
+#[test]
+fn a_recorded_run_checks_with_the_binary_and_replays_its_trace() {
+    use qwave_sim::model::{CallOutput, Fault, Model, VirtualTime, World};
+    let world = World::default();
+    let mut m = Model::new(world.clone(), 11);
+    let Ok(CallOutput::Handle(h)) = m.create_handle(Some((1, 0)), true) else {
+        panic!("create failed")
+    };
+    let s = m.socket(23, 2, 0).expect("socket");
+    let dest = "[fd00::20]:5004"
+        .parse::<std::net::SocketAddr>()
+        .expect("address");
+    let Ok(CallOutput::Flow(f)) = m.add_socket_to_flow(h, s, Some(dest.into()), 3, 0, Some(0)) else {
+        panic!("add failed")
+    };
+    assert!(m.notify_flow(h, f, 0, None, None, 0, Some(0xABC)).is_err()); // IO_PENDING
+    m.inject_at(VirtualTime(1_500_000), Fault::DeviceReset);
+    m.advance_us(2_000_000);
+    assert!(m.close_handle(h).is_ok());
+
+    let recorded = qwave_sim::scenario::record(&world, 11, m.events());
+    let dir = temp_dir("recorded");
+    let file = write(&dir, "recorded.ron", &recorded.to_ron());
+    let f = file.to_str().expect("utf-8");
+    let out = qwave(&["check", f], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stderr),
+        recorded.to_ron()
+    );
+    let replay = text(&qwave(&["run", f], &[]).stdout);
+    let expected = qwave_sim::trace::render(
+        m.events(),
+        &qwave_sim::scenario::record_names(m.events()),
+        qwave_sim::trace::Format::Text,
+    );
+    let body: String = replay.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    assert_eq!(body, expected);
+    assert!(expected.contains("fault    DeviceReset"), "{expected}");
+    assert!(expected.contains("ERROR_OPERATION_ABORTED"), "{expected}");
+}
