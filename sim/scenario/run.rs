@@ -182,8 +182,9 @@ fn show_result(r: &CallResult) -> Expect {
     }
 }
 
+/// Data as written in scenario files (`implicit_some`), for diffs.
 fn show_data(d: &Data) -> String {
-    ron::to_string(d).unwrap_or_default()
+    super::load::options().to_string(d).unwrap_or_default()
 }
 
 impl Runner {
