@@ -80,12 +80,12 @@ fn same_scenario_gives_identical_bytes_100_times() {
     for name in [
         "voice_call.ron",
         "fault_plan_explore.ron",
-        "congestion_period.ron",
+        "estimate_jitter.ron",
     ] {
         let loaded = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name));
         let first = run(&loaded.scenario, &RunOptions::default());
         let reference = [Format::Text, Format::Json, Format::Ron].map(|f| first.trace(f));
-        assert!(reference[0].lines().count() > 10);
+        assert!(reference[0].lines().count() > 5);
         for _ in 1..100 {
             let again = run(&loaded.scenario, &RunOptions::default());
             for (i, f) in [Format::Text, Format::Json, Format::Ron].into_iter().enumerate() {
