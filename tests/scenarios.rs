@@ -71,17 +71,17 @@ fn the_library_is_large_and_has_the_main_example() {
             "{} lacks a leading comment saying what it shows",
             f.display()
         );
+        let s = load(f).scenario;
+        let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        assert_eq!(s.name, stem, "{}: `name` differs from the file name", f.display());
+        assert!(!s.description.is_empty(), "{} has no description", f.display());
     }
 }
 
 #[test]
 fn same_scenario_gives_identical_bytes_100_times() {
     let started = Instant::now();
-    for name in [
-        "voice_call.ron",
-        "fault_plan_explore.ron",
-        "estimate_jitter.ron",
-    ] {
+    for name in ["voice_call.ron", "fault_plan_explore.ron", "estimate_jitter.ron"] {
         let loaded = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name));
         let first = run(&loaded.scenario, &RunOptions::default());
         let reference = [Format::Text, Format::Json, Format::Ron].map(|f| first.trace(f));
@@ -116,6 +116,9 @@ fn another_seed_changes_a_fault_plan_run_and_is_reproducible() {
     );
     assert_eq!(with(7).trace(Format::Text), with(7).trace(Format::Text));
     assert!((0..20).any(|s| !with(s).planned.is_empty()));
+    // With its own seed no planned fault fires, so every expectation in the file is enforced.
+    let own = run(&loaded.scenario, &RunOptions::default());
+    assert!(own.planned.is_empty() && own.passed());
 }
 
 /// Every way to change one expectation of `step` (the step with one value altered).
