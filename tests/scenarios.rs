@@ -515,6 +515,23 @@ fn every_library_run_records_and_replays_to_the_same_trace() {
         let out = run(&loaded.scenario, &RunOptions::default());
         round_trip(&loaded.scenario.world, out.seed, &out.events, &loaded.file);
     }
+    // Runs where the fault plan fired (resets, failures, congestion at random steps) too.
+    let loaded = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fault_plan_explore.ron"));
+    for seed in 0..30 {
+        let out = run(
+            &loaded.scenario,
+            &RunOptions {
+                seed: Some(seed),
+                until: None,
+            },
+        );
+        round_trip(
+            &loaded.scenario.world,
+            seed,
+            &out.events,
+            &format!("fault plan, seed {seed}"),
+        );
+    }
 }
 
 #[test]
