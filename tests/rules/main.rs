@@ -2,6 +2,7 @@
 //! (`add_3_...` proves ADD-3) and drives the pure model through [`common::T`].
 
 mod common;
+mod coverage;
 
 mod add;
 mod amb;
