@@ -16,5 +16,6 @@ mod query;
 mod real_world;
 mod remove;
 mod set;
+mod sim_rules;
 mod tracking;
 mod traffic_type;
