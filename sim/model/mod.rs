@@ -794,12 +794,6 @@ impl Model {
         for r in pending {
             self.abort_request(r, code);
         }
-        // The flow left `flows` first, so `unregister` could not reach its path: drop the
-        // aborted notifications from the path's waiters here.
-        let requests = &self.requests;
-        if let Some(p) = self.paths.get_mut(f.path as usize) {
-            p.waiters.retain(|w| requests.contains_key(w));
-        }
     }
 
     /// Replaces a flow's rate contract and admission, keeping the path budget and the count of
