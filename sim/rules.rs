@@ -388,8 +388,8 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "SET-7",
-        summary: "Heading of the QOSSetOutgoingDSCPValue rules SET-7a..7f. Not testable: a heading; its behaviour is stated by the sub-rules.",
-        testable: false,
+        summary: "QOSSetOutgoingDSCPValue gives a non-adaptive flow an explicit DSCP value, within the limits of SET-7a..7f.",
+        testable: true,
     },
     Rule {
         id: "SET-7a",
@@ -728,8 +728,8 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "STA-5",
-        summary: "Advice: start tracking when a client appears; the experiments cost little. Not testable: usage advice and a claim about network load; the simulator models no experiment traffic.",
-        testable: false,
+        summary: "Tracking may start as soon as a client appears and run for long: it holds no bandwidth and leaves the path as it was.",
+        testable: true,
     },
     Rule {
         id: "STA-6",

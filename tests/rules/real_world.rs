@@ -24,9 +24,13 @@ fn rw_2_create_rejects_other_versions_and_null_out_pointer_with_87() {
             E::ERROR_INVALID_PARAMETER
         );
     }
-    // NULL out-pointer with a garbage version: still 87.
-    let r = t.run(|m| m.create_handle(Some((0xdead, 0xbeef)), false));
-    assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
+    // NULL out-pointer, with a garbage version or with the right one: still 87.
+    for v in [Some((0xdead, 0xbeef)), Some((1, 0))] {
+        assert_eq!(
+            code(&t.run(|m| m.create_handle(v, false))),
+            E::ERROR_INVALID_PARAMETER
+        );
+    }
     assert!(t.m.handles().is_empty());
 }
 
