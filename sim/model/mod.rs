@@ -686,6 +686,10 @@ impl Model {
 
     /// Re-checks a flow's destination: unreachable (1232) or a faulty adapter (57).
     pub(crate) fn flow_route(&self, f: &Flow) -> Result<Route, Win32Error> {
+        if f.dest.ip().is_unspecified() {
+            // AMB-26: a lenient wildcard flow has no destination to lose.
+            return Ok(Route::OffLink { interface: 0, path: 0 });
+        }
         let route = self.route(f.dest.ip());
         match route {
             Route::Unreachable => Err(Win32Error::ERROR_HOST_UNREACHABLE),
