@@ -307,6 +307,9 @@ impl Model {
                 custom_dscp: None,
                 notify: [None; 3],
             };
+            if flow.prioritised() {
+                m.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
+            }
             m.flows.insert(id, flow);
         }
         m
