@@ -361,4 +361,4 @@ pub fn marked(dscp: u32, l2: u32) -> Marking {
     }
 }
 
-pub use qwave_sim::model::{Completion, Family, Prefix};
+pub use qwave_sim::model::{Family, Prefix};

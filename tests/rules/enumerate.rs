@@ -47,7 +47,11 @@ fn enu_3_lists_every_flow_of_the_system() {
     assert_eq!(flows(t.enumerate(h1, Some(64), true)), all);
     assert_eq!(flows(t.enumerate(h2, Some(64), true)), all);
     let h3 = t.handle();
-    assert_eq!(flows(t.enumerate(h3, Some(64), true)), all, "a handle without flows");
+    assert_eq!(
+        flows(t.enumerate(h3, Some(64), true)),
+        all,
+        "a handle without flows"
+    );
 }
 
 #[test]

@@ -2,14 +2,15 @@
 use crate::common::*;
 
 fn foreign_world() -> World {
-    let mut w = World::default();
-    w.foreign_flows = vec![ForeignFlow {
-        destination: "192.168.1.20".parse().unwrap(),
-        traffic_type: TrafficType::AudioVideo,
-        adaptive: true,
-        rate_bps: 2_000_000,
-    }];
-    w
+    World {
+        foreign_flows: vec![ForeignFlow {
+            destination: "192.168.1.20".parse().unwrap(),
+            traffic_type: TrafficType::AudioVideo,
+            adaptive: true,
+            rate_bps: 2_000_000,
+        }],
+        ..World::default()
+    }
 }
 
 #[test]

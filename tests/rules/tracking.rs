@@ -29,7 +29,12 @@ fn sta_1_invalid_handle_is_invalid_handle() {
 fn sta_2_invalid_dest_addr_is_invalid_parameter() {
     let mut t = T::new();
     let h = t.handle();
-    let cases = [None, Some(SockAddrIn::BadFamily(17)), sa("0.0.0.0:0"), sa("[::]:5004")];
+    let cases = [
+        None,
+        Some(SockAddrIn::BadFamily(17)),
+        sa("0.0.0.0:0"),
+        sa("[::]:5004"),
+    ];
     for d in cases {
         let r = t.run(|m| m.start_tracking_client(h, d, 0));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "{d:?}");
@@ -94,7 +99,14 @@ fn sta_5_tracking_for_a_long_time_loads_nothing() {
 fn sta_6_peer_without_lltd_or_off_link_is_not_supported() {
     let mut t = T::new();
     let h = t.handle();
-    for d in [PLAIN_PEER, PLAIN_PEER6, OFFLINK, OFFLINK6, LOOPBACK, "192.168.1.99:1"] {
+    for d in [
+        PLAIN_PEER,
+        PLAIN_PEER6,
+        OFFLINK,
+        OFFLINK6,
+        LOOPBACK,
+        "192.168.1.99:1",
+    ] {
         assert_eq!(code(&t.start(h, d)), E::ERROR_NOT_SUPPORTED, "{d}");
     }
     assert!(tracked(&t, h).is_empty());
@@ -163,7 +175,11 @@ fn sta_10_tracking_does_not_survive_sleep() {
     let r = t.run(|m| m.create_handle(Some((1, 0)), true));
     assert_eq!(code(&r), E::ERROR_GEN_FAILURE);
     let h2 = t.handle();
-    assert_eq!(code(&t.stop(h2, LLTD_PEER)), E::ERROR_NOT_FOUND, "nothing to stop");
+    assert_eq!(
+        code(&t.stop(h2, LLTD_PEER)),
+        E::ERROR_NOT_FOUND,
+        "nothing to stop"
+    );
     t.start(h2, LLTD_PEER).expect("restart on the new handle");
     assert_eq!(tracked(&t, h2), vec![(Family::V4, ip("192.168.1.20"))]);
 }
@@ -177,7 +193,11 @@ fn sta_11_tracking_an_already_tracked_client_succeeds() {
     t.advance_ms(10_000);
     assert_eq!(t.start(h, LLTD_PEER), Ok(CallOutput::None));
     assert_eq!(tracked(&t, h).len(), 1);
-    assert_eq!(t.path_of(LLTD_PEER).probing_since, since, "measurement keeps going");
+    assert_eq!(
+        t.path_of(LLTD_PEER).probing_since,
+        since,
+        "measurement keeps going"
+    );
 }
 
 // ----- STO -----
