@@ -157,6 +157,11 @@ fn enu_9_no_flows_left_is_true_with_nothing() {
     let (h, s, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     assert_eq!(flows(t.enumerate(h, Some(64), true)), vec![f]);
     t.remove(h, s, f).expect("remove");
+    assert_eq!(
+        flows(t.enumerate(h, Some(0), true)),
+        Vec::<u32>::new(),
+        "*Size 0 is enough"
+    );
     assert_eq!(flows(t.enumerate(h, Some(64), true)), Vec::<u32>::new());
 }
 

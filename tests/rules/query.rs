@@ -263,6 +263,11 @@ fn qry_12_outgoing_rate_returns_the_contract() {
     t.set(h, f, rate(7_654_321, Shaping::UseNonConformantMarkings))
         .expect("rate");
     assert_eq!(t.outgoing_rate(h, f), 7_654_321);
+    // The contract as declared, not what the system granted for it (SET-6c).
+    let (h2, _, a) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.set_rate(h2, a, 0xFFFF_FFFF).expect("default minimum");
+    assert_eq!(t.outgoing_rate(h2, a), 0xFFFF_FFFF);
+    assert!(t.m.flow(a).unwrap().held_bps < 0xFFFF_FFFF);
 }
 
 #[test]

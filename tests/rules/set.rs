@@ -428,7 +428,24 @@ fn set_13_lost_route_is_host_unreachable_and_net_error_passes_through() {
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].status, E::ERROR_HOST_UNREACHABLE);
     assert_eq!(t.m.flow(f).unwrap().rate, None);
+    // Every operation re-checks the route, not only the rate's admission.
     t.inject(Fault::RouteRestored(p));
+    let (h2, _, g) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.inject(Fault::RouteLost(p));
+    let op = SetOp::TrafficType(TrafficType::Background);
+    assert_eq!(code(&t.set(h2, g, op)), E::ERROR_HOST_UNREACHABLE);
+    assert_eq!(t.m.flow(g).unwrap().traffic_type, TrafficType::Voice);
+    t.inject(Fault::RouteRestored(p));
+    t.inject(Fault::AdapterError {
+        interface: "Ethernet".into(),
+        failing: true,
+    });
+    assert_eq!(code(&t.set(h2, g, op)), E::ERROR_ADAP_HDW_ERR);
+    t.inject(Fault::AdapterError {
+        interface: "Ethernet".into(),
+        failing: false,
+    });
+    t.set(h2, g, op).expect("route and adapter back");
     t.fail_next(Func::SetFlow, E::ERROR_UNEXP_NET_ERR, 1);
     assert_eq!(code(&t.set_rate(h, f, 1_000_000)), E::ERROR_UNEXP_NET_ERR);
     t.set_rate(h, f, 1_000_000).expect("reachable again");
