@@ -801,6 +801,22 @@ impl Model {
         for r in pending {
             self.abort_request(r, code);
         }
+        if f.held_bps > 0 {
+            self.recheck_waiters(f.path); // NOT-5: the released bandwidth may satisfy others
+        }
+    }
+
+    /// NOT-5: re-evaluates the notifications waiting on path `p` after admitted bandwidth on it
+    /// was released (no path event happens then).
+    fn recheck_waiters(&mut self, p: PathIdx) {
+        let waiters = self
+            .paths
+            .get(p as usize)
+            .map(|s| s.waiters.clone())
+            .unwrap_or_default();
+        for w in waiters {
+            self.check_notification(w);
+        }
     }
 
     /// Replaces a flow's rate contract and admission, keeping the path budget and the count of
@@ -829,6 +845,9 @@ impl Model {
             (false, true) => self.adaptive_marked += 1,
             (true, false) => self.adaptive_marked = self.adaptive_marked.saturating_sub(1),
             _ => {}
+        }
+        if held_bps < old_held {
+            self.recheck_waiters(path); // NOT-5
         }
     }
 
