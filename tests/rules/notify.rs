@@ -99,13 +99,11 @@ fn not_5_available_fires_when_the_path_can_carry_the_total_target() {
     // Target is the total (3 + 2 = 5), not an increment; 4 < 5 so it waits.
     assert_eq!(code(&t.notify(h, f, 2, 5_000_000, Some(1))), E::ERROR_IO_PENDING);
     assert!(t.completions().is_empty());
+    t.set_rate(h2, g, 75_500_000)
+        .expect("other flow shrinks a little");
+    assert!(t.completions().is_empty(), "4.5 Mb/s: not yet");
+    // The other flow releasing bandwidth is enough: no path event is needed.
     t.set_rate(h2, g, 74_000_000).expect("other flow shrinks");
-    // Admission changes are not path events; the next path change re-evaluates.
-    t.inject(Fault::Bandwidth {
-        path: peer(),
-        available_bps: 80_000_000,
-        bottleneck_bps: None,
-    });
     let c = t.completions();
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].status, E::ERROR_SUCCESS);
@@ -115,6 +113,25 @@ fn not_5_available_fires_when_the_path_can_carry_the_total_target() {
     assert_eq!(code(&t.notify(h, f, 2, 5_000_000, Some(2))), E::ERROR_IO_PENDING);
     let c = t.completions();
     assert_eq!((c.len(), c[0].data), (1, Some(QueryData::Available(6_000_000))));
+    // A path change fires it too, and so does another flow going away.
+    assert_eq!(code(&t.notify(h, f, 2, 7_000_000, Some(3))), E::ERROR_IO_PENDING);
+    t.inject(Fault::Bandwidth {
+        path: peer(),
+        available_bps: 81_000_000,
+        bottleneck_bps: None,
+    });
+    let c = t.completions();
+    assert_eq!(
+        (c.len(), c[0].key, c[0].data),
+        (1, 3, Some(QueryData::Available(7_000_000)))
+    );
+    assert_eq!(code(&t.notify(h, f, 2, 50_000_000, Some(4))), E::ERROR_IO_PENDING);
+    t.remove(h2, 0, g).expect("remove the other flow");
+    let c = t.completions();
+    assert_eq!(
+        (c.len(), c[0].key, c[0].data),
+        (1, 4, Some(QueryData::Available(81_000_000)))
+    );
 }
 
 #[test]
