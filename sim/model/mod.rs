@@ -801,14 +801,12 @@ impl Model {
         for r in pending {
             self.abort_request(r, code);
         }
-        if f.held_bps > 0 {
-            self.recheck_waiters(f.path); // NOT-5: the released bandwidth may satisfy others
-        }
     }
 
     /// NOT-5: re-evaluates the notifications waiting on path `p` after admitted bandwidth on it
-    /// was released (no path event happens then).
-    fn recheck_waiters(&mut self, p: PathIdx) {
+    /// was released (no path event happens then). Callers that destroy flows call it once the
+    /// requests they abort are gone, so an aborted request never completes with success.
+    pub(crate) fn recheck_waiters(&mut self, p: PathIdx) {
         let waiters = self
             .paths
             .get(p as usize)
