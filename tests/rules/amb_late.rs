@@ -478,4 +478,21 @@ fn amb_42_several_handles_share_a_socket_and_close_only_their_own() {
     });
     let c = t.completions();
     assert_eq!((c.len(), c[0].handle, c[0].status), (1, h2, E::ERROR_SUCCESS));
+    // Bandwidth released by closing one handle serves another handle's waiting flow.
+    t.inject(Fault::Congestion {
+        path: peer(),
+        congested: false,
+    });
+    let h3 = t.handle();
+    let c3 = t.flow(h3, s, LLTD_PEER, TrafficType::Voice, 0);
+    t.set_rate(h3, c3, 70_000_000).expect("big");
+    assert_eq!(
+        code(&t.notify(h2, b, 2, 20_000_000, Some(2))),
+        E::ERROR_IO_PENDING
+    );
+    assert!(t.completions().is_empty());
+    t.close(h3).expect("close h3");
+    let c = t.completions();
+    assert_eq!((c.len(), c[0].handle, c[0].key), (1, h2, 2));
+    assert_eq!(c[0].data, Some(QueryData::Available(80_000_000)));
 }

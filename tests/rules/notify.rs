@@ -326,4 +326,21 @@ fn not_14_cancel_close_or_remove_abort_the_request() {
     );
     congest(&mut t, true);
     assert!(t.completions().is_empty());
+    // Bandwidth released by the close itself does not complete the handle's own requests.
+    congest(&mut t, false);
+    let h = t.handle();
+    let (s1, s2) = (t.udp(AF_INET), t.udp(AF_INET));
+    let big = t.flow(h, s1, LLTD_PEER, TrafficType::AudioVideo, 0);
+    let small = t.flow(h, s2, LLTD_PEER, TrafficType::Voice, 0);
+    t.set_rate(h, big, 76_000_000).expect("big");
+    assert_eq!(
+        code(&t.notify(h, small, 2, 10_000_000, Some(6))),
+        E::ERROR_IO_PENDING
+    );
+    t.close(h).expect("close");
+    let c = t.completions();
+    assert_eq!(
+        (c.len(), c[0].key, c[0].status),
+        (1, 6, E::ERROR_OPERATION_ABORTED)
+    );
 }
