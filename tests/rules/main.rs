@@ -6,6 +6,7 @@ mod coverage;
 
 mod add;
 mod amb;
+mod amb_late;
 mod cancel;
 mod close;
 mod create;
