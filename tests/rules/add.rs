@@ -305,12 +305,12 @@ fn add_14_resource_and_device_failures_are_reported() {
 fn add_15_non_adaptive_flow_refuses_fundamentals_and_notifications() {
     let mut t = T::new();
     let (h, _s, f) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
-    t.warm_up();
+    t.warm();
     assert_eq!(code(&t.query(h, f, 0, 0)), E::ERROR_NOT_SUPPORTED);
-    assert_eq!(code(&t.notify_async(h, f, 0, 1)), E::ERROR_NOT_SUPPORTED);
-    assert_eq!(code(&t.notify_async(h, f, 1, 2)), E::ERROR_NOT_SUPPORTED);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_NOT_SUPPORTED);
+    assert_eq!(code(&t.notify(h, f, 1, 0, Some(2))), E::ERROR_NOT_SUPPORTED);
     assert_eq!(
-        code(&t.notify_available_async(h, f, 1_000_000, 3)),
+        code(&t.notify(h, f, 2, 1_000_000, Some(3))),
         E::ERROR_NOT_SUPPORTED
     );
     assert_eq!(t.m.pending_count(), 0);
@@ -318,7 +318,7 @@ fn add_15_non_adaptive_flow_refuses_fundamentals_and_notifications() {
     assert_eq!(t.priority(h, f).conformant_dscp, 56);
     let s2 = t.udp(AF_INET);
     let fa = t.flow(h, s2, LLTD_PEER, TrafficType::Voice, 0);
-    t.warm_up();
+    t.warm();
     assert!(t.query(h, fa, 0, 0).is_ok());
 }
 
@@ -327,7 +327,7 @@ fn add_16_adding_alone_does_not_prioritise_an_adaptive_flow() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     assert_eq!(t.priority(h, f), Marking::default());
-    t.warm_up();
+    t.warm();
     assert_eq!(t.priority(h, f), Marking::default(), "time alone changes nothing");
     assert!(t.set_rate(h, f, 2_000_000).is_ok());
     let m = t.priority(h, f);

@@ -11,7 +11,7 @@ fn admin() -> T {
 fn amb_1_requests_aborted_by_close_complete_with_995_not_a_made_up_code() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    assert_eq!(code(&t.notify_async(h, f, 0, 11)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(11))), E::ERROR_IO_PENDING);
     assert!(t.run(|m| m.close_handle(h)).is_ok());
     let c = t.completions();
     assert_eq!(c.len(), 1);
@@ -191,9 +191,9 @@ fn amb_7_join_unknown_id_is_1168_adaptive_target_or_missing_flag_87() {
 fn amb_8_offlink_adaptive_add_succeeds_and_fails_later_onlink_without_lltd_fails_at_once() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(OFFLINK, TrafficType::AudioVideo);
-    t.warm_up();
+    t.warm();
     assert_eq!(code(&t.query(h, f, 0, 0)), E::ERROR_NOT_SUPPORTED);
-    assert_eq!(code(&t.notify_async(h, f, 1, 1)), E::ERROR_NOT_SUPPORTED);
+    assert_eq!(code(&t.notify(h, f, 1, 0, Some(1))), E::ERROR_NOT_SUPPORTED);
     let s = t.udp(AF_INET);
     assert_eq!(
         code(&t.add(h, s, PLAIN_PEER, TrafficType::AudioVideo, 0)),
@@ -212,7 +212,7 @@ fn amb_9_non_adaptive_marks_at_add_adaptive_only_after_an_accepted_rate() {
     assert_eq!(t.priority(h, fixed).conformant_dscp, 56);
     let (ha, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     assert_eq!(t.priority(ha, f), Marking::default());
-    t.warm_up();
+    t.warm();
     // More than the path has: refused, and still unmarked.
     assert_eq!(code(&t.set_rate(ha, f, 90_000_000)), E::ERROR_NETWORK_BUSY);
     assert_eq!(t.priority(ha, f), Marking::default());
@@ -240,15 +240,15 @@ fn amb_10_removing_a_socket_that_is_not_in_the_flow_gives_1168() {
 fn amb_11_pending_requests_of_a_flow_destroyed_by_remove_complete_with_995() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    t.warm_up();
+    t.warm();
     assert!(t.set_rate(h, f, 1_000_000).is_ok());
-    assert_eq!(code(&t.notify_async(h, f, 0, 1)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
     assert_eq!(
-        code(&t.notify_available_async(h, f, 200_000_000, 2)),
+        code(&t.notify(h, f, 2, 200_000_000, Some(2))),
         E::ERROR_IO_PENDING
     );
     let op = SetOp::TrafficType(TrafficType::Control);
-    assert_eq!(code(&t.set_async(h, f, op, 3)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.set_ov(h, f, op, 3)), E::ERROR_IO_PENDING);
     assert!(t.run(|m| m.remove_socket_from_flow(h, 0, f, 0)).is_ok());
     let mut got = t.statuses();
     got.sort();
@@ -299,7 +299,7 @@ fn amb_14_only_the_dscp_operation_and_enumerate_need_admin() {
     let mut t = T::new();
     let (h, _s, f) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
     let (ha, _s, fa) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    t.warm_up();
+    t.warm();
     assert!(t.set(h, f, SetOp::TrafficType(TrafficType::Control)).is_ok());
     assert!(t.set_rate(h, f, 500_000).is_ok());
     assert!(t.set(ha, fa, SetOp::TrafficType(TrafficType::AudioVideo)).is_ok());
@@ -318,7 +318,7 @@ fn amb_14_only_the_dscp_operation_and_enumerate_need_admin() {
 fn amb_15_query_with_too_small_size_is_122_with_the_required_size() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    t.warm_up();
+    t.warm();
     for (op, need) in [(0, 40u32), (1, 16), (2, 8)] {
         for size in [0, need - 1] {
             let r = t.run(|m| m.query_flow(h, f, op, Some(size), true, 0, None));
@@ -337,7 +337,7 @@ fn amb_15_query_with_too_small_size_is_122_with_the_required_size() {
 fn amb_16_fresh_is_ignored_outside_fundamentals_and_unknown_bits_are_87() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    t.warm_up();
+    t.warm();
     let before = t.m.now();
     for op in [1, 2] {
         assert!(t.query(h, f, op, QOS_QUERYFLOW_FRESH).is_ok());
@@ -364,15 +364,12 @@ fn amb_17_non_adaptive_flows_give_50_for_fundamentals_and_notifications() {
     let mut t = T::new();
     for d in [LLTD_PEER, OFFLINK] {
         let (h, _s, f) = t.non_adaptive(d, TrafficType::Voice);
-        t.warm_up();
+        t.warm();
         assert_eq!(code(&t.query(h, f, 0, QOS_QUERYFLOW_FRESH)), Win32Error(50));
         for op in [0, 1] {
-            assert_eq!(code(&t.notify_async(h, f, op, 5)), Win32Error(50));
+            assert_eq!(code(&t.notify(h, f, op, 0, Some(5))), Win32Error(50));
         }
-        assert_eq!(
-            code(&t.notify_available_async(h, f, 10_000_000, 6)),
-            Win32Error(50)
-        );
+        assert_eq!(code(&t.notify(h, f, 2, 10_000_000, Some(6))), Win32Error(50));
     }
 }
 
@@ -395,22 +392,16 @@ fn amb_18_outgoing_rate_before_any_rate_is_zero() {
 fn amb_19_available_target_not_above_current_bandwidth_is_87() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    t.warm_up();
-    assert_eq!(
-        code(&t.notify_available_async(h, f, 0, 1)),
-        E::ERROR_INVALID_PARAMETER
-    );
+    t.warm();
+    assert_eq!(code(&t.notify(h, f, 2, 0, Some(1))), E::ERROR_INVALID_PARAMETER);
     assert!(t.set_rate(h, f, 3_000_000).is_ok());
     for target in [0, 1_000_000, 3_000_000] {
-        let r = t.notify_available_async(h, f, target, 1);
+        let r = t.notify(h, f, 2, target, Some(1));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "{target}");
     }
     assert_eq!(t.m.pending_count(), 0);
     // 5 Mb/s is an upgrade the path can carry: accepted, and it fires on the next step.
-    assert_eq!(
-        code(&t.notify_available_async(h, f, 5_000_000, 2)),
-        E::ERROR_IO_PENDING
-    );
+    assert_eq!(code(&t.notify(h, f, 2, 5_000_000, Some(2))), E::ERROR_IO_PENDING);
     assert_eq!(t.statuses(), vec![(2, E::ERROR_SUCCESS)]);
 }
 
@@ -421,12 +412,12 @@ fn amb_20_cancel_null_is_87_and_an_unmatched_overlapped_is_1168_or_87_by_setting
     assert_eq!(code(&t.run(|m| m.cancel(h, None))), E::ERROR_INVALID_PARAMETER);
     assert_eq!(code(&t.run(|m| m.cancel(h, Some(42)))), E::ERROR_NOT_FOUND);
     // A request that already completed no longer matches.
-    assert_eq!(code(&t.query_async(h, f, 2, 7)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.query_ov(h, f, 2, 0, 7)), E::ERROR_IO_PENDING);
     t.advance_ms(5);
     assert_eq!(t.statuses(), vec![(7, E::ERROR_SUCCESS)]);
     assert_eq!(code(&t.run(|m| m.cancel(h, Some(7)))), E::ERROR_NOT_FOUND);
     // A pending one does.
-    assert_eq!(code(&t.notify_async(h, f, 0, 8)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(8))), E::ERROR_IO_PENDING);
     assert_eq!(t.run(|m| m.cancel(h, Some(8))), Ok(CallOutput::None));
     assert_eq!(t.statuses(), vec![(8, E::ERROR_OPERATION_ABORTED)]);
     let mut t = T::world(|w| w.settings.unmatched_cancel = UnmatchedCancel::InvalidParameter);

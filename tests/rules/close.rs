@@ -55,11 +55,11 @@ fn clo_5_close_aborts_pending_requests_with_995() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     let (h2, _s2, f2) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    assert_eq!(code(&t.notify_async(h, f, 0, 1)), E::ERROR_IO_PENDING);
-    assert_eq!(code(&t.query_async(h, f, 2, 2)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.query_ov(h, f, 2, 0, 2)), E::ERROR_IO_PENDING);
     let op = SetOp::TrafficType(TrafficType::Control);
-    assert_eq!(code(&t.set_async(h, f, op, 3)), E::ERROR_IO_PENDING);
-    assert_eq!(code(&t.notify_async(h2, f2, 0, 4)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.set_ov(h, f, op, 3)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h2, f2, 0, 0, Some(4))), E::ERROR_IO_PENDING);
     assert_eq!(t.run(|m| m.close_handle(h)), Ok(CallOutput::None));
     let mut got = t.statuses();
     got.sort();

@@ -217,34 +217,6 @@ impl Drop for T {
 pub type Key = u64;
 
 impl T {
-    /// `QOSSetFlow` with an OVERLAPPED identified by `key`.
-    pub fn set_async(&mut self, h: u64, flow: u32, op: SetOp, key: Key) -> CallResult {
-        let (raw, bytes) = encode(op);
-        self.run(|m| m.set_flow(h, flow, raw, bytes.len() as u32, Some(&bytes), 0, Some(key)))
-    }
-
-    /// `QOSQueryFlow` with an OVERLAPPED and a large enough buffer.
-    pub fn query_async(&mut self, h: u64, flow: u32, op: i32, key: Key) -> CallResult {
-        self.run(|m| m.query_flow(h, flow, op, Some(64), true, 0, Some(key)))
-    }
-
-    /// `QOSNotifyFlow` Congested (0) or Uncongested (1) with an OVERLAPPED.
-    pub fn notify_async(&mut self, h: u64, flow: u32, op: i32, key: Key) -> CallResult {
-        self.run(|m| m.notify_flow(h, flow, op, None, None, 0, Some(key)))
-    }
-
-    /// `QOSNotifyFlow(QOSNotifyAvailable)` with target `bps` and an OVERLAPPED.
-    pub fn notify_available_async(&mut self, h: u64, flow: u32, bps: u64, key: Key) -> CallResult {
-        self.run(|m| m.notify_flow(h, flow, 2, Some(8), Some(bps), 0, Some(key)))
-    }
-
-    /// Advances past the default warm-up and partial-estimate phases (AMB-36), so paths that
-    /// are being measured have full estimates.
-    pub fn warm_up(&mut self) {
-        let s = Settings::default();
-        self.advance_ms(s.warmup_ms + s.partial_ms);
-    }
-
     /// `(key, status)` of the completions delivered since the last call, in delivery order.
     pub fn statuses(&mut self) -> Vec<(Key, Win32Error)> {
         self.completions().iter().map(|c| (c.key, c.status)).collect()

@@ -96,7 +96,7 @@ fn gen_7_flow_ids_work_only_through_their_handle_and_foreign_flows_are_read_only
 fn gen_8_after_a_device_reset_old_handles_report_1164_until_closed_and_new_ones_work() {
     let mut t = T::new();
     let (h, s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    assert_eq!(code(&t.notify_async(h, f, 0, 7)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(7))), E::ERROR_IO_PENDING);
     t.inject(Fault::DeviceReset);
     assert_eq!(t.statuses(), vec![(7, E::ERROR_OPERATION_ABORTED)]);
     assert!(t.m.flow(f).is_none(), "the reset took the flow");
@@ -223,7 +223,7 @@ fn gen_12_measurement_needs_an_onlink_lltd_peer_offlink_gets_dscp_and_shaping_on
     let mut t = T::new();
     let (h_on, _s, on) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     let (h_off, _s2, off) = t.adaptive(OFFLINK, TrafficType::Voice);
-    t.warm_up();
+    t.warm();
     // Estimates and notifications: on-link yes, off-link no.
     assert!(matches!(
         t.query(h_on, on, 0, 0),
@@ -236,8 +236,8 @@ fn gen_12_measurement_needs_an_onlink_lltd_peer_offlink_gets_dscp_and_shaping_on
         ))
     ));
     assert_eq!(code(&t.query(h_off, off, 0, 0)), E::ERROR_NOT_SUPPORTED);
-    assert_eq!(code(&t.notify_async(h_on, on, 0, 1)), E::ERROR_IO_PENDING);
-    assert_eq!(code(&t.notify_async(h_off, off, 0, 1)), E::ERROR_NOT_SUPPORTED);
+    assert_eq!(code(&t.notify(h_on, on, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h_off, off, 0, 0, Some(1))), E::ERROR_NOT_SUPPORTED);
     // Admission and 802.1p on-link; DSCP and a shaping contract (no admission) off-link.
     assert!(t.set_rate(h_on, on, 1_000_000).is_ok());
     assert!(t.set_rate(h_off, off, 1_000_000).is_ok());

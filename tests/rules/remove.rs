@@ -136,9 +136,9 @@ fn rem_9_pending_requests_of_a_removed_flow_complete_with_995() {
     let (h, s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     let s2 = t.udp(AF_INET);
     let other = t.flow(h, s2, LLTD_PEER, TrafficType::Voice, 0);
-    assert_eq!(code(&t.notify_async(h, f, 0, 1)), E::ERROR_IO_PENDING);
-    assert_eq!(code(&t.query_async(h, f, 1, 2)), E::ERROR_IO_PENDING);
-    assert_eq!(code(&t.notify_async(h, other, 0, 3)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.query_ov(h, f, 1, 0, 2)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, other, 0, 0, Some(3))), E::ERROR_IO_PENDING);
     assert!(remove(&mut t, h, s, f).is_ok());
     let mut got = t.statuses();
     got.sort();

@@ -43,25 +43,25 @@ fn sim_3_reusing_a_pending_overlapped_is_87() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     let op = SetOp::TrafficType(TrafficType::Control);
-    assert_eq!(code(&t.set_async(h, f, op, 5)), E::ERROR_IO_PENDING);
-    assert_eq!(code(&t.set_async(h, f, op, 5)), E::ERROR_INVALID_PARAMETER);
-    assert_eq!(code(&t.query_async(h, f, 2, 5)), E::ERROR_INVALID_PARAMETER);
-    assert_eq!(code(&t.notify_async(h, f, 0, 5)), E::ERROR_INVALID_PARAMETER);
+    assert_eq!(code(&t.set_ov(h, f, op, 5)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.set_ov(h, f, op, 5)), E::ERROR_INVALID_PARAMETER);
+    assert_eq!(code(&t.query_ov(h, f, 2, 0, 5)), E::ERROR_INVALID_PARAMETER);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(5))), E::ERROR_INVALID_PARAMETER);
     assert_eq!(t.m.pending_count(), 1);
     // Another OVERLAPPED is fine, and so is the same one once its request completed.
-    assert_eq!(code(&t.query_async(h, f, 2, 6)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.query_ov(h, f, 2, 0, 6)), E::ERROR_IO_PENDING);
     t.advance_ms(5);
     let mut got = t.statuses();
     got.sort();
     assert_eq!(got, vec![(5, E::ERROR_SUCCESS), (6, E::ERROR_SUCCESS)]);
-    assert_eq!(code(&t.query_async(h, f, 2, 5)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.query_ov(h, f, 2, 0, 5)), E::ERROR_IO_PENDING);
 }
 
 #[test]
 fn sim_4_default_minimum_bandwidth_is_granted_as_64_kbps() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    t.warm_up();
+    t.warm();
     assert!(t.set_rate(h, f, 0xFFFF_FFFF).is_ok());
     let flow = t.m.flow(f).unwrap();
     assert_eq!(flow.held_bps, 64_000);

@@ -11,7 +11,7 @@ fn tt_1_8021p_only_for_admitted_adaptive_onlink_flows_on_tag_keeping_paths() {
     let fixed = t.flow(h, s2, LLTD_PEER, TrafficType::AudioVideo, NA);
     let s3 = t.udp(AF_INET);
     let dropping = t.flow(h, s3, "192.168.1.60:5004", TrafficType::AudioVideo, 0);
-    t.warm_up();
+    t.warm();
     assert!(t.set_rate(h, adaptive, 1_000_000).is_ok());
     assert!(t.set_rate(h, dropping, 1_000_000).is_ok());
     let pairs: Vec<(u32, u32)> = [adaptive, fixed, dropping]
