@@ -85,6 +85,12 @@ fn add_4_unconnected_socket_without_destination_is_invalid_parameter() {
         }
     }
     assert_eq!(t.m.flow_count(), 0);
+    // With the destination given, the same unconnected sockets are accepted (a TCP socket may
+    // be added before its connect completes), and the later connect keeps the flow.
+    t.flow(h, udp, LLTD_PEER, TrafficType::AudioVideo, NA);
+    let f = t.flow(h, tcp, LLTD_PEER6, TrafficType::AudioVideo, NA);
+    t.run(|m| m.connect(tcp, sa(LLTD_PEER6))).expect("connect");
+    assert_eq!(t.m.flow(f).unwrap().dest, LLTD_PEER6.parse().unwrap());
 }
 
 #[test]
