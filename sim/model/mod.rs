@@ -791,6 +791,10 @@ impl Model {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
+        // The flow is gone, so `unregister` cannot find its path: drop its waiters here.
+        if let Some(p) = self.paths.get_mut(f.path as usize) {
+            p.waiters.retain(|w| !pending.contains(w));
+        }
         for r in pending {
             self.abort_request(r, code);
         }
