@@ -84,8 +84,10 @@ pub(crate) enum Object {
 /// The surface's I/O state.
 #[derive(Debug, Default)]
 pub(crate) struct Io {
-    /// (QoS handle value, OVERLAPPED address) → where to write.
-    pub pending: BTreeMap<(u64, u64), PendingIo>,
+    /// (QoS handle value, OVERLAPPED address) → where to write, oldest request first. An
+    /// OVERLAPPED reused right after `QOSCancel` (before the abort is delivered) holds two
+    /// requests; completions arrive in issue order, so each finds its own pointers.
+    pub pending: BTreeMap<(u64, u64), VecDeque<PendingIo>>,
     events: Vec<EventObj>,
     ports: Vec<Port>,
     /// QoS handle value → (port value, completion key).
@@ -250,7 +252,10 @@ impl Io {
             (*ov).internal = STATUS_PENDING;
             (*ov).internal_high = 0;
         }
-        self.pending.insert((handle, io.ov as u64), io);
+        self.pending
+            .entry((handle, io.ov as u64))
+            .or_default()
+            .push_back(io);
     }
 
     /// Reads the `hEvent` of an OVERLAPPED.
@@ -266,9 +271,13 @@ impl Io {
     /// # Safety
     /// The pointers recorded by [`Io::begin`] for this request are still valid (QRY-15).
     pub(crate) unsafe fn complete(&mut self, c: &Completion) {
-        let Some(p) = self.pending.remove(&(c.handle, c.key)) else {
+        let k = (c.handle, c.key);
+        let Some(p) = self.pending.get_mut(&k).and_then(VecDeque::pop_front) else {
             return; // issued around the surface (scenario, with_model): nothing to write
         };
+        if self.pending.get(&k).is_some_and(VecDeque::is_empty) {
+            self.pending.remove(&k);
+        }
         unsafe { write_data(p.buf, p.size, p.cap, c.data) };
         let ov = p.ov as *mut RawOverlapped;
         unsafe {
@@ -315,9 +324,16 @@ impl Io {
         }
     }
 
+    /// Every pending request with its key.
+    pub(crate) fn pending_ios(&self) -> impl Iterator<Item = (&(u64, u64), &PendingIo)> {
+        self.pending
+            .iter()
+            .flat_map(|(k, q)| q.iter().map(move |p| (k, p)))
+    }
+
     /// The surface's own invariants.
     pub(crate) fn check(&self) -> Result<(), String> {
-        for (&(h, key), p) in &self.pending {
+        for (&(h, key), p) in self.pending_ios() {
             if p.ov as u64 != key || key == 0 {
                 return Err(format!(
                     "pending I/O on handle {h:#x} keyed {key:#x} has OVERLAPPED {:#x}",

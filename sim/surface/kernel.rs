@@ -42,7 +42,7 @@ pub(crate) fn set_event(value: u64, signaled: bool) -> bool {
 
 /// The qWAVE function of a pending request matching `f`, for deadlock reports.
 fn concerns(st: &State, f: impl Fn(&(u64, u64), &super::io::PendingIo) -> bool) -> Option<Func> {
-    st.io.pending.iter().find(|(k, p)| f(k, p)).map(|(_, p)| p.func)
+    st.io.pending_ios().find(|(k, p)| f(k, p)).map(|(_, p)| p.func)
 }
 
 /// `WaitForSingleObject` on a sim event: `WAIT_OBJECT_0`, `WAIT_TIMEOUT` (also after a

@@ -346,3 +346,51 @@ fn notify_available_writes_the_bandwidth_into_the_callers_buffer_on_completion()
     assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 1_000) }, WAIT_OBJECT_0);
     assert_eq!((target, size, ov.InternalHigh), (9_000_000, 8, 8));
 }
+
+#[test]
+fn not_14_closing_the_handle_aborts_a_pending_notification() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    let h = create_handle();
+    let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    let mut ov = overlapped_with_event();
+    let r = unsafe { QOSNotifyFlow(h, flow, QOSNotifyCongested, None, None, None, Some(&mut ov)) };
+    assert_fails(&sim, r, ERROR_IO_PENDING);
+    assert_ok(&sim, unsafe { QOSCloseHandle(h) });
+    assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 0) }, WAIT_OBJECT_0);
+    assert_eq!(ov.Internal, ERROR_OPERATION_ABORTED.0 as usize);
+    sim.check_invariants().unwrap();
+}
+
+#[test]
+fn overlapped_reused_right_after_cancel_keeps_each_requests_own_result() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    let h = create_handle();
+    let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    let first = unsafe { CreateEventW(None, true, false, None) }.unwrap();
+    let second = unsafe { CreateEventW(None, true, false, None) }.unwrap();
+    let mut ov = OVERLAPPED {
+        hEvent: first,
+        ..Default::default()
+    };
+    let r = unsafe { QOSNotifyFlow(h, flow, QOSNotifyCongested, None, None, None, Some(&mut ov)) };
+    assert_fails(&sim, r, ERROR_IO_PENDING);
+    assert_ok(&sim, unsafe { QOSCancel(h, &ov) });
+    // Reused before the abort was delivered (an app bug Windows tolerates the same way).
+    ov.hEvent = second;
+    let r = unsafe { QOSNotifyFlow(h, flow, QOSNotifyCongested, None, None, None, Some(&mut ov)) };
+    assert_fails(&sim, r, ERROR_IO_PENDING);
+    sim.advance(std::time::Duration::from_millis(10));
+    assert_eq!(
+        unsafe { WaitForSingleObject(first, 0) },
+        WAIT_OBJECT_0,
+        "the abort signals the first event"
+    );
+    assert_eq!(
+        unsafe { WaitForSingleObject(second, 0) },
+        WAIT_TIMEOUT,
+        "the second request is still pending"
+    );
+    sim.check_invariants().unwrap();
+}
