@@ -243,11 +243,25 @@ impl Sim {
     }
 
     /// Schedules a fault at virtual time `at` (now, if already past).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qwave_sim::{Sim, model::{Event, Fault}};
+    /// let sim = Sim::new();
+    /// sim.inject_at(Duration::from_secs(1), Fault::DeviceReset);
+    /// sim.advance(Duration::from_secs(2));
+    /// assert!(sim.events().iter().any(|e| e.event == Event::Fault(Fault::DeviceReset)));
+    /// ```
     pub fn inject_at(&self, at: Duration, fault: Fault) {
         self.lock().model.inject_at(VirtualTime(duration_us(at)), fault);
     }
 
     /// Checks the model's invariants and the surface's own.
+    ///
+    /// ```
+    /// let sim = qwave_sim::Sim::new();
+    /// assert_eq!(sim.check_invariants(), Ok(()));
+    /// ```
     pub fn check_invariants(&self) -> Result<(), Violation> {
         let st = self.lock();
         st.model.check_invariants()?;
@@ -285,6 +299,16 @@ impl Sim {
     }
 
     /// Every QoS handle ever created, in creation order (closed ones included).
+    ///
+    /// ```
+    /// use qwave_sim::windows::Win32::{Foundation::HANDLE, NetworkManagement::QoS::*};
+    /// let sim = qwave_sim::Sim::new();
+    /// let _g = sim.enter();
+    /// let mut h = HANDLE::default();
+    /// unsafe { QOSCreateHandle(&QOS_VERSION { MajorVersion: 1, MinorVersion: 0 }, &mut h) }.unwrap();
+    /// assert_eq!(sim.handles()[0].value, h.0 as u64);
+    /// assert_eq!(sim.marking(1), None, "no flow 1 yet");
+    /// ```
     pub fn handles(&self) -> Vec<Handle> {
         self.lock().model.handles().to_vec()
     }
@@ -301,6 +325,16 @@ impl Sim {
 
     /// Blocking waits that could never finish (AMB-31): the model's count plus waits on
     /// events or ports no qWAVE request could signal.
+    ///
+    /// ```
+    /// use qwave_sim::windows::Win32::System::Threading::{CreateEventW, WaitForSingleObject, INFINITE};
+    /// use qwave_sim::windows::Win32::Foundation::WAIT_TIMEOUT;
+    /// let sim = qwave_sim::Sim::new();
+    /// let _g = sim.enter();
+    /// let ev = unsafe { CreateEventW(None, true, false, None) }.unwrap();
+    /// assert_eq!(unsafe { WaitForSingleObject(ev, INFINITE) }, WAIT_TIMEOUT); // nobody signals it
+    /// assert_eq!(sim.deadlocks(), 1);
+    /// ```
     pub fn deadlocks(&self) -> u32 {
         let st = self.lock();
         st.model.deadlocks() + st.io.orphan_deadlocks
