@@ -4,6 +4,7 @@
 mod common;
 
 mod gen;
+mod random;
 mod robust;
 mod runtime;
 mod signatures;
