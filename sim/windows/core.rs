@@ -372,6 +372,39 @@ impl Default for PCWSTR {
     }
 }
 
+/// A pointer to a NUL-terminated 8-bit string (`LPSTR`).
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PSTR(pub *mut u8);
+
+impl PSTR {
+    /// Wraps a raw pointer.
+    pub const fn from_raw(ptr: *mut u8) -> Self {
+        Self(ptr)
+    }
+
+    /// The NULL string.
+    pub const fn null() -> Self {
+        Self(std::ptr::null_mut())
+    }
+
+    /// The raw pointer.
+    pub const fn as_ptr(&self) -> *mut u8 {
+        self.0
+    }
+
+    /// Whether the pointer is NULL.
+    pub fn is_null(&self) -> bool {
+        self.0.is_null()
+    }
+}
+
+impl Default for PSTR {
+    fn default() -> Self {
+        Self::null()
+    }
+}
+
 /// Implicit parameter conversion, as in windows-core: a `PCWSTR` parameter accepts a
 /// [`PCWSTR`] or `None`/`Some(&PCWSTR)`.
 pub trait Param<T>: Sized {

@@ -394,3 +394,67 @@ fn overlapped_reused_right_after_cancel_keeps_each_requests_own_result() {
     );
     sim.check_invariants().unwrap();
 }
+
+#[test]
+fn enu_enumerate_writes_every_flow_id_for_an_administrator() {
+    let mut world = qwave_sim::model::World::default();
+    world.policy.admin = true;
+    let sim = Sim::builder().world(world).build();
+    let _g = sim.enter();
+    let h = create_handle();
+    let (_a, f1) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    let (_b, f2) = add_flow(
+        h,
+        "192.168.1.30:5000",
+        QOSTrafficTypeBackground,
+        Some(QOS_NON_ADAPTIVE_FLOW),
+    );
+    let mut size = 0u32;
+    let r = unsafe { QOSEnumerateFlows(h, &mut size, std::ptr::null_mut()) };
+    assert_fails(&sim, r, ERROR_INSUFFICIENT_BUFFER);
+    assert_eq!(size, 8);
+    let mut ids = [0u32; 4];
+    let mut size = 16u32;
+    assert_ok(&sim, unsafe {
+        QOSEnumerateFlows(h, &mut size, ids.as_mut_ptr() as *mut c_void)
+    });
+    assert_eq!((size, ids), (8, [f1, f2, 0, 0]));
+}
+
+#[test]
+fn amb_32_return_true_setting_still_completes_the_overlapped() {
+    let mut world = qwave_sim::model::World::default();
+    world.settings.immediate_completion = qwave_sim::model::world::ImmediateCompletion::ReturnTrue;
+    let sim = Sim::builder().world(world).build();
+    let _g = sim.enter();
+    let h = create_handle();
+    let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    let port = unsafe { CreateIoCompletionPort(h, None, 9, 0) }.unwrap();
+    let mut ov = overlapped_with_event();
+    // Not congested now: an Uncongested notification can be answered at once.
+    let r = unsafe { QOSNotifyFlow(h, flow, QOSNotifyUncongested, None, None, None, Some(&mut ov)) };
+    assert_ok(&sim, r);
+    assert_eq!(ov.Internal, 0);
+    assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 0) }, WAIT_OBJECT_0);
+    let (mut n, mut key, mut pov) = (0u32, 0usize, std::ptr::null_mut::<OVERLAPPED>());
+    unsafe { GetQueuedCompletionStatus(port, &mut n, &mut key, &mut pov, 0) }.unwrap();
+    assert_eq!((key, pov), (9, &mut ov as *mut OVERLAPPED));
+}
+
+#[test]
+fn amb_32_default_immediate_answer_is_pending_then_delivered_on_the_next_step() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    let h = create_handle();
+    let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    let mut ov = overlapped_with_event();
+    let r = unsafe { QOSNotifyFlow(h, flow, QOSNotifyUncongested, None, None, None, Some(&mut ov)) };
+    assert_fails(&sim, r, ERROR_IO_PENDING);
+    assert_eq!(
+        unsafe { WaitForSingleObject(ov.hEvent, 0) },
+        WAIT_OBJECT_0,
+        "a zero-timeout wait runs the due step"
+    );
+    assert_eq!(sim.now(), std::time::Duration::ZERO);
+    assert_eq!(ov.Internal, 0);
+}

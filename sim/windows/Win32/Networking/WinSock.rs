@@ -5,7 +5,7 @@
 //! by every function here and by the `QOS*` functions: its addresses are read from the OS.
 
 use crate::surface::{self, winsock};
-use crate::windows::core::{Error, Result, HRESULT};
+use crate::windows::core::{Error, Result, HRESULT, PSTR};
 
 /// A socket handle.
 #[repr(transparent)]
@@ -374,7 +374,7 @@ pub struct WSADATA {
     /// Obsolete.
     pub iMaxUdpDg: u16,
     /// Obsolete.
-    pub lpVendorInfo: *mut u8,
+    pub lpVendorInfo: PSTR,
     /// Description.
     pub szDescription: [i8; 257],
     /// Status.
@@ -388,7 +388,7 @@ impl Default for WSADATA {
             wHighVersion: 0,
             iMaxSockets: 0,
             iMaxUdpDg: 0,
-            lpVendorInfo: core::ptr::null_mut(),
+            lpVendorInfo: PSTR::null(),
             szDescription: [0; 257],
             szSystemStatus: [0; 129],
         }
