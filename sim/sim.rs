@@ -106,12 +106,13 @@ impl SimBuilder {
 #[must_use = "the sim stays entered only while the guard lives"]
 #[derive(Debug)]
 pub struct EnterGuard {
+    token: u64,
     _not_send: PhantomData<*const ()>,
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
-        current::exit();
+        current::exit(self.token);
     }
 }
 
@@ -172,8 +173,8 @@ impl Sim {
     /// assert!(Sim::current().unwrap().same_as(&a));
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        current::enter(self.shared.clone());
         EnterGuard {
+            token: current::enter(self.shared.clone()),
             _not_send: PhantomData,
         }
     }

@@ -9,24 +9,29 @@ use super::State;
 pub(crate) type Shared = Arc<Mutex<State>>;
 
 thread_local! {
-    static STACK: RefCell<Vec<Shared>> = const { RefCell::new(Vec::new()) };
+    /// Entered sims, innermost last, each with the token of the guard that entered it.
+    static STACK: RefCell<(u64, Vec<(u64, Shared)>)> = const { RefCell::new((0, Vec::new())) };
 }
 
-/// Makes `s` the current sim of this thread until [`exit`].
-pub(crate) fn enter(s: Shared) {
-    STACK.with(|st| st.borrow_mut().push(s));
-}
-
-/// Restores the sim that was current before the matching [`enter`].
-pub(crate) fn exit() {
+/// Makes `s` the current sim of this thread until [`exit`] with the returned token.
+pub(crate) fn enter(s: Shared) -> u64 {
     STACK.with(|st| {
-        st.borrow_mut().pop();
-    });
+        let mut st = st.borrow_mut();
+        st.0 += 1;
+        let token = st.0;
+        st.1.push((token, s));
+        token
+    })
+}
+
+/// Leaves the entry of `token` (guards dropped out of order leave the right one).
+pub(crate) fn exit(token: u64) {
+    STACK.with(|st| st.borrow_mut().1.retain(|(t, _)| *t != token));
 }
 
 /// The current sim of this thread, if any.
 pub(crate) fn current() -> Option<Shared> {
-    STACK.with(|st| st.borrow().last().cloned())
+    STACK.with(|st| st.borrow().1.last().map(|(_, s)| s.clone()))
 }
 
 /// Locks a sim's state, even if a panicking thread poisoned the lock (the state is only ever

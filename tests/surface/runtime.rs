@@ -205,3 +205,72 @@ fn windows_call_without_a_sim_panics_saying_how_to_enter_one() {
         ERROR_SUCCESS
     );
 }
+
+#[test]
+fn guards_dropped_out_of_order_leave_the_right_sim() {
+    let (a, b) = (Sim::new(), Sim::new());
+    let ga = a.enter();
+    let gb = b.enter();
+    drop(ga);
+    assert!(Sim::current().unwrap().same_as(&b));
+    drop(gb);
+    assert!(Sim::current().is_none());
+}
+
+#[test]
+fn ipv6_and_dual_stack_destinations_decode_from_sockaddr_in6() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    let h = create_handle();
+    let s = unsafe { socket(AF_INET6.0 as i32, SOCK_DGRAM, IPPROTO_UDP.0) }.unwrap();
+    let dest: std::net::SocketAddrV6 = "[fd00::20]:5004".parse().unwrap();
+    let sa = SOCKADDR_IN6::from(dest);
+    let mut flow = 0u32;
+    let r = unsafe {
+        QOSAddSocketToFlow(
+            h,
+            s,
+            Some(&sa as *const SOCKADDR_IN6 as *const SOCKADDR),
+            QOSTrafficTypeVoice,
+            None,
+            &mut flow,
+        )
+    };
+    assert_ok(&sim, r);
+    assert_eq!(sim.flows()[0].destination, std::net::SocketAddr::V6(dest));
+    // RW-4, AMB-4: a v4-mapped DestAddr on a dual-stack socket fails with 87; the working
+    // pattern is connect() to the mapped address, then DestAddr = NULL.
+    let d = unsafe { socket(AF_INET6.0 as i32, SOCK_DGRAM, IPPROTO_UDP.0) }.unwrap();
+    assert_eq!(
+        unsafe { setsockopt(d, IPPROTO_IPV6.0, IPV6_V6ONLY, Some(&0i32.to_ne_bytes())) },
+        0
+    );
+    let mapped: std::net::SocketAddrV6 = "[::ffff:192.168.1.30]:5004".parse().unwrap();
+    let sa = SOCKADDR_IN6::from(mapped);
+    let sap = &sa as *const SOCKADDR_IN6 as *const SOCKADDR;
+    let mut flow2 = 0u32;
+    let r = unsafe {
+        QOSAddSocketToFlow(
+            h,
+            d,
+            Some(sap),
+            QOSTrafficTypeVoice,
+            Some(QOS_NON_ADAPTIVE_FLOW),
+            &mut flow2,
+        )
+    };
+    assert_fails(&sim, r, ERROR_INVALID_PARAMETER);
+    assert_eq!(unsafe { connect(d, sap, 28) }, 0);
+    let r = unsafe {
+        QOSAddSocketToFlow(
+            h,
+            d,
+            None,
+            QOSTrafficTypeVoice,
+            Some(QOS_NON_ADAPTIVE_FLOW),
+            &mut flow2,
+        )
+    };
+    assert_ok(&sim, r);
+    assert_ne!(flow, flow2);
+}
