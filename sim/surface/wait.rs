@@ -8,6 +8,12 @@
 //!   condition holds; if nothing scheduled within the world's `deadlock_after_ms` makes it
 //!   hold, that is a deadlock (AMB-31): it is recorded (`Event::Deadlock`, counted by
 //!   `Sim::deadlocks`), the clock stands at the limit, and the wait fails instead of hanging.
+//!
+//! A wait holds its simulator while it runs: a `SetEvent` or `PostQueuedCompletionStatus`
+//! that another thread would make *during* the wait is not seen by it. Only the timeline
+//! (completions, faults, scheduled path changes) ends a wait. This keeps every run
+//! deterministic; apps with a dedicated completion thread should wait with finite timeouts
+//! in a loop, or drive completions from the thread that issued the requests.
 
 use super::State;
 use crate::model::Func;

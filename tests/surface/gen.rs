@@ -458,3 +458,39 @@ fn amb_32_default_immediate_answer_is_pending_then_delivered_on_the_next_step() 
     assert_eq!(sim.now(), std::time::Duration::ZERO);
     assert_eq!(ov.Internal, 0);
 }
+
+#[test]
+fn cancelioex_without_overlapped_cancels_every_request_of_the_handle() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    let h = create_handle();
+    let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    let mut a = overlapped_with_event();
+    let mut b = overlapped_with_event();
+    let r = unsafe { QOSNotifyFlow(h, flow, QOSNotifyCongested, None, None, None, Some(&mut a)) };
+    assert_fails(&sim, r, ERROR_IO_PENDING);
+    let mut target = 1_000_000_000u64;
+    let mut size = 8u32;
+    let r = unsafe {
+        QOSNotifyFlow(
+            h,
+            flow,
+            QOSNotifyAvailable,
+            Some(&mut size),
+            Some(&mut target as *mut u64 as *mut c_void),
+            None,
+            Some(&mut b),
+        )
+    };
+    assert_fails(&sim, r, ERROR_IO_PENDING);
+    unsafe { CancelIoEx(h, None) }.unwrap();
+    let mut n = 0u32;
+    for ov in [&a, &b] {
+        let e = unsafe { GetOverlappedResult(h, ov, &mut n, true) }.unwrap_err();
+        assert_eq!(WIN32_ERROR::from_error(&e), Some(ERROR_OPERATION_ABORTED));
+    }
+    let e = unsafe { CancelIoEx(h, None) }.unwrap_err();
+    assert_eq!(e, ERROR_NOT_FOUND.into(), "nothing left to cancel");
+    assert_eq!(sim.deadlocks(), 0);
+    sim.check_invariants().unwrap();
+}

@@ -4,6 +4,8 @@
 //! arrive) until the event is signaled. A finite timeout advances virtual time by at most
 //! that much; an `INFINITE` wait that nothing scheduled can end is a deadlock (AMB-31): it is
 //! recorded (`Sim::deadlocks`) and the wait returns `WAIT_TIMEOUT` instead of hanging.
+//! A wait holds the simulator while it runs, so a `SetEvent` another thread would make during
+//! the wait is not seen by it: only the sim's timeline ends a wait (deterministic runs).
 
 use crate::surface::kernel;
 use crate::windows::core::{Error, Param, Result, BOOL, PCWSTR};
