@@ -20,6 +20,7 @@ const V1: QOS_VERSION = QOS_VERSION {
 
 /// OVERLAPPEDs must outlive their requests (the sim writes completions into them), so threads
 /// hand theirs back to the test, which frees them once every completion was delivered.
+#[allow(clippy::vec_box)] // each OVERLAPPED needs a stable address while the Vec grows
 struct Parked(Vec<Box<OVERLAPPED>>);
 // SAFETY: the OVERLAPPEDs are plain memory; only the sim writes them, under its lock.
 unsafe impl Send for Parked {}
