@@ -286,7 +286,10 @@ fn overlapped_keys_do_not_depend_on_memory_addresses() {
         let h = create_handle();
         let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
         let mut ovs: Vec<Box<OVERLAPPED>> = (0..3).map(|_| Box::new(overlapped_with_event())).collect();
-        for (op, ov) in [QOSNotifyCongested, QOSNotifyUncongested].into_iter().zip(ovs.iter_mut()) {
+        for (op, ov) in [QOSNotifyCongested, QOSNotifyUncongested]
+            .into_iter()
+            .zip(ovs.iter_mut())
+        {
             let r = unsafe { QOSNotifyFlow(h, flow, op, None, None, None, Some(&mut **ov)) };
             assert!(!r.as_bool());
         }
