@@ -14,3 +14,8 @@ pub mod thread;
 pub mod windows;
 
 pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder};
+
+/// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
