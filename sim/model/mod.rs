@@ -308,7 +308,7 @@ impl Model {
                 notify: [None; 3],
             };
             if flow.prioritised() {
-                m.adaptive_marked += 1; // SET-7d: another process's admitted adaptive flow counts too
+                m.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
             }
             m.flows.insert(id, flow);
         }
@@ -689,6 +689,13 @@ impl Model {
 
     /// Re-checks a flow's destination: unreachable (1232) or a faulty adapter (57).
     pub(crate) fn flow_route(&self, f: &Flow) -> Result<Route, Win32Error> {
+        if f.dest.ip().is_unspecified() {
+            // AMB-26: a lenient wildcard flow has no destination to lose.
+            return Ok(Route::OffLink {
+                interface: 0,
+                path: 0,
+            });
+        }
         let route = self.route(f.dest.ip());
         match route {
             Route::Unreachable => Err(Win32Error::ERROR_HOST_UNREACHABLE),
@@ -762,9 +769,22 @@ impl Model {
     /// Destroys a flow: releases its sockets and admitted bandwidth and aborts its pending
     /// requests with `code` (REM-9, CLO-5).
     pub(crate) fn destroy_flow(&mut self, id: u32, code: Win32Error) {
-        let Some(f) = self.flows.remove(&id) else {
+        if !self.flows.contains_key(&id) {
             return;
-        };
+        }
+        // Abort pending requests first, while the flow (and so its path's waiter list) can
+        // still be found by `unregister`.
+        let mut pending: Vec<u64> = self
+            .requests
+            .values()
+            .filter(|r| r.flow == id)
+            .map(|r| r.id)
+            .collect();
+        pending.sort_unstable();
+        for r in pending {
+            self.abort_request(r, code);
+        }
+        let f = self.flows.remove(&id).expect("checked above");
         if let Owner::Handle(h) = f.owner {
             let list = &mut self.handles[h as usize].flows;
             let pos = f.pos as usize;
@@ -786,16 +806,19 @@ impl Model {
         if let Some(p) = self.paths.get_mut(f.path as usize) {
             p.admitted_bps = p.admitted_bps.saturating_sub(f.held_bps);
         }
-        let pending: Vec<u64> = self
-            .requests
-            .values()
-            .filter(|r| r.flow == id)
-            .map(|r| r.id)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for r in pending {
-            self.abort_request(r, code);
+    }
+
+    /// NOT-5: re-evaluates the notifications waiting on path `p` after admitted bandwidth on it
+    /// was released (no path event happens then). Callers that destroy flows call it once the
+    /// requests they abort are gone, so an aborted request never completes with success.
+    pub(crate) fn recheck_waiters(&mut self, p: PathIdx) {
+        let waiters = self
+            .paths
+            .get(p as usize)
+            .map(|s| s.waiters.clone())
+            .unwrap_or_default();
+        for w in waiters {
+            self.check_notification(w);
         }
     }
 
@@ -825,6 +848,9 @@ impl Model {
             (false, true) => self.adaptive_marked += 1,
             (true, false) => self.adaptive_marked = self.adaptive_marked.saturating_sub(1),
             _ => {}
+        }
+        if held_bps < old_held {
+            self.recheck_waiters(path); // NOT-5
         }
     }
 

@@ -2,9 +2,11 @@
 //! (`add_3_...` proves ADD-3) and drives the pure model through [`common::T`].
 
 mod common;
+mod coverage;
 
 mod add;
 mod amb;
+mod amb_late;
 mod cancel;
 mod close;
 mod create;
@@ -15,5 +17,6 @@ mod query;
 mod real_world;
 mod remove;
 mod set;
+mod sim_rules;
 mod tracking;
 mod traffic_type;
