@@ -645,3 +645,18 @@ fn truncated_and_altered_library_files_never_panic() {
     }
     assert!(errors > 500 && runs > 100, "{errors} errors, {runs} runs");
 }
+
+#[test]
+fn step_positions_skip_the_comments_above_a_step() {
+    let text = "Scenario(version: 1, name: \"c\", steps: [\n    // a comment\n    /* a /* nested */ block */\n    CreateHandle(handle: \"h\"),\n    // another\n\n        CloseHandle(handle: \"h\"),\n])";
+    let loaded = scenario::parse("c.ron", text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.position(0), scenario::Pos { line: 4, col: 5 });
+    assert_eq!(loaded.position(1), scenario::Pos { line: 7, col: 9 });
+    // Errors inside a commented step still point at the offending text.
+    let bad = text.replace("CloseHandle(handle: \"h\")", "CloseHandle(handle: \"h\", x: 1)");
+    let e = scenario::parse("c.ron", &bad).expect_err("unknown field");
+    assert_eq!(e.pos, scenario::Pos { line: 7, col: 34 }, "{e}");
+    let undefined = text.replace("CloseHandle(handle: \"h\")", "CloseHandle(handle: \"g\")");
+    let e = scenario::parse("c.ron", &undefined).expect_err("undefined");
+    assert_eq!(e.pos, scenario::Pos { line: 7, col: 30 }, "{e}");
+}

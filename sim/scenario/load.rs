@@ -154,8 +154,12 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
     let mut steps = Vec::with_capacity(raw.steps.len());
     let mut positions = Vec::with_capacity(raw.steps.len());
     let mut offsets = Vec::with_capacity(raw.steps.len());
+    let mut texts = Vec::with_capacity(raw.steps.len());
     for r in &raw.steps {
-        let text = r.get_ron();
+        // The raw text may start with the comments above the step; point at the step itself.
+        let whole = r.get_ron();
+        let text = &whole[leading_trivia(whole)..];
+        texts.push(text);
         let offset = (text.as_ptr() as usize)
             .saturating_sub(src.as_ptr() as usize)
             .min(src.len());
@@ -192,7 +196,7 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
     })?;
     validate_names(&scenario).map_err(|(i, name, msg)| {
         let start = offsets[i];
-        let text = raw.steps[i].get_ron();
+        let text = texts[i];
         let inner = text.find(&format!("\"{name}\"")).map_or(0, |o| o + 1);
         err_at(start + inner, msg)
     })?;
@@ -201,6 +205,39 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
         scenario,
         positions,
     })
+}
+
+/// Bytes of whitespace and comments (`// …`, nested `/* … */`) at the start of `text`.
+fn leading_trivia(text: &str) -> usize {
+    let mut i = 0;
+    loop {
+        let rest = &text[i..];
+        let trimmed = rest.trim_start();
+        i += rest.len() - trimmed.len();
+        if trimmed.starts_with("//") {
+            i += trimmed.find('\n').map_or(trimmed.len(), |n| n + 1);
+        } else if trimmed.starts_with("/*") {
+            let b = trimmed.as_bytes();
+            let (mut depth, mut j) = (0usize, 0usize);
+            while j < b.len() {
+                if b[j..].starts_with(b"/*") {
+                    depth += 1;
+                    j += 2;
+                } else if b[j..].starts_with(b"*/") {
+                    depth = depth.saturating_sub(1);
+                    j += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    j += 1;
+                }
+            }
+            i += j;
+        } else {
+            return i;
+        }
+    }
 }
 
 fn pos_of(src: &str, offset: usize) -> Pos {
