@@ -341,3 +341,28 @@ fn a_recorded_run_checks_with_the_binary_and_replays_its_trace() {
     assert!(expected.contains("fault    DeviceReset"), "{expected}");
     assert!(expected.contains("ERROR_OPERATION_ABORTED"), "{expected}");
 }
+
+#[test]
+fn a_closed_output_pipe_ends_quietly_without_a_panic() {
+    let dir = temp_dir("pipe");
+    // A long trace (20 000 path changes) cannot fit in a pipe buffer.
+    let big = write(
+        &dir,
+        "big.ron",
+        r#"Scenario(version: 1, name: "big", seed: 1,
+            world: (peers: [(address: "192.168.1.20", lltd_qos: true, path: (congestion_period_ms: 1))]),
+            steps: [Advance("20s")])"#,
+    );
+    let mut child = Command::new(BIN)
+        .args(["run", big.to_str().expect("utf-8")])
+        .env_remove("QWAVE_SIM_SEED")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take()); // the reader goes away, like `| head -0`
+    let out = child.wait_with_output().expect("wait");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -4,6 +4,7 @@
 //! 0 every expectation held, 1 an expectation failed, 2 the input is bad (arguments, RON syntax
 //! or schema, names) — never a panic.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,6 +13,9 @@ use qwave_sim::model::VirtualTime;
 use qwave_sim::scenario::schema::Dur;
 use qwave_sim::scenario::{self, Loaded, Outcome, RunOptions, Until};
 use qwave_sim::trace::Format;
+
+/// Failures printed per file; the rest are counted.
+const MAX_REPORTED_FAILURES: usize = 20;
 
 /// Environment variable that overrides every scenario's seed (like `--seed`).
 const SEED_ENV: &str = "QWAVE_SIM_SEED";
@@ -145,88 +149,117 @@ fn reproduce(cfg: &Config, file: &Path, seed: u64) -> String {
     cmd
 }
 
-fn report_failures(cfg: &Config, loaded: &Loaded, out: &Outcome) {
+fn report_failures(cfg: &Config, loaded: &Loaded, out: &Outcome, err: &mut impl Write) -> io::Result<()> {
     let file = &loaded.file;
-    eprintln!(
+    writeln!(
+        err,
         "FAIL {file}: {} expectation(s) failed (scenario `{}`, seed {})",
         out.failures.len(),
         loaded.scenario.name,
         out.seed
-    );
-    for f in out.failures.iter().take(20) {
-        eprintln!(
+    )?;
+    for f in out.failures.iter().take(MAX_REPORTED_FAILURES) {
+        writeln!(
+            err,
             "  {file}:{}: step {} {}: {}",
             loaded.position(f.step),
             f.step,
             f.keyword,
             f.what
-        );
-        eprintln!("    - expected: {}", f.expected);
-        eprintln!("    + actual:   {}", f.actual);
+        )?;
+        writeln!(err, "    - expected: {}", f.expected)?;
+        writeln!(err, "    + actual:   {}", f.actual)?;
     }
-    if out.failures.len() > 20 {
-        eprintln!("  … and {} more", out.failures.len() - 20);
+    if out.failures.len() > MAX_REPORTED_FAILURES {
+        writeln!(err, "  … and {} more", out.failures.len() - MAX_REPORTED_FAILURES)?;
     }
-    eprintln!("  seed: {}", out.seed);
-    eprintln!("  reproduce: {}", reproduce(cfg, Path::new(file), out.seed));
+    writeln!(err, "  seed: {}", out.seed)?;
+    writeln!(err, "  reproduce: {}", reproduce(cfg, Path::new(file), out.seed))
 }
 
-fn work(cfg: &Config) -> ExitCode {
+/// What the files checked so far came to.
+#[derive(Default)]
+struct Status {
+    bad_input: bool,
+    failed: bool,
+}
+
+impl Status {
+    fn code(&self) -> ExitCode {
+        if self.bad_input {
+            ExitCode::from(2)
+        } else if self.failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Replays every file, writing traces and verdicts to `out` and diagnostics to `err`. A write
+/// error (a closed pipe: `qwave-sim run … | head`) ends the work quietly.
+fn work(cfg: &Config, status: &mut Status, out: &mut impl Write, err: &mut impl Write) -> io::Result<()> {
     let opts = RunOptions {
         seed: cfg.seed,
         until: cfg.until,
     };
-    let mut bad_input = false;
-    let mut failed = false;
     for path in &cfg.files {
         let loaded = match scenario::load(path) {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("{e}");
-                bad_input = true;
+                status.bad_input = true;
+                writeln!(err, "{e}")?;
                 continue;
             }
         };
-        let out = scenario::run(&loaded.scenario, &opts);
+        let outcome = scenario::run(&loaded.scenario, &opts);
+        if !outcome.passed() {
+            status.failed = true;
+        }
         if !cfg.check {
             if cfg.format == Format::Text {
-                println!(
+                writeln!(
+                    out,
                     "# scenario `{}` from {} seed {}",
-                    loaded.scenario.name, loaded.file, out.seed
-                );
+                    loaded.scenario.name, loaded.file, outcome.seed
+                )?;
             }
-            print!("{}", out.trace(cfg.format));
+            out.write_all(outcome.trace(cfg.format).as_bytes())?;
         }
-        for (step, fault) in &out.planned {
-            eprintln!("{}: fault plan: before step {step}: {fault}", loaded.file);
+        for (step, fault) in &outcome.planned {
+            writeln!(err, "{}: fault plan: before step {step}: {fault}", loaded.file)?;
         }
-        if out.passed() {
+        if outcome.passed() {
             if cfg.check {
-                println!(
+                writeln!(
+                    out,
                     "ok   {} ({} steps, seed {})",
-                    loaded.file, out.steps_run, out.seed
-                );
+                    loaded.file, outcome.steps_run, outcome.seed
+                )?;
             }
         } else {
-            failed = true;
-            report_failures(cfg, &loaded, &out);
+            report_failures(cfg, &loaded, &outcome, err)?;
         }
     }
-    if bad_input {
-        ExitCode::from(2)
-    } else if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    out.flush()
 }
 
 fn main() -> ExitCode {
     let args = Args::parse(); // usage errors exit 2 (clap)
     match config(args) {
-        Ok(cfg) => work(&cfg),
+        Ok(cfg) => {
+            let mut status = Status::default();
+            // A write error means nobody reads any more; the status so far is the answer.
+            let _ = work(
+                &cfg,
+                &mut status,
+                &mut io::stdout().lock(),
+                &mut io::stderr().lock(),
+            );
+            status.code()
+        }
         Err(e) => {
-            eprintln!("qwave-sim: error: {e}");
+            let _ = writeln!(io::stderr(), "qwave-sim: error: {e}");
             ExitCode::from(2)
         }
     }
