@@ -3,6 +3,7 @@
 //! - [`model`]: the pure state machine.
 //! - [`Sim`]: a running simulator; [`Sim::enter`] binds it to a thread.
 //! - [`windows`]: the `windows` 0.62.2 surface (`use qwave_sim::windows as windows;`).
+//! - [`windows_sys`]: the `windows-sys` 0.61.2 surface (`use qwave_sim::windows_sys as windows_sys;`).
 #![warn(missing_docs)]
 
 pub mod model;
@@ -10,5 +11,6 @@ mod sim;
 mod surface;
 pub mod thread;
 pub mod windows;
+pub mod windows_sys;
 
 pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder};
