@@ -792,3 +792,29 @@ fn same_calls_through_windows_and_windows_sys_give_identical_event_logs() {
     assert_eq!(count(|e| matches!(e, Event::Completion(_))), 2);
     assert!(count(|e| matches!(e, Event::Socket { .. })) >= 4);
 }
+
+/// Without an entered sim a call panics saying how to enter one; the functions are
+/// `extern "system"`, so the panic cannot unwind and the process aborts after printing it.
+/// Checked in a child process (this test binary, re-run on this one test).
+#[test]
+fn call_without_a_sim_aborts_with_a_message_saying_how_to_enter_one() {
+    const NAME: &str = "call_without_a_sim_aborts_with_a_message_saying_how_to_enter_one";
+    if std::env::var_os("QWAVE_SIM_SYS_CHILD").is_some() {
+        let r = unsafe { QOSCloseHandle(null_mut()) };
+        println!("not reached: {r}");
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+        .env("QWAVE_SIM_SYS_CHILD", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the child must not pass: {stderr}");
+    assert!(
+        stderr.contains("`QOSCloseHandle` was called on a thread that has no simulator entered"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("let _guard = sim.enter();"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("not reached"));
+}
