@@ -12,7 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use qwave_sim::model::{Event, Func, TrafficType, World};
+use qwave_sim::model::{Event, Func, TrafficType, Win32Error, World};
+
+use super::calls;
 use qwave_sim::Sim;
 
 #[allow(dead_code)]
@@ -26,16 +28,6 @@ fn admin_sim() -> Sim {
     let mut world = World::default();
     world.policy.admin = true;
     Sim::builder().world(world).build()
-}
-
-fn calls(sim: &Sim) -> Vec<Func> {
-    sim.events()
-        .iter()
-        .filter_map(|e| match &e.event {
-            Event::Call { args, .. } => Some(args.func()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]
@@ -80,14 +72,33 @@ fn parity_sys_app_non_adaptive_flows_run_against_the_sim() {
 }
 
 #[test]
-fn parity_sys_app_adaptive_notification_is_pending_then_cancelled() {
+fn parity_sys_app_adaptive_flows_complete_through_the_port_and_the_notification_is_cancelled() {
     let sim = admin_sim();
     let _g = sim.enter();
     let r = app::run("192.168.1.20:5000".parse().unwrap(), true).unwrap();
     assert_eq!(r.notify, app::Notify::Cancelled);
     assert!(!r.rate_admitted, "SET-6f: no rate before the path is measured");
-    assert_eq!(r.rate_bps, 0, "AMB-18: no rate set yet");
-    assert!(calls(&sim).contains(&Func::Cancel));
+    assert_eq!(
+        (r.rate_bps, r.rate_bytes, r.port_key),
+        (0, 8, 7),
+        "AMB-18: no rate yet, but the overlapped query completes, also on the port"
+    );
+    assert_eq!((r.enum_needed, r.enumerated.as_slice()), (8, &[1, 2][..]));
+    let completions: Vec<(Func, Win32Error)> = sim
+        .events()
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Completion(c) => Some((c.func, c.status)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        completions,
+        [
+            (Func::QueryFlow, Win32Error::ERROR_SUCCESS),
+            (Func::NotifyFlow, Win32Error::ERROR_OPERATION_ABORTED)
+        ]
+    );
     assert_eq!(sim.deadlocks(), 0);
     sim.check_invariants().unwrap();
 }
