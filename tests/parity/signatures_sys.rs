@@ -2,7 +2,7 @@
 // exact `unsafe extern "system" fn` pointer type, the aliases given raw values, every struct
 // field named in a literal with its type.
 //
-// Compiled twice from this one source: by `tests/surface_sys.rs` against qwave-sim, and by
+// Compiled twice from this one source: by `tests/surface_sys/signatures.rs` against qwave-sim, and by
 // `tests/parity/sys.rs` against the real windows-sys 0.61.2, so a pin that differs from the
 // real crate fails to build there. (Plain comments: the file is `include!`d.)
 

@@ -1,6 +1,6 @@
 //! Parity for the windows-sys surface: `app_sys.rs` is one source written against windows-sys
 //! 0.61.2. Here it runs on Linux against the sim, and the same file (with `signatures_sys.rs`,
-//! the signature pins `tests/surface_sys.rs` runs) is `cargo check`ed against
+//! the signature pins `tests/surface_sys/signatures.rs` runs) is `cargo check`ed against
 //! the real windows-sys 0.61.2 (section 4c of the surface spec: windows-sys compiles on Linux;
 //! calls only fail to link): for the host, and for `x86_64-pc-windows-gnu` when that target's
 //! std is installed.
