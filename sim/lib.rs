@@ -5,6 +5,7 @@
 //! - [`Sim`]: a running simulator; [`Sim::enter`] binds it to a thread.
 //! - [`windows`]: the `windows` 0.62.2 surface (`use qwave_sim::windows as windows;`).
 //! - [`scenario`]: RON scenario files (load, replay and check, record); [`trace`]: event traces.
+//! - [`windows_sys`]: the `windows-sys` 0.61.2 surface (`use qwave_sim::windows_sys as windows_sys;`).
 #![warn(missing_docs)]
 
 pub mod model;
@@ -15,6 +16,7 @@ mod surface;
 pub mod thread;
 pub mod trace;
 pub mod windows;
+pub mod windows_sys;
 
 pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder};
 
