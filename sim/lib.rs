@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod model;
+mod recording;
 pub mod rules;
 pub mod scenario;
 mod sim;
@@ -18,6 +19,7 @@ pub mod trace;
 pub mod windows;
 pub mod windows_sys;
 
+pub use recording::{recording_dir, Recording};
 pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder};
 
 /// The README's examples run as doctests.
