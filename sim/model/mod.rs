@@ -307,6 +307,9 @@ impl Model {
                 custom_dscp: None,
                 notify: [None; 3],
             };
+            if flow.prioritised() {
+                m.adaptive_marked += 1; // SET-7d counts adaptive flows of every process
+            }
             m.flows.insert(id, flow);
         }
         m
@@ -492,11 +495,10 @@ impl Model {
                 let congested = !state.config.congested;
                 let period = state.config.congestion_period_ms.unwrap_or(0);
                 let id = state.id;
-                if period > 0 {
-                    self.schedule(
-                        self.now.plus_us(period.saturating_mul(1000)),
-                        Scheduled::Toggle(p),
-                    );
+                let next = self.now.plus_us(period.saturating_mul(1000));
+                // At the saturated end of time the next flip would be "now" again, forever.
+                if period > 0 && next > self.now {
+                    self.schedule(next, Scheduled::Toggle(p));
                 }
                 self.paths[p as usize].config.congested = congested;
                 self.path_changed(p, id);
@@ -906,10 +908,11 @@ impl Model {
                 if f.notify[op.index()] == Some(id) {
                     f.notify[op.index()] = None;
                 }
-                let path = f.path;
-                if let Some(p) = self.paths.get_mut(path as usize) {
-                    p.waiters.retain(|x| *x != id);
-                }
+            }
+            // The flow may be gone already (destroy_flow removes it before aborting its
+            // requests), so look in every path, not only the flow's.
+            for p in &mut self.paths {
+                p.waiters.retain(|x| *x != id);
             }
         }
         Some(r)
