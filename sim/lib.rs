@@ -2,3 +2,6 @@
 #![warn(missing_docs)]
 
 pub mod model;
+
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
