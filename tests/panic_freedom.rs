@@ -32,8 +32,22 @@ fn run_without_panic(world: World, seed: u64, ops: &[Op]) -> Result<(), String> 
     Ok(())
 }
 
+/// A fixed seed keeps CI deterministic; `QWAVE_FUZZ_SEED=<u64>` explores others.
+fn config(cases: u32) -> ProptestConfig {
+    let seed = std::env::var("QWAVE_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5157_f022);
+    ProptestConfig {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(config(256))]
 
     #[test]
     fn generated_runs_never_panic(run in fuzz::run(48)) {
@@ -164,4 +178,59 @@ fn regression_periodic_congestion_at_the_end_of_time_terminates() {
     m.advance_us(u64::MAX);
     assert_eq!(m.now().as_us(), u64::MAX);
     assert_eq!(m.check_invariants(), Ok(()));
+}
+
+/// A failure report is a readable, replayable list of steps: seed, world as RON, and one line
+/// per step with its result, the culprit last.
+#[test]
+fn failure_report_lists_seed_world_and_steps() {
+    let mut d = Driver::new(World::default(), 9).expect("driver");
+    let ops = [
+        Op::Create {
+            version: Some((1, 0)),
+            out: true,
+        },
+        Op::Socket {
+            af: 2,
+            kind: 2,
+            proto: 0,
+        },
+        Op::Add {
+            h: fuzz::HandleArg::Issued(0),
+            s: fuzz::SocketArg::Created(0),
+            dest: fuzz::AddrArg::Known(0),
+            traffic_type: 4,
+            flags: 2,
+            flow: Some(fuzz::FlowArg::Zero),
+        },
+        Op::Close {
+            h: fuzz::HandleArg::Raw(0xdead_beef),
+        },
+    ];
+    d.run(&ops).expect("clean run");
+    let report = d
+        .failure(Some(3), qwave_sim::model::invariants::Violation("example".into()))
+        .to_string();
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines[0], "invariant violated: example after step 3");
+    assert_eq!(lines[1], "seed: 9");
+    assert!(lines[2].starts_with("world: (interfaces:["), "{}", lines[2]);
+    assert_eq!(lines[3], "steps:");
+    assert!(
+        lines[4].starts_with("    0 QOSCreateHandle(&{1, 0}, &h)  -> TRUE Handle("),
+        "{}",
+        lines[4]
+    );
+    assert_eq!(lines[5], "    1 socket(2, 2, 0)  -> 0x51530000000001");
+    assert_eq!(
+        lines[6],
+        "    2 QOSAddSocketToFlow(h0, s0, 192.168.1.20:5004, 4, 0x2, &0)  -> TRUE Flow(1)"
+    );
+    assert_eq!(
+        lines[7],
+        "    3 QOSCloseHandle(0xdeadbeef)  -> FALSE ERROR_INVALID_HANDLE"
+    );
+    // The world line parses back into the same world.
+    let world: World = ron::from_str(lines[2].trim_start_matches("world: ")).expect("RON world");
+    assert_eq!(world, World::default());
 }

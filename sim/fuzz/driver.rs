@@ -94,7 +94,8 @@ pub struct Driver {
     handles: Vec<u64>,
     sockets: Vec<u64>,
     flows: Vec<u32>,
-    log: Vec<String>,
+    /// Steps run and what they returned; formatted only for a report.
+    trail: Vec<(Op, Outcome)>,
     max_advance_us: u64,
 }
 
@@ -127,7 +128,7 @@ impl Driver {
             handles: Vec::new(),
             sockets: Vec::new(),
             flows: Vec::new(),
-            log: Vec::new(),
+            trail: Vec::new(),
             max_advance_us,
         })
     }
@@ -147,9 +148,13 @@ impl Driver {
         self.checker.observe(&self.model)
     }
 
-    /// Each step run so far with its outcome, one line each.
-    pub fn log(&self) -> &[String] {
-        &self.log
+    /// Each step run so far with its outcome, one line each (`  3 QOSCloseHandle(h0)  -> TRUE`).
+    pub fn log(&self) -> Vec<String> {
+        self.trail
+            .iter()
+            .enumerate()
+            .map(|(i, (op, out))| format!("{i:>3} {op}  -> {out}"))
+            .collect()
     }
 
     /// Handles issued so far, in order.
@@ -334,7 +339,7 @@ impl Driver {
             }
             None => self.other_step(op),
         };
-        self.log.push(format!("{:>3} {op}  -> {outcome}", self.log.len()));
+        self.trail.push((op.clone(), outcome.clone()));
         self.checker.observe(&self.model)?;
         Ok(outcome)
     }
@@ -408,7 +413,7 @@ impl Driver {
             world_ron: ron::to_string(self.model.world()).unwrap_or_else(|e| format!("<{e}>")),
             step,
             violation,
-            log: self.log.clone(),
+            log: self.log(),
         }
     }
 }
