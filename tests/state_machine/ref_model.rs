@@ -172,10 +172,21 @@ pub const SOCKET_ZERO: u8 = 6;
 /// The handle argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum H {
-    /// The n-th handle created (must exist).
+    /// The n-th handle created (modulo their number; NULL if there is none yet). Resolved
+    /// when the step runs, so a shrunk sequence still names a handle.
     Idx(usize),
     /// A value never issued: NULL, 0xdeadbeef, ...
     Garbage(u64),
+}
+
+/// A flow id argument, resolved when the step runs, so a shrunk sequence keeps pointing at a
+/// live flow after earlier steps are dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowSel {
+    /// The n-th live flow, in id order (modulo their number; the next unused id if none).
+    Live(usize),
+    /// This id as is (0, `u32::MAX`, an id not yet issued, ...).
+    Id(u32),
 }
 
 /// `QOSSetFlow`'s buffer.
@@ -220,14 +231,14 @@ pub enum SmOp {
         dest: usize,
         tt: i32,
         flags: u32,
-        flow_in: Option<u32>,
+        flow_in: Option<FlowSel>,
     },
     /// `QOSRemoveSocketFromFlow`.
-    Remove { h: H, s: u8, flow: u32, flags: u32 },
+    Remove { h: H, s: u8, flow: FlowSel, flags: u32 },
     /// `QOSSetFlow`; `size` as passed (the SUT passes the bytes only when it fits `op`).
     Set {
         h: H,
-        flow: u32,
+        flow: FlowSel,
         op: i32,
         size: u32,
         buf: Payload,
@@ -237,7 +248,7 @@ pub enum SmOp {
     /// `QOSQueryFlow`.
     Query {
         h: H,
-        flow: u32,
+        flow: FlowSel,
         op: i32,
         size: Option<u32>,
         buffer: bool,
@@ -247,7 +258,7 @@ pub enum SmOp {
     /// `QOSNotifyFlow`.
     Notify {
         h: H,
-        flow: u32,
+        flow: FlowSel,
         op: i32,
         size: Option<u32>,
         target: Option<u64>,
@@ -413,6 +424,9 @@ pub struct RefState {
     /// What the last step returned, and the completions delivered during it (sorted).
     pub last: Option<CallResult>,
     pub delivered: Vec<Done>,
+    /// The last step with its handle and flow arguments resolved to concrete ones
+    /// (`H::Idx` of an existing handle, `FlowSel::Id`): what the SUT runs.
+    pub resolved: Option<SmOp>,
 }
 
 fn err(code: E) -> CallResult {
@@ -443,6 +457,7 @@ impl RefState {
             waiters: [Vec::new(), Vec::new()],
             last: None,
             delivered: Vec::new(),
+            resolved: None,
         }
     }
 
@@ -1305,9 +1320,70 @@ impl RefState {
         }
     }
 
+    /// The id a [`FlowSel`] names now.
+    pub fn resolve(&self, f: FlowSel) -> u32 {
+        match f {
+            FlowSel::Id(id) => id,
+            FlowSel::Live(i) => {
+                let ids = self.flow_ids();
+                if ids.is_empty() {
+                    self.next_flow
+                } else {
+                    ids[i % ids.len()]
+                }
+            }
+        }
+    }
+
+    fn resolve_h(&self, h: H) -> H {
+        match (h, self.handles.len()) {
+            (H::Idx(_), 0) => H::Garbage(0),
+            (H::Idx(i), n) => H::Idx(i % n),
+            (g, _) => g,
+        }
+    }
+
+    /// `op` with its handle resolved and its flow argument replaced by `rf`.
+    fn concretize(&self, op: &SmOp, rf: u32) -> SmOp {
+        let mut op = op.clone();
+        match &mut op {
+            SmOp::Add { flow_in: Some(f), .. } => *f = FlowSel::Id(rf),
+            SmOp::Remove { flow, .. }
+            | SmOp::Set { flow, .. }
+            | SmOp::Query { flow, .. }
+            | SmOp::Notify { flow, .. } => *flow = FlowSel::Id(rf),
+            _ => {}
+        }
+        match &mut op {
+            SmOp::Close { h }
+            | SmOp::Add { h, .. }
+            | SmOp::Remove { h, .. }
+            | SmOp::Set { h, .. }
+            | SmOp::Query { h, .. }
+            | SmOp::Notify { h, .. }
+            | SmOp::Cancel { h, .. }
+            | SmOp::Enumerate { h, .. }
+            | SmOp::Track { h, .. }
+            | SmOp::Untrack { h, .. } => *h = self.resolve_h(*h),
+            _ => {}
+        }
+        op
+    }
+
     /// Applies one step: `last` gets what it returns, `delivered` the completions of the step.
     pub fn step(&mut self, op: &SmOp) {
         self.delivered.clear();
+        let sel = match *op {
+            SmOp::Add { flow_in, .. } => flow_in,
+            SmOp::Remove { flow, .. }
+            | SmOp::Set { flow, .. }
+            | SmOp::Query { flow, .. }
+            | SmOp::Notify { flow, .. } => Some(flow),
+            _ => None,
+        };
+        let rf = sel.map(|f| self.resolve(f)).unwrap_or(0);
+        let op = &self.concretize(op, rf);
+        self.resolved = Some(op.clone());
         // Every call, and every fault, starts by running what is due (a "simulator step").
         self.run_until(self.now_us);
         self.last = match *op {
@@ -1320,35 +1396,35 @@ impl RefState {
                 tt,
                 flags,
                 flow_in,
-            } => Some(self.add(h, s, dest, tt, flags, flow_in)),
-            SmOp::Remove { h, s, flow, flags } => Some(self.remove(h, s, flow, flags)),
+            } => Some(self.add(h, s, dest, tt, flags, flow_in.map(|_| rf))),
+            SmOp::Remove { h, s, flags, .. } => Some(self.remove(h, s, rf, flags)),
             SmOp::Set {
                 h,
-                flow,
+                flow: _,
                 op,
                 size,
                 buf,
                 flags,
                 ov,
-            } => Some(self.set(h, flow, op, size, buf, flags, ov)),
+            } => Some(self.set(h, rf, op, size, buf, flags, ov)),
             SmOp::Query {
                 h,
-                flow,
+                flow: _,
                 op,
                 size,
                 buffer,
                 flags,
                 ov,
-            } => Some(self.query(h, flow, op, size, buffer, flags, ov)),
+            } => Some(self.query(h, rf, op, size, buffer, flags, ov)),
             SmOp::Notify {
                 h,
-                flow,
+                flow: _,
                 op,
                 size,
                 target,
                 flags,
                 ov,
-            } => Some(self.notify(h, flow, op, size, target, flags, ov)),
+            } => Some(self.notify(h, rf, op, size, target, flags, ov)),
             SmOp::Cancel { h, ov } => Some(self.cancel(h, ov)),
             SmOp::Enumerate { h, size, buffer } => Some(self.enumerate(h, size, buffer)),
             SmOp::Track { h, dest, flags } => Some(self.track(h, dest, flags)),
