@@ -296,6 +296,35 @@ fn transitions(state: &RefState) -> BoxedStrategy<SmOp> {
         .prop_map(|(h, dest, flags)| SmOp::Track { h, dest, flags });
     let untrack = (h, dest, prop_oneof![9 => Just(0u32), 1 => Just(1)])
         .prop_map(|(h, dest, flags)| SmOp::Untrack { h, dest, flags });
+    // NOT-8 needs a second request of the same operation on a flow that already has one
+    // pending: aim at those flows now and then.
+    let pending: Vec<(usize, usize, i32)> = state
+        .flows
+        .values()
+        .enumerate()
+        .flat_map(|(i, f)| {
+            f.notify
+                .iter()
+                .enumerate()
+                .filter(|(_, slot)| slot.is_some())
+                .map(move |(op, _)| (f.owner, i, op as i32))
+        })
+        .collect();
+    let renotify = if pending.is_empty() {
+        Just(SmOp::AdvanceMs(0)).boxed()
+    } else {
+        (proptest::sample::select(pending), 0u8..3, bps())
+            .prop_map(|((owner, i, op), k, target)| SmOp::Notify {
+                h: H::Idx(owner),
+                flow: FlowSel::Live(i),
+                op,
+                size: (op == 2).then_some(8),
+                target: (op == 2).then_some(target),
+                flags: 0,
+                ov: Some(k),
+            })
+            .boxed()
+    };
     let advance = prop_oneof![
         Just(0u64),
         Just(1),
@@ -320,6 +349,7 @@ fn transitions(state: &RefState) -> BoxedStrategy<SmOp> {
         6 => set,
         4 => query,
         4 => notify,
+        4 => renotify,
         2 => cancel,
         1 => enumerate,
         2 => track,
