@@ -137,8 +137,10 @@ fn app_recovers(plan: &FaultPlan) -> Result<(), String> {
         m.advance_us(100_000);
     }
     heal(&mut m);
-    // A few ticks later the app must be back to a marked flow.
-    for _ in 0..5 {
+    // Within a second the app must be back to a marked flow: one tick to notice the dead
+    // handle, one per injected failure left (at most 5, see `bounded`), one for the CRE-8
+    // failure right after resume, one to succeed.
+    for _ in 0..RECOVERY_TICKS {
         app.tick(&mut m);
         if app.marked(&mut m) {
             return Ok(());
@@ -146,20 +148,37 @@ fn app_recovers(plan: &FaultPlan) -> Result<(), String> {
         m.advance_us(100_000);
     }
     Err(format!(
-        "no marked voice flow 500 ms after healing (handle {:?}, flow {:?})",
+        "no marked voice flow {RECOVERY_TICKS} ticks after healing (handle {:?}, flow {:?})",
         app.handle, app.flow
     ))
 }
 
-/// Injected failures that outlast the run (`FailCalls` with a huge count) are out of scope.
+/// Ticks the app gets after healing.
+const RECOVERY_TICKS: usize = 10;
+
+/// Injected failures that outlast the run are out of scope: at most 5 in all. (The first
+/// version bounded each `FailCalls` to 5 and gave the app 5 ticks; the property shrank that to
+/// "3 failing creates + sleep", which needs 6 ticks: the bound was wrong, not the app.)
 fn bounded(plan: &FaultPlan) -> bool {
-    plan.faults
+    let injected: u64 = plan
+        .faults
         .iter()
-        .all(|p| !matches!(p.fault, Fault::FailCalls { count, .. } if count > 5))
+        .map(|p| match p.fault {
+            Fault::FailCalls { count, .. } => u64::from(count),
+            _ => 0,
+        })
+        .sum();
+    injected <= 5
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed seed keeps `cargo test` deterministic; `main` below explores fresh plans each run.
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(7),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn app_survives(plan in fault_plan()) {
