@@ -6,8 +6,12 @@
 //! - [`windows`]: the `windows` 0.62.2 surface (`use qwave_sim::windows as windows;`).
 //! - [`scenario`]: RON scenario files (load, replay and check, record); [`trace`]: event traces.
 //! - [`windows_sys`]: the `windows-sys` 0.61.2 surface (`use qwave_sim::windows_sys as windows_sys;`).
+//! - `fuzz` (feature `fuzz`): proptest strategies and `arbitrary` inputs for worlds, call
+//!   sequences and fault plans.
 #![warn(missing_docs)]
 
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 pub mod model;
 mod recording;
 pub mod rules;
