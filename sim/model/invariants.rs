@@ -230,3 +230,31 @@ impl Model {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use crate::model::{CallOutput, Model, SockAddrIn, Win32Error, World};
+
+    /// Regression: a flow removed while its `QOSNotifyFlow` was pending left the request id in
+    /// its path's waiters ("path 1 waits on a finished request").
+    #[test]
+    fn removing_a_flow_with_a_pending_notification_leaves_no_stale_waiter() {
+        let mut m = Model::new(World::default(), 1);
+        let Ok(CallOutput::Handle(h)) = m.create_handle(Some((1, 0)), true) else {
+            panic!("create");
+        };
+        let s = m.socket(2, 2, 17).expect("socket");
+        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
+        let Ok(CallOutput::Flow(id)) = m.add_socket_to_flow(h, s, Some(dest), 3, 0, Some(0)) else {
+            panic!("add");
+        };
+        let r = m.notify_flow(h, id, 0, None, None, 0, Some(7));
+        assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_IO_PENDING));
+        assert!(m.paths().iter().any(|p| !p.waiters.is_empty()));
+        assert_eq!(m.remove_socket_from_flow(h, 0, id, 0), Ok(CallOutput::None));
+        assert!(m.paths().iter().all(|p| p.waiters.is_empty()));
+        assert_eq!(m.check_invariants(), Ok(()));
+    }
+}
