@@ -201,7 +201,7 @@ impl Model {
                 "request {id} outlives its handle"
             );
             ensure!(
-                h.expect("checked").pending.contains(id),
+                h.expect("checked").pending.get(&r.key) == Some(id),
                 "request {id} missing from its handle"
             );
             ensure!(
@@ -212,7 +212,7 @@ impl Model {
             );
         }
         for h in &self.handles {
-            for r in &h.pending {
+            for r in h.pending.values() {
                 ensure!(
                     self.requests.contains_key(r),
                     "handle {:#x} lists a finished request",
