@@ -689,7 +689,10 @@ impl Model {
     pub(crate) fn flow_route(&self, f: &Flow) -> Result<Route, Win32Error> {
         if f.dest.ip().is_unspecified() {
             // AMB-26: a lenient wildcard flow has no destination to lose.
-            return Ok(Route::OffLink { interface: 0, path: 0 });
+            return Ok(Route::OffLink {
+                interface: 0,
+                path: 0,
+            });
         }
         let route = self.route(f.dest.ip());
         match route {
@@ -764,9 +767,22 @@ impl Model {
     /// Destroys a flow: releases its sockets and admitted bandwidth and aborts its pending
     /// requests with `code` (REM-9, CLO-5).
     pub(crate) fn destroy_flow(&mut self, id: u32, code: Win32Error) {
-        let Some(f) = self.flows.remove(&id) else {
+        if !self.flows.contains_key(&id) {
             return;
-        };
+        }
+        // Abort pending requests first, while the flow (and so its path's waiter list) can
+        // still be found by `unregister`.
+        let mut pending: Vec<u64> = self
+            .requests
+            .values()
+            .filter(|r| r.flow == id)
+            .map(|r| r.id)
+            .collect();
+        pending.sort_unstable();
+        for r in pending {
+            self.abort_request(r, code);
+        }
+        let f = self.flows.remove(&id).expect("checked above");
         if let Owner::Handle(h) = f.owner {
             let list = &mut self.handles[h as usize].flows;
             let pos = f.pos as usize;
@@ -792,17 +808,6 @@ impl Model {
             if f.notify.iter().any(Option::is_some) {
                 p.waiters.retain(|w| !f.notify.contains(&Some(*w)));
             }
-        }
-        let pending: Vec<u64> = self
-            .requests
-            .values()
-            .filter(|r| r.flow == id)
-            .map(|r| r.id)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for r in pending {
-            self.abort_request(r, code);
         }
     }
 
