@@ -803,11 +803,6 @@ impl Model {
         }
         if let Some(p) = self.paths.get_mut(f.path as usize) {
             p.admitted_bps = p.admitted_bps.saturating_sub(f.held_bps);
-            // The flow is gone before its requests abort, so `unregister` cannot find its path:
-            // drop its notifications from the path's waiters here.
-            if f.notify.iter().any(Option::is_some) {
-                p.waiters.retain(|w| !f.notify.contains(&Some(*w)));
-            }
         }
     }
 
