@@ -140,7 +140,7 @@ impl Model {
             }
             for (op, slot) in f.notify.iter().enumerate() {
                 if let Some(r) = slot {
-                    let req = self.requests.get(r);
+                    let req = self.requests.get(&r.get());
                     ensure!(
                         req.is_some_and(
                             |q| q.flow == *id && matches!(q.kind, ReqKind::Notify(n) if n.index() == op)

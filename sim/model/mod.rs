@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod fault;
 pub mod flow;
+mod flow_table;
 pub mod invariants;
 pub mod net;
 pub mod rng;
@@ -20,6 +21,7 @@ pub mod world;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU64;
 
 use rustc_hash::FxHashMap;
 
@@ -192,7 +194,7 @@ pub struct Model {
     pub(crate) handles: Vec<Handle>,
     pub(crate) sockets: Vec<Socket>,
     pub(crate) external: FxHashMap<u64, Socket>,
-    pub(crate) flows: FxHashMap<u32, Flow>,
+    pub(crate) flows: flow_table::FlowTable,
     next_flow_id: u32,
     pub(crate) requests: FxHashMap<u64, Request>,
     next_request: u64,
@@ -254,7 +256,7 @@ impl Model {
             handles: Vec::new(),
             sockets: Vec::new(),
             external: FxHashMap::default(),
-            flows: FxHashMap::default(),
+            flows: flow_table::FlowTable::default(),
             next_flow_id: 1,
             requests: FxHashMap::default(),
             next_request: 1,
@@ -916,7 +918,7 @@ impl Model {
         }
         if let ReqKind::Notify(op) = r.kind {
             if let Some(f) = self.flows.get_mut(&r.flow) {
-                if f.notify[op.index()] == Some(id) {
+                if f.notify[op.index()].map(NonZeroU64::get) == Some(id) {
                     f.notify[op.index()] = None;
                 }
                 let path = f.path;

@@ -1,0 +1,138 @@
+//! Live flows by id: dense chunked storage with an id → slot index.
+//!
+//! A hash map of whole flows costs its bucket size divided by its load factor per flow (more than
+//! 400 bytes for a 192-byte flow at unlucky sizes); here each flow costs its own size plus an
+//! 8-byte index entry, and storage grows a chunk at a time, so the waste is bounded by one chunk.
+//! Freed slots are reused first. Iteration order is the index's, a hash map's, as before:
+//! deterministic but unspecified, so callers sort ids before anything leaves the model.
+
+use std::fmt;
+
+use rustc_hash::FxHashMap;
+
+use super::flow::Flow;
+
+/// Flows per chunk after the first (the first grows by doubling up to this size, so a model with
+/// a handful of flows stays small).
+const CHUNK: usize = 1024;
+
+/// The model's live flows.
+#[derive(Clone, Default)]
+pub(crate) struct FlowTable {
+    /// Flow id → slot.
+    index: FxHashMap<u32, u32>,
+    /// Slot `s` is `chunks[s / CHUNK][s % CHUNK]`; `None` = free.
+    chunks: Vec<Vec<Option<Flow>>>,
+    /// Free slots, reused last-freed first.
+    free: Vec<u32>,
+}
+
+impl FlowTable {
+    fn slot(&self, s: u32) -> &Option<Flow> {
+        let s = s as usize;
+        &self.chunks[s / CHUNK][s % CHUNK]
+    }
+
+    fn slot_mut(&mut self, s: u32) -> &mut Option<Flow> {
+        let s = s as usize;
+        &mut self.chunks[s / CHUNK][s % CHUNK]
+    }
+
+    /// The flow with this id.
+    pub fn get(&self, id: &u32) -> Option<&Flow> {
+        let s = *self.index.get(id)?;
+        self.slot(s).as_ref()
+    }
+
+    /// The flow with this id, mutably.
+    pub fn get_mut(&mut self, id: &u32) -> Option<&mut Flow> {
+        let s = *self.index.get(id)?;
+        self.slot_mut(s).as_mut()
+    }
+
+    /// Whether a flow has this id.
+    pub fn contains_key(&self, id: &u32) -> bool {
+        self.index.contains_key(id)
+    }
+
+    /// Number of live flows.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Stores `flow` under `id`, replacing (and returning) a flow with the same id.
+    pub fn insert(&mut self, id: u32, flow: Flow) -> Option<Flow> {
+        if let Some(&s) = self.index.get(&id) {
+            return self.slot_mut(s).replace(flow);
+        }
+        let s = match self.free.pop() {
+            Some(s) => {
+                *self.slot_mut(s) = Some(flow);
+                s
+            }
+            None => {
+                if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+                    let cap = if self.chunks.is_empty() { 4 } else { CHUNK };
+                    self.chunks.push(Vec::with_capacity(cap));
+                }
+                let n = self.chunks.len();
+                let last = &mut self.chunks[n - 1];
+                last.push(Some(flow));
+                ((n - 1) * CHUNK + last.len() - 1) as u32
+            }
+        };
+        self.index.insert(id, s);
+        None
+    }
+
+    /// Removes and returns the flow with this id.
+    pub fn remove(&mut self, id: &u32) -> Option<Flow> {
+        let s = self.index.remove(id)?;
+        let f = self.slot_mut(s).take();
+        self.free.push(s);
+        f
+    }
+
+    /// Live flows with their ids, in the index's (deterministic, unspecified) order.
+    pub fn iter(&self) -> impl Iterator<Item = (&u32, &Flow)> {
+        self.index
+            .iter()
+            .filter_map(|(id, s)| self.slot(*s).as_ref().map(|f| (id, f)))
+    }
+
+    /// Live flow ids.
+    pub fn keys(&self) -> impl Iterator<Item = &u32> {
+        self.index.keys()
+    }
+
+    /// Live flows.
+    pub fn values(&self) -> impl Iterator<Item = &Flow> {
+        self.iter().map(|(_, f)| f)
+    }
+}
+
+impl<'a> IntoIterator for &'a FlowTable {
+    type Item = (&'a u32, &'a Flow);
+    type IntoIter = Box<dyn Iterator<Item = (&'a u32, &'a Flow)> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl std::ops::Index<&u32> for FlowTable {
+    type Output = Flow;
+
+    fn index(&self, id: &u32) -> &Flow {
+        self.get(id).expect("no flow with this id")
+    }
+}
+
+impl fmt::Debug for FlowTable {
+    /// As a map sorted by flow id.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut v: Vec<(&u32, &Flow)> = self.iter().collect();
+        v.sort_unstable_by_key(|(id, _)| **id);
+        f.debug_map().entries(v).finish()
+    }
+}
