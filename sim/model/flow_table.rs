@@ -6,9 +6,9 @@
 //! Freed slots are reused first. Iteration order is the index's, a hash map's, as before:
 //! deterministic but unspecified, so callers sort ids before anything leaves the model.
 
+use std::collections::HashMap;
 use std::fmt;
-
-use rustc_hash::FxHashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::flow::Flow;
 
@@ -20,7 +20,7 @@ const CHUNK: usize = 1024;
 #[derive(Clone, Default)]
 pub(crate) struct FlowTable {
     /// Flow id → slot.
-    index: FxHashMap<u32, u32>,
+    index: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
     /// Slot `s` is `chunks[s / CHUNK][s % CHUNK]`; `None` = free.
     chunks: Vec<Vec<Option<Flow>>>,
     /// Free slots, reused last-freed first.
@@ -134,5 +134,30 @@ impl fmt::Debug for FlowTable {
         let mut v: Vec<(&u32, &Flow)> = self.iter().collect();
         v.sort_unstable_by_key(|(id, _)| **id);
         f.debug_map().entries(v).finish()
+    }
+}
+
+/// Hashes a flow id so that consecutive ids land in consecutive buckets: the low bits are the id
+/// itself (the bucket), the top bits a multiplicative mix (the tag a probe compares). Ids are
+/// handed out in increasing order, so the buckets of the newest flows, which an app touches most,
+/// stay together in cache however many flows are live.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached for u32 keys; any fold keeps it a valid hasher.
+        for b in bytes {
+            self.write_u32(u32::from(*b) ^ (self.0 as u32).rotate_left(8));
+        }
+    }
+
+    fn write_u32(&mut self, id: u32) {
+        let id = u64::from(id);
+        self.0 = id | (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) & 0xFE00_0000_0000_0000);
     }
 }
