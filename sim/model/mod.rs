@@ -310,6 +310,9 @@ impl Model {
                 custom_dscp: None,
                 notify: [None; 3],
             };
+            if flow.prioritised() {
+                m.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
+            }
             m.flows.insert(id, flow);
         }
         m
@@ -808,6 +811,20 @@ impl Model {
         }
     }
 
+    /// NOT-5: re-evaluates the notifications waiting on path `p` after admitted bandwidth on it
+    /// was released (no path event happens then). Callers that destroy flows call it once the
+    /// requests they abort are gone, so an aborted request never completes with success.
+    pub(crate) fn recheck_waiters(&mut self, p: PathIdx) {
+        let waiters = self
+            .paths
+            .get(p as usize)
+            .map(|s| s.waiters.clone())
+            .unwrap_or_default();
+        for w in waiters {
+            self.check_notification(w);
+        }
+    }
+
     /// Replaces a flow's rate contract and admission, keeping the path budget and the count of
     /// prioritised adaptive flows (SET-7d) in step.
     pub(crate) fn set_contract(
@@ -834,6 +851,9 @@ impl Model {
             (false, true) => self.adaptive_marked += 1,
             (true, false) => self.adaptive_marked = self.adaptive_marked.saturating_sub(1),
             _ => {}
+        }
+        if held_bps < old_held {
+            self.recheck_waiters(path); // NOT-5
         }
     }
 

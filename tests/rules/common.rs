@@ -210,3 +210,155 @@ impl Drop for T {
         }
     }
 }
+
+// ----- helpers for the SET / QRY / NOT / CAN / ENU / STA / STO / AMB-22.. tests -----
+
+/// The default world with the caller in Administrators.
+pub fn admin_world() -> World {
+    let mut w = World::default();
+    w.policy.admin = true;
+    w
+}
+
+/// A Win32 code for every resource-class failure GEN-11 lists.
+pub const RESOURCE_CODES: [Win32Error; 5] = [
+    E::ERROR_NOT_ENOUGH_MEMORY,
+    E::ERROR_NO_SYSTEM_RESOURCES,
+    E::ERROR_IO_DEVICE,
+    E::ERROR_DEVICE_REINITIALIZATION_NEEDED,
+    E::ERROR_ADAP_HDW_ERR,
+];
+
+/// A rate contract.
+pub fn rate(bps: u64, shaping: Shaping) -> SetOp {
+    SetOp::OutgoingRate(RateContract {
+        bandwidth_bps: bps,
+        shaping,
+        reason: 0,
+    })
+}
+
+impl T {
+    /// `QOSSetFlow` with an OVERLAPPED (`key`).
+    pub fn set_ov(&mut self, h: u64, flow: u32, op: SetOp, key: u64) -> CallResult {
+        let (raw, bytes) = encode(op);
+        self.run(|m| m.set_flow(h, flow, raw, bytes.len() as u32, Some(&bytes), 0, Some(key)))
+    }
+
+    /// `QOSQueryFlow` with an OVERLAPPED (`key`) and a large enough buffer.
+    pub fn query_ov(&mut self, h: u64, flow: u32, op: i32, flags: u32, key: u64) -> CallResult {
+        self.run(|m| m.query_flow(h, flow, op, Some(64), true, flags, Some(key)))
+    }
+
+    /// `QOSNotifyFlow` with well-formed buffers: NULL/NULL for 0 and 1, `*Size = 8` and the
+    /// target for 2 (`target` ignored otherwise).
+    pub fn notify(&mut self, h: u64, flow: u32, op: i32, target: u64, key: Option<u64>) -> CallResult {
+        let (size, target) = if op == 2 {
+            (Some(8), Some(target))
+        } else {
+            (None, None)
+        };
+        self.run(|m| m.notify_flow(h, flow, op, size, target, 0, key))
+    }
+
+    /// `QOSCancel`.
+    pub fn cancel(&mut self, h: u64, key: Option<u64>) -> CallResult {
+        self.run(|m| m.cancel(h, key))
+    }
+
+    /// `QOSEnumerateFlows`.
+    pub fn enumerate(&mut self, h: u64, size: Option<u32>, buffer: bool) -> CallResult {
+        self.run(|m| m.enumerate_flows(h, size, buffer))
+    }
+
+    /// `QOSStartTrackingClient` with flags 0.
+    pub fn start(&mut self, h: u64, client: &str) -> CallResult {
+        let d = sa(client);
+        self.run(|m| m.start_tracking_client(h, d, 0))
+    }
+
+    /// `QOSStopTrackingClient` with flags 0.
+    pub fn stop(&mut self, h: u64, client: &str) -> CallResult {
+        let d = sa(client);
+        self.run(|m| m.stop_tracking_client(h, d, 0))
+    }
+
+    /// `QOSRemoveSocketFromFlow`.
+    pub fn remove(&mut self, h: u64, s: u64, flow: u32) -> CallResult {
+        self.run(|m| m.remove_socket_from_flow(h, s, flow, 0))
+    }
+
+    /// `QOSCloseHandle`.
+    pub fn close(&mut self, h: u64) -> CallResult {
+        self.run(|m| m.close_handle(h))
+    }
+
+    /// Arms `Fault::FailCalls` for the next `count` calls of `func`.
+    pub fn fail_next(&mut self, func: Func, code: Win32Error, count: u32) {
+        self.inject(Fault::FailCalls {
+            func: Some(func),
+            code,
+            count,
+        });
+    }
+
+    /// Waits until the default warm-up and partial phases are over (estimates complete).
+    pub fn warm(&mut self) {
+        let s = &self.m.world().settings;
+        let ms = s.warmup_ms + s.partial_ms;
+        self.advance_ms(ms);
+    }
+
+    /// An adaptive flow to `dest` whose path estimate is complete; returns (handle, socket, flow).
+    pub fn warm_adaptive(&mut self, dest: &str, tt: TrafficType) -> (u64, u64, u32) {
+        let r = self.adaptive(dest, tt);
+        self.warm();
+        r
+    }
+
+    /// `QOSQueryFlowFundamentals` data (panics on failure).
+    pub fn fundamentals(&mut self, h: u64, flow: u32) -> (Option<u64>, Option<u64>, Option<u32>) {
+        match self.query(h, flow, 0, 0) {
+            Ok(CallOutput::Data(
+                QueryData::Fundamentals {
+                    bottleneck_bps,
+                    available_bps,
+                    rtt_us,
+                },
+                40,
+            )) => (bottleneck_bps, available_bps, rtt_us),
+            other => panic!("QOSQueryFlowFundamentals failed: {other:?}"),
+        }
+    }
+
+    /// `QOSQueryOutgoingRate` (panics on failure).
+    pub fn outgoing_rate(&mut self, h: u64, flow: u32) -> u64 {
+        match self.query(h, flow, 2, 0) {
+            Ok(CallOutput::Data(QueryData::OutgoingRate(v), 8)) => v,
+            other => panic!("QOSQueryOutgoingRate failed: {other:?}"),
+        }
+    }
+
+    /// The live state of the path toward a listed peer (`"192.168.1.20:5004"`) or off-link.
+    pub fn path_of(&self, dest: &str) -> &qwave_sim::model::PathState {
+        let ip = dest.parse::<SocketAddr>().expect("test address").ip();
+        self.m
+            .paths()
+            .iter()
+            .find(|p| p.id == PathRef::Peer(ip))
+            .or_else(|| self.m.paths().iter().find(|p| p.id == PathRef::OffLink))
+            .expect("path")
+    }
+}
+
+/// The markings of a flow with the given conformant DSCP and 802.1p, nothing beyond the rate.
+pub fn marked(dscp: u32, l2: u32) -> Marking {
+    Marking {
+        conformant_dscp: dscp,
+        non_conformant_dscp: 0,
+        conformant_l2: l2,
+        non_conformant_l2: 0,
+    }
+}
+
+pub use qwave_sim::model::{Family, Prefix};

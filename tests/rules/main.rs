@@ -5,6 +5,7 @@ mod common;
 
 mod add;
 mod amb;
+mod amb_late;
 mod cancel;
 mod close;
 mod create;

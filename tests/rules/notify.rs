@@ -1,3 +1,346 @@
-//! Rules tests (see RULES.md).
-#[allow(unused_imports)]
+//! NOT: QOSNotifyFlow.
 use crate::common::*;
+
+fn peer() -> PathRef {
+    PathRef::Peer("192.168.1.20".parse().unwrap())
+}
+
+fn congest(t: &mut T, congested: bool) {
+    t.inject(Fault::Congestion {
+        path: peer(),
+        congested,
+    });
+}
+
+#[test]
+fn not_1_invalid_handle_is_invalid_handle() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    for bad in [0, 0xdead_beef, h + 3] {
+        assert_eq!(code(&t.notify(bad, f, 0, 0, Some(1))), E::ERROR_INVALID_HANDLE);
+    }
+    let h2 = t.handle();
+    t.close(h2).expect("close");
+    assert_eq!(code(&t.notify(h2, f, 0, 0, Some(1))), E::ERROR_INVALID_HANDLE);
+    assert_eq!(t.m.pending_count(), 0);
+}
+
+#[test]
+fn not_2_unknown_flow_is_not_found_and_zero_is_invalid_parameter() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.notify(h, 0, 0, 0, Some(1))), E::ERROR_INVALID_PARAMETER);
+    assert_eq!(code(&t.notify(h, f + 9, 0, 0, Some(1))), E::ERROR_NOT_FOUND);
+    let other = t.handle();
+    assert_eq!(code(&t.notify(other, f, 0, 0, Some(1))), E::ERROR_NOT_FOUND);
+    assert_eq!(t.m.pending_count(), 0);
+}
+
+#[test]
+fn not_3_congestion_notifications_take_no_size_or_buffer() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    for op in [0, 1] {
+        for (size, target) in [(Some(8), None), (None, Some(0)), (Some(8), Some(5))] {
+            let r = t.run(|m| m.notify_flow(h, f, op, size, target, 0, Some(1)));
+            assert_eq!(
+                code(&r),
+                E::ERROR_INVALID_PARAMETER,
+                "op {op} {size:?} {target:?}"
+            );
+        }
+    }
+    assert_eq!(t.m.pending_count(), 0);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+}
+
+#[test]
+fn not_4_congested_fires_on_congestion_uncongested_fires_when_clear() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    t.advance_ms(10_000);
+    assert!(t.completions().is_empty(), "not congested: keeps waiting");
+    congest(&mut t, true);
+    let c = t.completions();
+    assert_eq!(c.len(), 1);
+    assert_eq!(
+        (c[0].key, c[0].func, c[0].status, c[0].data, c[0].bytes),
+        (1, Func::NotifyFlow, E::ERROR_SUCCESS, None, 0)
+    );
+    // While congested, Uncongested waits and Congested fires at once (AMB-32: next step).
+    assert_eq!(code(&t.notify(h, f, 1, 0, Some(2))), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(3))), E::ERROR_IO_PENDING);
+    let c = t.completions();
+    assert_eq!((c.len(), c[0].key), (1, 3));
+    congest(&mut t, false);
+    let c = t.completions();
+    assert_eq!((c.len(), c[0].key, c[0].status), (1, 2, E::ERROR_SUCCESS));
+    // A path with a congestion period toggles on its own.
+    let mut t = T::world(|w| w.peers[0].path.congestion_period_ms = Some(5_000));
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    t.advance_ms(2_999);
+    assert!(t.completions().is_empty());
+    t.advance_ms(1);
+    let c = t.completions();
+    assert_eq!((c.len(), c[0].key), (1, 1));
+    assert_eq!(t.m.now().as_us(), 5_000_000);
+}
+
+#[test]
+fn not_5_available_fires_when_the_path_can_carry_the_total_target() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.set_rate(h, f, 3_000_000).expect("3 Mb/s");
+    // Another flow takes most of the path: 80 - 76 = 4 Mb/s free besides ours.
+    let (h2, _, g) = t.adaptive(LLTD_PEER, TrafficType::AudioVideo);
+    t.set_rate(h2, g, 76_000_000).expect("76 Mb/s");
+    // Target is the total (3 + 2 = 5), not an increment; 4 < 5 so it waits.
+    assert_eq!(code(&t.notify(h, f, 2, 5_000_000, Some(1))), E::ERROR_IO_PENDING);
+    assert!(t.completions().is_empty());
+    t.set_rate(h2, g, 75_500_000)
+        .expect("other flow shrinks a little");
+    assert!(t.completions().is_empty(), "4.5 Mb/s: not yet");
+    // The other flow releasing bandwidth is enough: no path event is needed.
+    t.set_rate(h2, g, 74_000_000).expect("other flow shrinks");
+    let c = t.completions();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].status, E::ERROR_SUCCESS);
+    assert_eq!(c[0].data, Some(QueryData::Available(6_000_000)));
+    assert_eq!(c[0].bytes, 8);
+    // Already true: fires on the next step.
+    assert_eq!(code(&t.notify(h, f, 2, 5_000_000, Some(2))), E::ERROR_IO_PENDING);
+    let c = t.completions();
+    assert_eq!((c.len(), c[0].data), (1, Some(QueryData::Available(6_000_000))));
+    // A path change fires it too, and so does another flow going away.
+    assert_eq!(code(&t.notify(h, f, 2, 7_000_000, Some(3))), E::ERROR_IO_PENDING);
+    t.inject(Fault::Bandwidth {
+        path: peer(),
+        available_bps: 81_000_000,
+        bottleneck_bps: None,
+    });
+    let c = t.completions();
+    assert_eq!(
+        (c.len(), c[0].key, c[0].data),
+        (1, 3, Some(QueryData::Available(7_000_000)))
+    );
+    assert_eq!(code(&t.notify(h, f, 2, 50_000_000, Some(4))), E::ERROR_IO_PENDING);
+    t.remove(h2, 0, g).expect("remove the other flow");
+    let c = t.completions();
+    assert_eq!(
+        (c.len(), c[0].key, c[0].data),
+        (1, 4, Some(QueryData::Available(81_000_000)))
+    );
+}
+
+#[test]
+fn not_6_available_target_not_above_current_bandwidth_is_invalid_parameter() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.set_rate(h, f, 3_000_000).expect("rate");
+    for target in [0, 2_999_999, 3_000_000] {
+        assert_eq!(
+            code(&t.notify(h, f, 2, target, Some(1))),
+            E::ERROR_INVALID_PARAMETER,
+            "target {target}"
+        );
+    }
+    assert_eq!(t.m.pending_count(), 0);
+    assert_eq!(code(&t.notify(h, f, 2, 3_000_001, Some(1))), E::ERROR_IO_PENDING);
+}
+
+#[test]
+fn not_7_small_size_is_insufficient_buffer_with_the_required_size() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    for size in [0, 4, 7] {
+        let r = t.run(|m| m.notify_flow(h, f, 2, Some(size), Some(90_000_000), 0, Some(1)));
+        assert_eq!(
+            r,
+            Err(CallError {
+                code: E::ERROR_INSUFFICIENT_BUFFER,
+                size: Some(8)
+            })
+        );
+    }
+    assert_eq!(t.m.pending_count(), 0);
+    // On success *Size is the bytes copied (synchronous form).
+    let r = t.run(|m| m.notify_flow(h, f, 2, Some(64), Some(1_000_000), 0, None));
+    assert_eq!(r, Ok(CallOutput::Data(QueryData::Available(80_000_000), 8)));
+}
+
+#[test]
+fn not_8_same_operation_pending_twice_is_already_exists() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(2))), E::ERROR_ALREADY_EXISTS);
+    assert_eq!(code(&t.notify(h, f, 2, 90_000_000, Some(3))), E::ERROR_IO_PENDING);
+    assert_eq!(
+        code(&t.notify(h, f, 2, 95_000_000, Some(4))),
+        E::ERROR_ALREADY_EXISTS
+    );
+    assert_eq!(t.m.pending_count(), 2);
+    // Once the first fired, the operation can be armed again.
+    congest(&mut t, true);
+    assert_eq!(t.completions().len(), 1);
+    congest(&mut t, false);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(2))), E::ERROR_IO_PENDING);
+}
+
+#[test]
+fn not_9_non_adaptive_flow_is_not_supported() {
+    let mut t = T::new();
+    let (h, _, f) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.warm();
+    for op in 0..3 {
+        assert_eq!(
+            code(&t.notify(h, f, op, 90_000_000, Some(1))),
+            E::ERROR_NOT_SUPPORTED,
+            "op {op}"
+        );
+    }
+    assert_eq!(t.m.pending_count(), 0);
+}
+
+#[test]
+fn not_10_unmeasurable_path_is_not_supported() {
+    let mut t = T::new();
+    let (h, _, f) = t.adaptive(OFFLINK, TrafficType::Voice);
+    let (h2, _, g) = t.adaptive(LOOPBACK, TrafficType::Voice);
+    t.warm();
+    for op in 0..3 {
+        assert_eq!(
+            code(&t.notify(h, f, op, 1_000_000, Some(1))),
+            E::ERROR_NOT_SUPPORTED
+        );
+        assert_eq!(
+            code(&t.notify(h2, g, op, 1_000_000, Some(1))),
+            E::ERROR_NOT_SUPPORTED
+        );
+    }
+    assert_eq!(t.m.pending_count(), 0);
+}
+
+#[test]
+fn not_11_policy_route_and_resource_failures() {
+    let mut t = T::world(|w| w.policy.offlink_experiments_blocked = true);
+    let (h, _, f) = t.adaptive(OFFLINK, TrafficType::Voice);
+    assert_eq!(
+        code(&t.notify(h, f, 0, 0, Some(1))),
+        E::ERROR_ACCESS_DISABLED_BY_POLICY
+    );
+    let (h2, _, g) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    for e in RESOURCE_CODES.into_iter().chain([E::ERROR_UNEXP_NET_ERR]) {
+        t.fail_next(Func::NotifyFlow, e, 1);
+        assert_eq!(code(&t.notify(h2, g, 0, 0, Some(1))), e);
+    }
+    assert_eq!(t.m.pending_count(), 0);
+    // A pending notification whose route breaks completes with the route's error.
+    assert_eq!(code(&t.notify(h2, g, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    t.inject(Fault::RouteLost("192.168.1.0/24".parse().unwrap()));
+    let c = t.completions();
+    assert_eq!((c.len(), c[0].status), (1, E::ERROR_HOST_UNREACHABLE));
+    assert_eq!(code(&t.notify(h2, g, 0, 0, Some(1))), E::ERROR_HOST_UNREACHABLE);
+}
+
+#[test]
+fn not_12_overlapped_is_pending_until_the_condition_and_sync_blocks() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    assert!(t.m.is_pending(h, 1));
+    t.advance_ms(1_000);
+    assert!(t.m.is_pending(h, 1));
+    congest(&mut t, true);
+    assert!(!t.m.is_pending(h, 1));
+    assert_eq!(t.completions().len(), 1);
+    congest(&mut t, false);
+    // Without an OVERLAPPED the call returns only once the condition holds.
+    let at = VirtualTime(t.m.now().as_us() + 700_000);
+    t.run(|m| {
+        m.inject_at(
+            at,
+            Fault::Congestion {
+                path: peer(),
+                congested: true,
+            },
+        )
+    });
+    let r = t.notify(h, f, 0, 0, None);
+    assert_eq!(r, Ok(CallOutput::None));
+    assert_eq!(t.m.now(), at, "blocked on the virtual clock");
+    assert!(t.completions().is_empty(), "no OVERLAPPED, no completion");
+}
+
+#[test]
+fn not_13_each_request_completes_once() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    congest(&mut t, true);
+    assert_eq!(t.completions().len(), 1);
+    congest(&mut t, false);
+    congest(&mut t, true);
+    assert!(t.completions().is_empty(), "one-shot: needs re-arming");
+    assert_eq!(t.m.pending_count(), 0);
+    congest(&mut t, false);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    congest(&mut t, true);
+    assert_eq!(t.completions().len(), 1);
+}
+
+#[test]
+fn not_14_cancel_close_or_remove_abort_the_request() {
+    let mut t = T::new();
+    let (h, s, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    // QOSCancel.
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    t.cancel(h, Some(1)).expect("cancel");
+    let c = t.completions();
+    assert_eq!(
+        (c.len(), c[0].key, c[0].status),
+        (1, 1, E::ERROR_OPERATION_ABORTED)
+    );
+    // Removing the flow.
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(2))), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, f, 2, 90_000_000, Some(3))), E::ERROR_IO_PENDING);
+    t.remove(h, s, f).expect("remove");
+    let mut c = t.completions();
+    c.sort_by_key(|c| c.key);
+    assert_eq!(c.len(), 2);
+    assert!(c.iter().all(|c| c.status == E::ERROR_OPERATION_ABORTED));
+    assert_eq!((c[0].key, c[1].key), (2, 3));
+    // Closing the handle.
+    let (h, _, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.notify(h, f, 1, 0, Some(4))), E::ERROR_IO_PENDING);
+    // (Uncongested holds now: its completion is delivered on the next step, before the close.)
+    t.completions();
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(5))), E::ERROR_IO_PENDING);
+    t.close(h).expect("close");
+    let c = t.completions();
+    assert_eq!(
+        (c.len(), c[0].key, c[0].status),
+        (1, 5, E::ERROR_OPERATION_ABORTED)
+    );
+    congest(&mut t, true);
+    assert!(t.completions().is_empty());
+    // Bandwidth released by the close itself does not complete the handle's own requests.
+    congest(&mut t, false);
+    let h = t.handle();
+    let (s1, s2) = (t.udp(AF_INET), t.udp(AF_INET));
+    let big = t.flow(h, s1, LLTD_PEER, TrafficType::AudioVideo, 0);
+    let small = t.flow(h, s2, LLTD_PEER, TrafficType::Voice, 0);
+    t.set_rate(h, big, 76_000_000).expect("big");
+    assert_eq!(
+        code(&t.notify(h, small, 2, 10_000_000, Some(6))),
+        E::ERROR_IO_PENDING
+    );
+    t.close(h).expect("close");
+    let c = t.completions();
+    assert_eq!(
+        (c.len(), c[0].key, c[0].status),
+        (1, 6, E::ERROR_OPERATION_ABORTED)
+    );
+}

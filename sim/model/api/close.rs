@@ -28,6 +28,13 @@ impl Model {
                                                    // CLO-4, CLO-5, CLO-6, AMB-1: flows go, pending requests complete with 995.
         let mut flows = self.handles[h].flows.clone();
         flows.sort_unstable();
+        let mut paths: Vec<u32> = flows
+            .iter()
+            .filter_map(|id| self.flow(*id))
+            .map(|f| f.path)
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
         for id in flows {
             self.destroy_flow(id, Win32Error::ERROR_OPERATION_ABORTED);
         }
@@ -35,6 +42,9 @@ impl Model {
         pending.sort_unstable();
         for r in pending {
             self.abort_request(r, Win32Error::ERROR_OPERATION_ABORTED);
+        }
+        for p in paths {
+            self.recheck_waiters(p); // NOT-5: other handles' flows may grow now
         }
         self.linger_tracking(h); // CLO-7, AMB-3
         self.handles[h].state = HandleState::Dead; // CLO-3, CLO-8

@@ -31,7 +31,9 @@ impl Model {
         let whole = socket == 0 || (f.sockets.len() == 1 && f.sockets.contains(socket));
         if whole {
             // REM-3, REM-4, REM-5, REM-9, AMB-11: the flow goes; its pending requests abort.
+            let path = f.path;
             self.destroy_flow(flow, Win32Error::ERROR_OPERATION_ABORTED);
+            self.recheck_waiters(path); // NOT-5: its bandwidth is free again
             return Ok(CallOutput::None);
         }
         if !f.sockets.contains(socket) {

@@ -152,6 +152,10 @@ impl Model {
         match route {
             // AMB-27: loopback is never marked; the contract is only recorded.
             Route::Loopback => self.set_contract(flow, Some(c), false, 0),
+            // SET-9: the rate would start experiments toward an off-link host; policy forbids them.
+            Route::OffLink { .. } if self.world().policy.offlink_experiments_blocked => {
+                return Err(Win32Error::ERROR_ACCESS_DISABLED_BY_POLICY);
+            }
             // GEN-12: off-link gets DSCP and shaping, with no admission control.
             Route::OffLink { .. } => self.set_contract(flow, Some(c), true, 0),
             Route::OnLink { path, .. } => {
