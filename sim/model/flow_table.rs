@@ -6,6 +6,7 @@
 //! Freed slots are reused first. Iteration order is the index's, a hash map's, as before:
 //! deterministic but unspecified, so callers sort ids before anything leaves the model.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -62,12 +63,16 @@ impl FlowTable {
 
     /// Stores `flow` under `id`, replacing (and returning) a flow with the same id.
     pub fn insert(&mut self, id: u32, flow: Flow) -> Option<Flow> {
-        if let Some(&s) = self.index.get(&id) {
-            return self.slot_mut(s).replace(flow);
-        }
+        let vacant = match self.index.entry(id) {
+            Entry::Occupied(o) => {
+                let s = *o.get() as usize;
+                return self.chunks[s / CHUNK][s % CHUNK].replace(flow);
+            }
+            Entry::Vacant(v) => v,
+        };
         let s = match self.free.pop() {
             Some(s) => {
-                *self.slot_mut(s) = Some(flow);
+                self.chunks[s as usize / CHUNK][s as usize % CHUNK] = Some(flow);
                 s
             }
             None => {
@@ -81,7 +86,7 @@ impl FlowTable {
                 ((n - 1) * CHUNK + last.len() - 1) as u32
             }
         };
-        self.index.insert(id, s);
+        vacant.insert(s);
         None
     }
 
