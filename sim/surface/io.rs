@@ -1,0 +1,369 @@
+//! Overlapped I/O state: the requests the model accepted with `ERROR_IO_PENDING` (GEN-3) and
+//! where their results go, plus the sim's kernel objects (events, I/O completion ports).
+//!
+//! The key of a request is its OVERLAPPED's address. On completion the surface writes, like
+//! the kernel would: the data into the caller's buffer and `*Size`, `InternalHigh` = bytes,
+//! `Internal` = the status, then signals `hEvent` and posts to the completion port the QoS
+//! handle is bound to (GEN-5, CRE-10).
+//!
+//! **`Internal` holds the Win32 error code** (0 on success, e.g. 995 when cancelled), not an
+//! NTSTATUS as on real Windows; while pending it holds `STATUS_PENDING` (0x103), which apps
+//! test with `HasOverlappedIoCompleted`-style checks. Apps that read the status through
+//! `GetOverlappedResult` / `GetQueuedCompletionStatus` see exactly what Windows reports.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::model::{Completion, Func, QueryData};
+
+/// `STATUS_PENDING`, written to `OVERLAPPED.Internal` while a request is outstanding.
+pub(crate) const STATUS_PENDING: usize = 0x103;
+/// Event handle values: a tag no real handle, QoS handle or socket value carries.
+pub(crate) const EVENT_TAG: u64 = 0x5145 << 40;
+/// Completion-port handle values.
+pub(crate) const PORT_TAG: u64 = 0x5150 << 40;
+/// Most events or ports one run may create.
+pub(crate) const MAX_OBJECTS: usize = 1 << 20;
+/// Most packets one completion port holds before new ones are dropped.
+pub(crate) const MAX_PACKETS: usize = 1 << 20;
+
+/// The first four fields of an `OVERLAPPED` (windows and windows-sys share the layout).
+#[repr(C)]
+pub(crate) struct RawOverlapped {
+    pub internal: usize,
+    pub internal_high: usize,
+    pub offset: u64,
+    pub h_event: usize,
+}
+
+/// Where an accepted request's result goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PendingIo {
+    /// The OVERLAPPED (its address is the key).
+    pub ov: usize,
+    /// `Size` pointer (0 = none).
+    pub size: usize,
+    /// Buffer pointer (0 = none).
+    pub buf: usize,
+    /// Bytes the buffer holds (`*Size` at issue time).
+    pub cap: u32,
+    /// `hEvent` at issue time.
+    pub event: u64,
+    /// The function that issued it.
+    pub func: Func,
+}
+
+/// One completion packet queued on a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Packet {
+    pub bytes: u32,
+    pub key: usize,
+    pub ov: usize,
+    pub status: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct EventObj {
+    manual_reset: bool,
+    signaled: bool,
+    closed: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Port {
+    queue: VecDeque<Packet>,
+    closed: bool,
+}
+
+/// Kernel-object kinds a handle value may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Object {
+    Event(usize),
+    Port(usize),
+}
+
+/// The surface's I/O state.
+#[derive(Debug, Default)]
+pub(crate) struct Io {
+    /// (QoS handle value, OVERLAPPED address) → where to write, oldest request first. An
+    /// OVERLAPPED reused right after `QOSCancel` (before the abort is delivered) holds two
+    /// requests; completions arrive in issue order, so each finds its own pointers.
+    pub pending: BTreeMap<(u64, u64), VecDeque<PendingIo>>,
+    events: Vec<EventObj>,
+    ports: Vec<Port>,
+    /// QoS handle value → (port value, completion key).
+    assoc: BTreeMap<u64, (u64, usize)>,
+    /// Waits that could never finish and concerned no qWAVE request (AMB-31).
+    pub orphan_deadlocks: u32,
+}
+
+/// Object values are `tag | (index + 1) << 2`: multiples of 4 like real handles, so the low
+/// bit of an `hEvent` stays free for the "no completion-port packet" flag.
+fn value_of(tag: u64, index: usize) -> u64 {
+    tag | ((index as u64 + 1) << 2)
+}
+
+fn index_of(value: u64, tag: u64, len: usize) -> Option<usize> {
+    if value & !0xFF_FFFF_FFFF != tag || value & 3 != 0 {
+        return None;
+    }
+    let i = (((value & 0xFF_FFFF_FFFF) >> 2) as usize).checked_sub(1)?;
+    (i < len).then_some(i)
+}
+
+impl Io {
+    /// What a handle value names, if it is a live sim event or port.
+    pub(crate) fn object(&self, value: u64) -> Option<Object> {
+        if let Some(i) = index_of(value, EVENT_TAG, self.events.len()) {
+            return (!self.events[i].closed).then_some(Object::Event(i));
+        }
+        if let Some(i) = index_of(value, PORT_TAG, self.ports.len()) {
+            return (!self.ports[i].closed).then_some(Object::Port(i));
+        }
+        None
+    }
+
+    /// `CreateEventW`: a new event's handle value.
+    pub(crate) fn create_event(&mut self, manual_reset: bool, initial: bool) -> Option<u64> {
+        if self.events.len() >= MAX_OBJECTS {
+            return None;
+        }
+        self.events.push(EventObj {
+            manual_reset,
+            signaled: initial,
+            closed: false,
+        });
+        Some(value_of(EVENT_TAG, self.events.len() - 1))
+    }
+
+    /// `SetEvent` / `ResetEvent`; false if `value` is no live event.
+    pub(crate) fn set_event(&mut self, value: u64, signaled: bool) -> bool {
+        match self.object(value) {
+            Some(Object::Event(i)) => {
+                self.events[i].signaled = signaled;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the event is signaled (`None` if it is no live event).
+    pub(crate) fn event_signaled(&self, value: u64) -> Option<bool> {
+        match self.object(value) {
+            Some(Object::Event(i)) => Some(self.events[i].signaled),
+            _ => None,
+        }
+    }
+
+    /// A successful wait on an auto-reset event resets it.
+    pub(crate) fn consume_event(&mut self, value: u64) {
+        if let Some(Object::Event(i)) = self.object(value) {
+            if !self.events[i].manual_reset {
+                self.events[i].signaled = false;
+            }
+        }
+    }
+
+    /// `CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, ..)`: a new port.
+    pub(crate) fn create_port(&mut self) -> Option<u64> {
+        if self.ports.len() >= MAX_OBJECTS {
+            return None;
+        }
+        self.ports.push(Port::default());
+        Some(value_of(PORT_TAG, self.ports.len() - 1))
+    }
+
+    /// Binds a QoS handle to a port (GEN-5). False if already bound (Windows: one port per
+    /// file handle).
+    pub(crate) fn associate(&mut self, handle: u64, port: u64, key: usize) -> bool {
+        if self.assoc.contains_key(&handle) {
+            return false;
+        }
+        self.assoc.insert(handle, (port, key));
+        true
+    }
+
+    /// Whether the port has a packet queued.
+    pub(crate) fn port_ready(&self, port: u64) -> bool {
+        match self.object(port) {
+            Some(Object::Port(i)) => !self.ports[i].queue.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Dequeues the oldest packet of a port.
+    pub(crate) fn pop_packet(&mut self, port: u64) -> Option<Packet> {
+        match self.object(port) {
+            Some(Object::Port(i)) => self.ports[i].queue.pop_front(),
+            _ => None,
+        }
+    }
+
+    /// Queues a packet (`PostQueuedCompletionStatus` or a completion).
+    pub(crate) fn post(&mut self, port: u64, p: Packet) -> bool {
+        match self.object(port) {
+            Some(Object::Port(i)) => {
+                if self.ports[i].queue.len() < MAX_PACKETS {
+                    self.ports[i].queue.push_back(p);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// QoS handles bound to `port`.
+    pub(crate) fn handles_on(&self, port: u64) -> Vec<u64> {
+        self.assoc
+            .iter()
+            .filter(|(_, (p, _))| *p == port)
+            .map(|(h, _)| *h)
+            .collect()
+    }
+
+    /// `CloseHandle` on an event or port. False if it is neither.
+    pub(crate) fn close(&mut self, value: u64) -> bool {
+        match self.object(value) {
+            Some(Object::Event(i)) => {
+                self.events[i].closed = true;
+                true
+            }
+            Some(Object::Port(i)) => {
+                self.ports[i].closed = true;
+                self.ports[i].queue.clear();
+                self.assoc.retain(|_, (p, _)| *p != value);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A QoS handle was closed: its port binding goes with it.
+    pub(crate) fn forget_handle(&mut self, handle: u64) {
+        self.assoc.remove(&handle);
+    }
+
+    /// Remembers where an accepted request's result goes, and marks its OVERLAPPED pending.
+    ///
+    /// # Safety
+    /// `io.ov` points to a writable OVERLAPPED.
+    pub(crate) unsafe fn begin(&mut self, handle: u64, io: PendingIo) {
+        let ov = io.ov as *mut RawOverlapped;
+        unsafe {
+            (*ov).internal = STATUS_PENDING;
+            (*ov).internal_high = 0;
+        }
+        self.pending
+            .entry((handle, io.ov as u64))
+            .or_default()
+            .push_back(io);
+    }
+
+    /// Reads the `hEvent` of an OVERLAPPED.
+    ///
+    /// # Safety
+    /// `ov` points to a readable OVERLAPPED.
+    pub(crate) unsafe fn event_of(ov: usize) -> u64 {
+        unsafe { (*(ov as *const RawOverlapped)).h_event as u64 }
+    }
+
+    /// Writes a finished request's result (see the module docs).
+    ///
+    /// # Safety
+    /// The pointers recorded by [`Io::begin`] for this request are still valid (QRY-15).
+    pub(crate) unsafe fn complete(&mut self, c: &Completion) {
+        let k = (c.handle, c.key);
+        let Some(p) = self.pending.get_mut(&k).and_then(VecDeque::pop_front) else {
+            return; // issued around the surface (scenario, with_model): nothing to write
+        };
+        if self.pending.get(&k).is_some_and(VecDeque::is_empty) {
+            self.pending.remove(&k);
+        }
+        unsafe { write_data(p.buf, p.size, p.cap, c.data) };
+        let ov = p.ov as *mut RawOverlapped;
+        unsafe {
+            (*ov).internal_high = c.bytes as usize;
+            (*ov).internal = c.status.0 as usize;
+        }
+        self.signal(c.handle, p.ov, p.event, c.bytes, c.status.0);
+    }
+
+    /// The OVERLAPPED of a request that finished at once (AMB-32 `ReturnTrue`): written like
+    /// a completion, since Windows also signals the event and queues a packet then.
+    ///
+    /// # Safety
+    /// `ov` points to a writable OVERLAPPED.
+    pub(crate) unsafe fn complete_now(&mut self, handle: u64, ov: usize, bytes: u32) {
+        let event = unsafe { Io::event_of(ov) };
+        let o = ov as *mut RawOverlapped;
+        unsafe {
+            (*o).internal_high = bytes as usize;
+            (*o).internal = 0;
+        }
+        self.signal(handle, ov, event, bytes, 0);
+    }
+
+    fn signal(&mut self, handle: u64, ov: usize, event: u64, bytes: u32, status: u32) {
+        // As on Windows, an hEvent with its low bit set asks for no completion-port packet.
+        let skip_port = event & 1 == 1;
+        let event = event & !1;
+        if event != 0 {
+            self.set_event(event, true);
+        }
+        if !skip_port {
+            if let Some(&(port, key)) = self.assoc.get(&handle) {
+                self.post(
+                    port,
+                    Packet {
+                        bytes,
+                        key,
+                        ov,
+                        status,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Every pending request with its key.
+    pub(crate) fn pending_ios(&self) -> impl Iterator<Item = (&(u64, u64), &PendingIo)> {
+        self.pending
+            .iter()
+            .flat_map(|(k, q)| q.iter().map(move |p| (k, p)))
+    }
+
+    /// The surface's own invariants.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        for (&(h, key), p) in self.pending_ios() {
+            if p.ov as u64 != key || key == 0 {
+                return Err(format!(
+                    "pending I/O on handle {h:#x} keyed {key:#x} has OVERLAPPED {:#x}",
+                    p.ov
+                ));
+            }
+        }
+        for (h, (port, _)) in &self.assoc {
+            if !matches!(self.object(*port), Some(Object::Port(_))) {
+                return Err(format!("handle {h:#x} bound to dead port {port:#x}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Copies query/notification data to the caller's buffer (at most `cap` bytes) and `*Size`.
+///
+/// # Safety
+/// `buf` is 0 or writable for `cap` bytes; `size` is 0 or a writable `u32`.
+pub(crate) unsafe fn write_data(buf: usize, size: usize, cap: u32, data: Option<QueryData>) {
+    let Some(d) = data else {
+        return;
+    };
+    let (bytes, len) = d.to_bytes();
+    if buf != 0 {
+        let n = len.min(cap as usize);
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf as *mut u8, n) };
+    }
+    if size != 0 {
+        unsafe { *(size as *mut u32) = len as u32 };
+    }
+}

@@ -1,0 +1,80 @@
+//! The machinery shared by the windows-shaped surfaces (`crate::windows`, and later
+//! `windows_sys`): the thread's current simulator, the simulated thread last error, pointer
+//! decoding, overlapped-completion writing, kernel objects (events, completion ports) and
+//! virtual-time waits.
+//!
+//! Each surface is a thin adapter that turns its own types (`HANDLE(..)` or `*mut c_void`,
+//! `SOCKET(..)` or `usize`, `BOOL` or `i32`) into the raw values these functions take.
+//!
+//! **Invariant:** nothing here reads the wall clock or sleeps: every wait runs the model's
+//! timeline on the virtual clock. **Invariant:** the last error is written only on failure
+//! (GEN-2).
+
+pub(crate) mod addr;
+pub(crate) mod current;
+pub(crate) mod external;
+pub(crate) mod io;
+pub(crate) mod kernel;
+pub(crate) mod qos;
+pub(crate) mod wait;
+pub(crate) mod winsock;
+
+use std::cell::Cell;
+
+use crate::model::Model;
+
+pub(crate) use current::with_state;
+
+/// Everything one simulator holds: the model and the surface's own state.
+#[derive(Debug)]
+pub(crate) struct State {
+    /// The pure qWAVE model.
+    pub model: Model,
+    /// Pending overlapped I/O, events and completion ports.
+    pub io: io::Io,
+}
+
+impl State {
+    pub(crate) fn new(model: Model) -> State {
+        State {
+            model,
+            io: io::Io::default(),
+        }
+    }
+
+    /// Writes every completion the model delivered into the callers' OVERLAPPEDs, buffers,
+    /// events and completion ports. Called after every model call and every time step.
+    pub(crate) fn drain(&mut self) {
+        for c in self.model.take_completions() {
+            // SAFETY: the pointers were handed to us with the request, and the qos2.h contract
+            // (QRY-15) says they stay valid until the request completes.
+            unsafe { self.io.complete(&c) };
+        }
+    }
+
+    /// Runs every event due now, then drains.
+    pub(crate) fn settle(&mut self) {
+        self.model.settle();
+        self.drain();
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The simulated thread last error (`GetLastError`, `WSAGetLastError`: one slot, GEN-1).
+pub(crate) fn last_error() -> u32 {
+    LAST_ERROR.with(Cell::get)
+}
+
+/// Sets the simulated thread last error.
+pub(crate) fn set_last_error(code: u32) {
+    LAST_ERROR.with(|c| c.set(code));
+}
+
+/// Records a failure: sets the last error and returns `false` (GEN-1).
+pub(crate) fn fail(code: u32) -> bool {
+    set_last_error(code);
+    false
+}

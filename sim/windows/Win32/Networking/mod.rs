@@ -1,0 +1,4 @@
+//! `windows::Win32::Networking`.
+
+#[allow(non_snake_case)]
+pub mod WinSock;

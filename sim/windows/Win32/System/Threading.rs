@@ -1,0 +1,64 @@
+//! `windows::Win32::System::Threading`: events and `WaitForSingleObject`, on the virtual clock.
+//!
+//! A wait never sleeps: it runs the sim's scheduled events (writing completions as they
+//! arrive) until the event is signaled. A finite timeout advances virtual time by at most
+//! that much; an `INFINITE` wait that nothing scheduled can end is a deadlock (AMB-31): it is
+//! recorded (`Sim::deadlocks`) and the wait returns `WAIT_TIMEOUT` instead of hanging.
+//! A wait holds the simulator while it runs, so a `SetEvent` another thread would make during
+//! the wait is not seen by it: only the sim's timeline ends a wait (deterministic runs).
+
+use crate::surface::kernel;
+use crate::windows::core::{Error, Param, Result, BOOL, PCWSTR};
+use crate::windows::Win32::Foundation::{from_raw, raw, HANDLE, WAIT_EVENT};
+use crate::windows::Win32::Security::SECURITY_ATTRIBUTES;
+
+/// `INFINITE`.
+pub const INFINITE: u32 = u32::MAX;
+
+/// Creates a sim event (attributes and name are ignored).
+///
+/// # Safety
+/// Always safe in the sim.
+#[inline]
+pub unsafe fn CreateEventW<P3>(
+    _lpeventattributes: Option<*const SECURITY_ATTRIBUTES>,
+    bmanualreset: bool,
+    binitialstate: bool,
+    lpname: P3,
+) -> Result<HANDLE>
+where
+    P3: Param<PCWSTR>,
+{
+    let _ = lpname.param();
+    kernel::create_event(bmanualreset, binitialstate)
+        .map(from_raw)
+        .ok_or_else(Error::from_thread)
+}
+
+/// Signals an event.
+///
+/// # Safety
+/// Always safe in the sim.
+#[inline]
+pub unsafe fn SetEvent(hevent: HANDLE) -> Result<()> {
+    BOOL(kernel::set_event(raw(hevent), true) as i32).ok()
+}
+
+/// Resets an event.
+///
+/// # Safety
+/// Always safe in the sim.
+#[inline]
+pub unsafe fn ResetEvent(hevent: HANDLE) -> Result<()> {
+    BOOL(kernel::set_event(raw(hevent), false) as i32).ok()
+}
+
+/// Waits for a sim event on the virtual clock (see the module docs). `WAIT_FAILED` +
+/// `ERROR_INVALID_HANDLE` for anything that is not a live sim event.
+///
+/// # Safety
+/// Always safe in the sim.
+#[inline]
+pub unsafe fn WaitForSingleObject(hhandle: HANDLE, dwmilliseconds: u32) -> WAIT_EVENT {
+    WAIT_EVENT(kernel::wait_for_single_object(raw(hhandle), dwmilliseconds))
+}

@@ -1,0 +1,6 @@
+//! `windows::Win32::System`.
+
+#[allow(non_snake_case)]
+pub mod IO;
+#[allow(non_snake_case)]
+pub mod Threading;
