@@ -351,7 +351,10 @@ impl Model {
     /// Removes and returns completions delivered since the last call (for the surfaces, which
     /// write them into the caller's OVERLAPPED and buffers).
     pub fn take_completions(&mut self) -> Vec<Completion> {
-        std::mem::take(&mut self.outbox)
+        // The next batch is likely as large as this one: give the outbox that room up front
+        // instead of growing it from empty again (no allocation when this batch was empty).
+        let room = self.outbox.len();
+        std::mem::replace(&mut self.outbox, Vec::with_capacity(room))
     }
 
     /// Whether completions are waiting in the outbox.
