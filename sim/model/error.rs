@@ -19,6 +19,8 @@ macro_rules! codes {
         }
         /// Every code the model can produce, with its Win32 name, sorted by name.
         const NAMES: &[(&str, u32)] = &[$((stringify!($name), $value)),*];
+        /// The names as serde variants, then the escape for other codes.
+        const VARIANTS: &[&str] = &[$(stringify!($name)),*, RAW_VARIANT];
     };
 }
 
@@ -85,40 +87,62 @@ impl fmt::Display for Win32Error {
     }
 }
 
-/// Written as its name (`ERROR_NOT_FOUND`) when known, else as the number.
+/// The serde variant for a code without a name: `WIN32_ERROR(4242)`.
+const RAW_VARIANT: &str = "WIN32_ERROR";
+
+/// Written as a unit variant named after the code (`ERROR_NOT_FOUND`: a bare identifier in
+/// RON, a string in JSON), or `WIN32_ERROR(4242)` for a code without a name.
 impl serde::Serialize for Win32Error {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.name() {
-            Some(n) => s.serialize_str(n),
-            None => s.serialize_u32(self.0),
+        match NAMES.iter().position(|(_, v)| *v == self.0) {
+            Some(i) => s.serialize_unit_variant("Win32Error", i as u32, NAMES[i].0),
+            None => s.serialize_newtype_variant("Win32Error", NAMES.len() as u32, RAW_VARIANT, &self.0),
         }
     }
 }
 
-/// Read from a name (`ERROR_NOT_FOUND`) or a number.
-impl<'de> serde::Deserialize<'de> for Win32Error {
+/// A variant name, read as an identifier (RON) or a string (JSON).
+struct Ident(String);
+
+impl<'de> serde::Deserialize<'de> for Ident {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl serde::de::Visitor<'_> for V {
-            type Value = Win32Error;
+            type Value = Ident;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a Win32 error name such as ERROR_NOT_FOUND, or its number")
+                f.write_str("a Win32 error name")
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Win32Error, E> {
-                Win32Error::from_name(v).ok_or_else(|| E::custom(format!("unknown Win32 error name `{v}`")))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Win32Error, E> {
-                u32::try_from(v)
-                    .map(Win32Error)
-                    .map_err(|_| E::custom("error code out of range"))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Win32Error, E> {
-                u32::try_from(v)
-                    .map(Win32Error)
-                    .map_err(|_| E::custom("error code out of range"))
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Ident, E> {
+                Ok(Ident(v.to_string()))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_identifier(V)
+    }
+}
+
+/// Read from a name (`ERROR_NOT_FOUND`) or `WIN32_ERROR(number)`.
+impl<'de> serde::Deserialize<'de> for Win32Error {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{EnumAccess, VariantAccess};
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Win32Error;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Win32 error name such as ERROR_NOT_FOUND, or WIN32_ERROR(number)")
+            }
+            fn visit_enum<A: EnumAccess<'de>>(self, a: A) -> Result<Win32Error, A::Error> {
+                let (Ident(name), rest): (Ident, A::Variant) = a.variant()?;
+                if name == RAW_VARIANT {
+                    return rest.newtype_variant::<u32>().map(Win32Error);
+                }
+                let code = Win32Error::from_name(&name).ok_or_else(|| {
+                    <A::Error as serde::de::Error>::custom(format!("unknown Win32 error name `{name}`"))
+                })?;
+                rest.unit_variant()?;
+                Ok(code)
+            }
+        }
+        d.deserialize_enum("Win32Error", VARIANTS, V)
     }
 }
 
@@ -133,5 +157,24 @@ mod tests {
         }
         assert_eq!(Win32Error(4242).name(), None);
         assert_eq!(Win32Error::ERROR_NOT_FOUND.to_string(), "ERROR_NOT_FOUND");
+    }
+
+    #[test]
+    fn serde_uses_bare_names() {
+        let ron_of = |e: Win32Error| ron::to_string(&e).unwrap();
+        assert_eq!(ron_of(Win32Error::ERROR_NOT_FOUND), "ERROR_NOT_FOUND");
+        assert_eq!(ron_of(Win32Error(4242)), "WIN32_ERROR(4242)");
+        for text in ["ERROR_NO_DATA", "WIN32_ERROR(4242)"] {
+            let e: Win32Error = ron::from_str(text).unwrap();
+            assert_eq!(ron_of(e), text);
+        }
+        assert!(ron::from_str::<Win32Error>("ERROR_NOPE").is_err());
+        assert!(ron::from_str::<Win32Error>("\"ERROR_NO_DATA\"").is_err());
+        let json = serde_json::to_string(&Win32Error::ERROR_BUSY).unwrap();
+        assert_eq!(json, "\"ERROR_BUSY\"");
+        assert_eq!(
+            serde_json::from_str::<Win32Error>(&json).unwrap(),
+            Win32Error::ERROR_BUSY
+        );
     }
 }

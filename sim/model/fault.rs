@@ -88,6 +88,7 @@ pub enum PathRef {
 
 /// Something that happens to the system, now or at a scheduled virtual time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Fault {
     /// The QoS subsystem resets: every handle goes stale (`ERROR_DEVICE_REINITIALIZATION_NEEDED`
     /// until closed), every flow and tracked client is gone, pending requests are aborted (GEN-8).

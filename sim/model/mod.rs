@@ -948,6 +948,12 @@ impl Model {
                 if let Some(p) = self.paths.get_mut(path as usize) {
                     p.waiters.retain(|x| *x != id);
                 }
+            } else {
+                // The flow was destroyed first (close, remove, sleep, reset): its path is no
+                // longer known, so drop the waiter wherever it is.
+                for p in &mut self.paths {
+                    p.waiters.retain(|x| *x != id);
+                }
             }
         }
         Some(r)

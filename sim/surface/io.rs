@@ -1,7 +1,9 @@
 //! Overlapped I/O state: the requests the model accepted with `ERROR_IO_PENDING` (GEN-3) and
 //! where their results go, plus the sim's kernel objects (events, I/O completion ports).
 //!
-//! The key of a request is its OVERLAPPED's address. On completion the surface writes, like
+//! The model knows a request by a key the surface issues per OVERLAPPED address, in call order
+//! (1, 2, 3, …), so that traces never depend on where the app's memory lives; the key is
+//! released once no request uses that OVERLAPPED any more. On completion the surface writes, like
 //! the kernel would: the data into the caller's buffer and `*Size`, `InternalHigh` = bytes,
 //! `Internal` = the status, then signals `hEvent` and posts to the completion port the QoS
 //! handle is bound to (GEN-5, CRE-10).
@@ -84,7 +86,7 @@ pub(crate) enum Object {
 /// The surface's I/O state.
 #[derive(Debug, Default)]
 pub(crate) struct Io {
-    /// (QoS handle value, OVERLAPPED address) → where to write, oldest request first. An
+    /// (QoS handle value, request key) → where to write, oldest request first. An
     /// OVERLAPPED reused right after `QOSCancel` (before the abort is delivered) holds two
     /// requests; completions arrive in issue order, so each finds its own pointers.
     pub pending: BTreeMap<(u64, u64), VecDeque<PendingIo>>,
@@ -94,6 +96,10 @@ pub(crate) struct Io {
     assoc: BTreeMap<u64, (u64, usize)>,
     /// Waits that could never finish and concerned no qWAVE request (AMB-31).
     pub orphan_deadlocks: u32,
+    /// OVERLAPPED address → the key the model knows its requests by.
+    keys: BTreeMap<usize, u64>,
+    /// The last key issued.
+    last_key: u64,
 }
 
 /// Object values are `tag | (index + 1) << 2`: multiples of 4 like real handles, so the low
@@ -111,6 +117,28 @@ fn index_of(value: u64, tag: u64, len: usize) -> Option<usize> {
 }
 
 impl Io {
+    /// The key for an OVERLAPPED address: the one its pending requests use, or a new one.
+    pub(crate) fn key_of(&mut self, ov: usize) -> u64 {
+        if let Some(&k) = self.keys.get(&ov) {
+            return k;
+        }
+        self.last_key += 1;
+        self.keys.insert(ov, self.last_key);
+        self.last_key
+    }
+
+    /// The key of an OVERLAPPED that has requests pending, if any.
+    pub(crate) fn known_key(&self, ov: usize) -> Option<u64> {
+        self.keys.get(&ov).copied()
+    }
+
+    /// Forgets the key of an OVERLAPPED once no pending request uses it.
+    pub(crate) fn release_key(&mut self, ov: usize) {
+        if !self.pending_ios().any(|(_, p)| p.ov == ov) {
+            self.keys.remove(&ov);
+        }
+    }
+
     /// What a handle value names, if it is a live sim event or port.
     pub(crate) fn object(&self, value: u64) -> Option<Object> {
         if let Some(i) = index_of(value, EVENT_TAG, self.events.len()) {
@@ -252,10 +280,8 @@ impl Io {
             (*ov).internal = STATUS_PENDING;
             (*ov).internal_high = 0;
         }
-        self.pending
-            .entry((handle, io.ov as u64))
-            .or_default()
-            .push_back(io);
+        let key = self.key_of(io.ov);
+        self.pending.entry((handle, key)).or_default().push_back(io);
     }
 
     /// Reads the `hEvent` of an OVERLAPPED.
@@ -278,6 +304,7 @@ impl Io {
         if self.pending.get(&k).is_some_and(VecDeque::is_empty) {
             self.pending.remove(&k);
         }
+        self.release_key(p.ov);
         unsafe { write_data(p.buf, p.size, p.cap, c.data) };
         let ov = p.ov as *mut RawOverlapped;
         unsafe {
@@ -334,12 +361,19 @@ impl Io {
     /// The surface's own invariants.
     pub(crate) fn check(&self) -> Result<(), String> {
         for (&(h, key), p) in self.pending_ios() {
-            if p.ov as u64 != key || key == 0 {
+            if self.keys.get(&p.ov) != Some(&key) || key == 0 {
                 return Err(format!(
                     "pending I/O on handle {h:#x} keyed {key:#x} has OVERLAPPED {:#x}",
                     p.ov
                 ));
             }
+        }
+        if let Some((ov, _)) = self
+            .keys
+            .iter()
+            .find(|(ov, _)| !self.pending_ios().any(|(_, p)| p.ov == **ov))
+        {
+            return Err(format!("OVERLAPPED {ov:#x} keeps a key with no request pending"));
         }
         for (h, (port, _)) in &self.assoc {
             if !matches!(self.object(*port), Some(Object::Port(_))) {

@@ -97,8 +97,8 @@ pub(crate) unsafe fn get_overlapped_result(handle: u64, ov: *const u8, bytes: *m
             if !wait_ {
                 return fail(Win32Error::ERROR_IO_INCOMPLETE.0);
             }
-            let about = concerns(st, |&(h, k), _| h == handle && k == ov as u64)
-                .or_else(|| concerns(st, |&(_, k), _| k == ov as u64));
+            let about = concerns(st, |&(h, _), p| h == handle && p.ov == ov)
+                .or_else(|| concerns(st, |_, p| p.ov == ov));
             let done = wait(st, super::wait::INFINITE, about, |_| {
                 unsafe { status_of(ov) }.0 != STATUS_PENDING
             });
@@ -142,7 +142,7 @@ pub(crate) fn cancel_io_ex(handle: u64, ov: *const u8) -> bool {
                 .map(|(_, k)| *k)
                 .collect()
         } else {
-            vec![ov as u64]
+            st.io.known_key(ov as usize).into_iter().collect()
         };
         let mut any = false;
         for k in keys {

@@ -128,7 +128,7 @@ pub(crate) unsafe fn set_flow(
     ov: *mut u8,
 ) -> bool {
     with_state("QOSSetFlow", |st| {
-        let key = (!ov.is_null()).then_some(ov as u64);
+        let key = (!ov.is_null()).then(|| st.io.key_of(ov as usize));
         let bytes: Option<&[u8]> = if buffer.is_null() {
             None
         } else if set_size(op) == Some(size) {
@@ -139,6 +139,9 @@ pub(crate) unsafe fn set_flow(
         let r = st.model.set_flow(handle, flow, op, size, bytes, flags, key);
         if is_pending(&r) {
             unsafe { pend(st, handle, ov as usize, 0, 0, 0, Func::SetFlow) };
+        }
+        if !ov.is_null() {
+            st.io.release_key(ov as usize); // a key lives only while a request uses it
         }
         finish(st, &r, std::ptr::null_mut())
     })
@@ -160,7 +163,7 @@ pub(crate) unsafe fn query_flow(
     ov: *mut u8,
 ) -> bool {
     with_state("QOSQueryFlow", |st| {
-        let key = (!ov.is_null()).then_some(ov as u64);
+        let key = (!ov.is_null()).then(|| st.io.key_of(ov as usize));
         let cap = opt_u32(size);
         let r = st
             .model
@@ -182,6 +185,9 @@ pub(crate) unsafe fn query_flow(
                 )
             };
         }
+        if !ov.is_null() {
+            st.io.release_key(ov as usize); // a key lives only while a request uses it
+        }
         finish(st, &r, size)
     })
 }
@@ -202,7 +208,7 @@ pub(crate) unsafe fn notify_flow(
     ov: *mut u8,
 ) -> bool {
     with_state("QOSNotifyFlow", |st| {
-        let key = (!ov.is_null()).then_some(ov as u64);
+        let key = (!ov.is_null()).then(|| st.io.key_of(ov as usize));
         let cap = opt_u32(size);
         let target = match (buffer.is_null(), op, cap) {
             (true, _, _) => None,
@@ -235,6 +241,9 @@ pub(crate) unsafe fn notify_flow(
                 )
             };
         }
+        if !ov.is_null() {
+            st.io.release_key(ov as usize); // a key lives only while a request uses it
+        }
         finish(st, &r, size)
     })
 }
@@ -242,8 +251,11 @@ pub(crate) unsafe fn notify_flow(
 /// `QOSCancel`.
 pub(crate) fn cancel(handle: u64, ov: *const u8) -> bool {
     with_state("QOSCancel", |st| {
-        let key = (!ov.is_null()).then_some(ov as u64);
+        let key = (!ov.is_null()).then(|| st.io.key_of(ov as usize));
         let r = st.model.cancel(handle, key);
+        if !ov.is_null() {
+            st.io.release_key(ov as usize); // a key lives only while a request uses it
+        }
         finish(st, &r, std::ptr::null_mut())
     })
 }

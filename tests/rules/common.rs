@@ -211,6 +211,90 @@ impl Drop for T {
     }
 }
 
+// ----- helpers added with the GEN, CRE, CLO, ADD, REM, TT, RW and AMB-1..21 tests -----
+
+/// Shorthand for an overlapped key in tests.
+pub type Key = u64;
+
+impl T {
+    /// `(key, status)` of the completions delivered since the last call, in delivery order.
+    pub fn statuses(&mut self) -> Vec<(Key, Win32Error)> {
+        self.completions().iter().map(|c| (c.key, c.status)).collect()
+    }
+
+    /// Every function that takes a handle, called with `h` and otherwise valid-looking
+    /// arguments (`flow`, `sock`, `dest`): `(name, result)`.
+    pub fn every_handle_call(
+        &mut self,
+        h: u64,
+        flow: u32,
+        sock: u64,
+        dest: &str,
+    ) -> Vec<(&'static str, CallResult)> {
+        let d = sa(dest);
+        let (raw, bytes) = encode(SetOp::TrafficType(TrafficType::Voice));
+        vec![
+            (
+                "QOSAddSocketToFlow",
+                self.run(|m| m.add_socket_to_flow(h, sock, d, 4, QOS_NON_ADAPTIVE_FLOW, Some(0))),
+            ),
+            (
+                "QOSRemoveSocketFromFlow",
+                self.run(|m| m.remove_socket_from_flow(h, 0, flow, 0)),
+            ),
+            (
+                "QOSSetFlow",
+                self.run(|m| m.set_flow(h, flow, raw, bytes.len() as u32, Some(&bytes), 0, None)),
+            ),
+            (
+                "QOSQueryFlow",
+                self.run(|m| m.query_flow(h, flow, 1, Some(16), true, 0, None)),
+            ),
+            (
+                "QOSNotifyFlow",
+                self.run(|m| m.notify_flow(h, flow, 0, None, None, 0, Some(99))),
+            ),
+            ("QOSCancel", self.run(|m| m.cancel(h, Some(99)))),
+            (
+                "QOSEnumerateFlows",
+                self.run(|m| m.enumerate_flows(h, Some(64), true)),
+            ),
+            (
+                "QOSStartTrackingClient",
+                self.run(|m| m.start_tracking_client(h, d, 0)),
+            ),
+            (
+                "QOSStopTrackingClient",
+                self.run(|m| m.stop_tracking_client(h, d, 0)),
+            ),
+            ("QOSCloseHandle", self.run(|m| m.close_handle(h))),
+        ]
+    }
+}
+
+/// Asserts that every result in `calls` failed with `want`, naming the first that did not.
+pub fn all_fail_with(calls: &[(&'static str, CallResult)], want: Win32Error) {
+    for (name, r) in calls {
+        match r {
+            Err(e) => assert_eq!(e.code, want, "{name}"),
+            Ok(out) => panic!("{name} succeeded with {out:?}, expected {want:?}"),
+        }
+    }
+}
+
+/// A peer entry for a custom world.
+pub fn peer(addr: &str, f: impl FnOnce(&mut Peer)) -> Peer {
+    let mut p = Peer {
+        address: addr.parse().expect("test address"),
+        lltd_qos: true,
+        ..Peer::default()
+    };
+    f(&mut p);
+    p
+}
+
+pub use qwave_sim::model::HandleState;
+
 // ----- helpers for the SET / QRY / NOT / CAN / ENU / STA / STO / AMB-22.. tests -----
 
 /// The default world with the caller in Administrators.

@@ -2,6 +2,7 @@
 //! (`add_3_...` proves ADD-3) and drives the pure model through [`common::T`].
 
 mod common;
+mod coverage;
 
 mod add;
 mod amb;
@@ -16,5 +17,6 @@ mod query;
 mod real_world;
 mod remove;
 mod set;
+mod sim_rules;
 mod tracking;
 mod traffic_type;

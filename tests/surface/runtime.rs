@@ -274,3 +274,33 @@ fn ipv6_and_dual_stack_destinations_decode_from_sockaddr_in6() {
     assert_ok(&sim, r);
     assert_ne!(flow, flow2);
 }
+
+/// Regression: request keys were OVERLAPPED addresses, so the event log of the same program
+/// differed from run to run with where the allocator put its OVERLAPPEDs.
+#[test]
+fn overlapped_keys_do_not_depend_on_memory_addresses() {
+    fn run(padding: usize) -> Vec<qwave_sim::model::Stamped> {
+        let sim = Sim::builder().seed(3).build();
+        let _g = sim.enter();
+        let _pad = vec![0u8; padding]; // moves later allocations
+        let h = create_handle();
+        let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+        let mut ovs: Vec<Box<OVERLAPPED>> = (0..3).map(|_| Box::new(overlapped_with_event())).collect();
+        for (op, ov) in [QOSNotifyCongested, QOSNotifyUncongested]
+            .into_iter()
+            .zip(ovs.iter_mut())
+        {
+            let r = unsafe { QOSNotifyFlow(h, flow, op, None, None, None, Some(&mut **ov)) };
+            assert!(!r.as_bool());
+        }
+        assert_ok(&sim, unsafe { QOSCancel(h, &*ovs[0]) });
+        assert_fails(&sim, unsafe { QOSCancel(h, &*ovs[2]) }, ERROR_NOT_FOUND);
+        sim.advance(std::time::Duration::from_secs(1));
+        assert_ok(&sim, unsafe { QOSCloseHandle(h) });
+        sim.advance(std::time::Duration::from_secs(1));
+        sim.check_invariants().unwrap();
+        drop(ovs);
+        sim.events()
+    }
+    assert_eq!(run(1), run(4096 * 7 + 3));
+}

@@ -1,0 +1,553 @@
+//! Reading scenario files: RON parsing, the version check, and name validation, each error
+//! pointing at `file:line:column` with the offending text.
+//!
+//! Parsing happens in three passes so every error has a position: a lenient pass reads only
+//! `version` (syntax errors surface here), a typed pass reads the header fields and keeps each
+//! step as raw text (its position in the file known), and each step is then parsed on its own
+//! with its error positions shifted back into the file. Name errors (unknown, duplicate, wrong
+//! kind) point at the name's text inside its step.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use ron::extensions::Extensions;
+use ron::value::RawValue;
+use serde::Deserialize;
+
+use super::schema::{Check, FaultPlan, FlowIn, Ref, Scenario, Step, FORMAT_VERSION};
+use crate::model::World;
+
+/// A line and column in a file, both from 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub col: usize,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+/// A scenario and where each of its steps starts in its file.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The file name as given.
+    pub file: String,
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Start of each step.
+    pub positions: Vec<Pos>,
+}
+
+impl Loaded {
+    /// Where step `i` starts (1:1 if unknown).
+    pub fn position(&self, i: usize) -> Pos {
+        self.positions.get(i).copied().unwrap_or(Pos { line: 1, col: 1 })
+    }
+}
+
+/// Why a file could not be read as a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    /// The file.
+    pub file: String,
+    /// Where.
+    pub pos: Pos,
+    /// What is wrong.
+    pub message: String,
+    /// The source line at `pos` (empty if none).
+    pub line_text: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}:{}: error: {}", self.file, self.pos, self.message)?;
+        if !self.line_text.is_empty() || self.pos.line > 0 {
+            let num = self.pos.line.to_string();
+            let pad = " ".repeat(num.len());
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{num} | {}", self.line_text)?;
+            write!(f, "{pad} | {}^", " ".repeat(self.pos.col.saturating_sub(1)))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The RON options every scenario file is read and written with: `implicit_some` is on, so an
+/// optional field is written `dest: "192.168.1.20:5004"` rather than `dest: Some("…")`.
+pub fn options() -> ron::Options {
+    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
+}
+
+/// Reads and validates the scenario in `path`.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let file = path.display().to_string();
+    let src = std::fs::read_to_string(path).map_err(|e| LoadError {
+        file: file.clone(),
+        pos: Pos { line: 0, col: 0 },
+        message: format!("cannot read the file: {e}"),
+        line_text: String::new(),
+    })?;
+    parse(&file, &src)
+}
+
+#[derive(Deserialize)]
+#[serde(rename = "Scenario")]
+struct Header {
+    #[serde(default)]
+    version: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename = "Scenario", deny_unknown_fields)]
+struct RawFile<'a> {
+    version: u32,
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    world: World,
+    #[serde(default)]
+    fault_plan: Option<FaultPlan>,
+    #[serde(borrow)]
+    steps: Vec<&'a RawValue>,
+}
+
+/// Parses and validates scenario text; `file` names it in errors.
+pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
+    let err_at = |offset: usize, message: String| error_at(file, src, pos_of(src, offset), message);
+    let opts = options();
+    let header: Header = opts
+        .from_str(src)
+        .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
+    match header.version {
+        None => {
+            return Err(err_at(
+                0,
+                format!("missing `version: {FORMAT_VERSION}` (the scenario format version)"),
+            ))
+        }
+        Some(FORMAT_VERSION) => {}
+        Some(v) => {
+            let at = src.find("version").unwrap_or(0);
+            return Err(err_at(
+                at,
+                format!(
+                    "format version {v} is not supported: this qwave-sim reads version {FORMAT_VERSION} \
+                     (rewrite the file for version {FORMAT_VERSION}, or use the qwave-sim release that wrote it)"
+                ),
+            ));
+        }
+    }
+    let raw: RawFile<'_> = opts
+        .from_str(src)
+        .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
+    let mut steps = Vec::with_capacity(raw.steps.len());
+    let mut positions = Vec::with_capacity(raw.steps.len());
+    let mut offsets = Vec::with_capacity(raw.steps.len());
+    let mut texts = Vec::with_capacity(raw.steps.len());
+    for r in &raw.steps {
+        // The raw text may start with the comments above the step; point at the step itself.
+        let whole = r.get_ron();
+        let text = &whole[leading_trivia(whole)..];
+        texts.push(text);
+        let offset = (text.as_ptr() as usize)
+            .saturating_sub(src.as_ptr() as usize)
+            .min(src.len());
+        let base = pos_of(src, offset);
+        let step: Step = opts.from_str(text).map_err(|e| ron_error(file, src, base, &e))?;
+        steps.push(step);
+        positions.push(base);
+        offsets.push(offset);
+    }
+    let scenario = Scenario {
+        version: raw.version,
+        name: raw.name,
+        description: raw.description,
+        seed: raw.seed,
+        world: raw.world,
+        fault_plan: raw.fault_plan,
+        steps,
+    };
+    if let Some(plan) = &scenario.fault_plan {
+        for p in &plan.faults {
+            if !(0.0..=1.0).contains(&p.probability) {
+                let at = src.find("probability").unwrap_or(0);
+                return Err(err_at(
+                    at,
+                    format!("probability {} is outside 0.0..=1.0", p.probability),
+                ));
+            }
+        }
+    }
+    validate_world(&scenario.world).map_err(|(needle, msg)| {
+        // Point at the second occurrence of the duplicated text (the first is the original).
+        let at = src.match_indices(needle.as_str()).nth(1).map_or(0, |(o, _)| o);
+        err_at(at, msg)
+    })?;
+    validate_names(&scenario).map_err(|(i, name, msg)| {
+        let start = offsets[i];
+        let text = texts[i];
+        let inner = text.find(&format!("\"{name}\"")).map_or(0, |o| o + 1);
+        err_at(start + inner, msg)
+    })?;
+    Ok(Loaded {
+        file: file.to_string(),
+        scenario,
+        positions,
+    })
+}
+
+/// Bytes of whitespace and comments (`// …`, nested `/* … */`) at the start of `text`.
+fn leading_trivia(text: &str) -> usize {
+    let mut i = 0;
+    loop {
+        let rest = &text[i..];
+        let trimmed = rest.trim_start();
+        i += rest.len() - trimmed.len();
+        if trimmed.starts_with("//") {
+            i += trimmed.find('\n').map_or(trimmed.len(), |n| n + 1);
+        } else if trimmed.starts_with("/*") {
+            let b = trimmed.as_bytes();
+            let (mut depth, mut j) = (0usize, 0usize);
+            while j < b.len() {
+                if b[j..].starts_with(b"/*") {
+                    depth += 1;
+                    j += 2;
+                } else if b[j..].starts_with(b"*/") {
+                    depth = depth.saturating_sub(1);
+                    j += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    j += 1;
+                }
+            }
+            i += j;
+        } else {
+            return i;
+        }
+    }
+}
+
+fn pos_of(src: &str, offset: usize) -> Pos {
+    let before = &src[..offset.min(src.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos {
+        line,
+        col: before[line_start..].chars().count() + 1,
+    }
+}
+
+fn error_at(file: &str, src: &str, pos: Pos, message: String) -> LoadError {
+    LoadError {
+        file: file.to_string(),
+        pos,
+        message,
+        line_text: src
+            .lines()
+            .nth(pos.line.saturating_sub(1))
+            .unwrap_or("")
+            .to_string(),
+    }
+}
+
+/// A ron error whose positions are relative to text starting at `base` (1:1 for the file).
+fn ron_error(file: &str, src: &str, base: Pos, e: &ron::error::SpannedError) -> LoadError {
+    let p = e.span.start;
+    let pos = if base == Pos::default() || base.line == 0 {
+        Pos {
+            line: p.line.max(1),
+            col: p.col.max(1),
+        }
+    } else if p.line <= 1 {
+        Pos {
+            line: base.line,
+            col: base.col + p.col.max(1) - 1,
+        }
+    } else {
+        Pos {
+            line: base.line + p.line - 1,
+            col: p.col.max(1),
+        }
+    };
+    error_at(file, src, pos, e.code.to_string())
+}
+
+/// World entries the model would silently shadow: a peer listed twice (the model keeps the
+/// first), two interfaces with one name or index. Returns the text to point at and the message.
+fn validate_world(w: &World) -> Result<(), (String, String)> {
+    let mut peers = BTreeMap::new();
+    for p in &w.peers {
+        let ip = crate::model::net::unmap(p.address);
+        if peers.insert(ip, ()).is_some() {
+            return Err((
+                format!("\"{}\"", p.address),
+                format!(
+                    "peer {} is listed twice in the world (each host has one path)",
+                    p.address
+                ),
+            ));
+        }
+    }
+    let mut names = BTreeMap::new();
+    let mut indices = BTreeMap::new();
+    for i in &w.interfaces {
+        if names.insert(i.name.as_str(), ()).is_some() {
+            return Err((
+                format!("\"{}\"", i.name),
+                format!("two interfaces are named `{}`", i.name),
+            ));
+        }
+        if indices.insert(i.index, ()).is_some() {
+            return Err((
+                format!("index: {}", i.index),
+                format!("two interfaces have index {}", i.index),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What a name refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Handle,
+    Socket,
+    Flow,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Handle => "handle",
+            Kind::Socket => "socket",
+            Kind::Flow => "flow",
+        }
+    }
+}
+
+/// Whether `s` is a raw value reference (`NULL`, `0x…`, or decimal digits).
+pub(crate) fn raw_ref(s: &str) -> Option<u64> {
+    if s == "NULL" {
+        return Some(0);
+    }
+    if let Some(h) = s.strip_prefix("0x") {
+        return u64::from_str_radix(h, 16).ok();
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+        return s.parse().ok();
+    }
+    None
+}
+
+fn valid_name(s: &str) -> bool {
+    let mut b = s.bytes();
+    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+        && s != "NULL"
+        && s.len() <= 64
+}
+
+type NameError = (usize, String, String);
+
+struct Names<'a> {
+    defined: BTreeMap<&'a str, (Kind, usize)>,
+    step: usize,
+}
+
+impl<'a> Names<'a> {
+    fn define(&mut self, name: &'a str, kind: Kind) -> Result<(), NameError> {
+        self.check_syntax(name)?;
+        if let Some((k, at)) = self.defined.get(name) {
+            return Err((
+                self.step,
+                name.into(),
+                format!(
+                    "duplicate name `{name}`: step {at} already defined it as a {}; names must be unique",
+                    k.noun()
+                ),
+            ));
+        }
+        self.defined.insert(name, (kind, self.step));
+        Ok(())
+    }
+
+    fn check_syntax(&self, name: &str) -> Result<(), NameError> {
+        if valid_name(name) {
+            Ok(())
+        } else {
+            Err((
+                self.step,
+                name.into(),
+                format!(
+                    "`{name}` is not a valid name (a letter or `_`, then letters, digits, `_`, `-`, `.`; \
+                     at most 64 characters; `NULL` is reserved)"
+                ),
+            ))
+        }
+    }
+
+    fn refer(&self, r: &Ref, kind: Kind) -> Result<(), NameError> {
+        if let Some(v) = raw_ref(r) {
+            if kind == Kind::Flow && u32::try_from(v).is_err() {
+                return Err((
+                    self.step,
+                    r.clone(),
+                    format!("flow id `{r}` does not fit in 32 bits"),
+                ));
+            }
+            return Ok(());
+        }
+        match self.defined.get(r.as_str()) {
+            Some((k, _)) if *k == kind => Ok(()),
+            Some((k, at)) => Err((
+                self.step,
+                r.clone(),
+                format!("`{r}` is a {} (defined at step {at}), not a {}", k.noun(), kind.noun()),
+            )),
+            None => Err((
+                self.step,
+                r.clone(),
+                format!(
+                    "undefined {} `{r}`: no earlier step creates a {} with that name \
+                     (use a name bound by an earlier successful step, \"NULL\", or a raw number such as \"0xdeadbeef\")",
+                    kind.noun(),
+                    kind.noun()
+                ),
+            )),
+        }
+    }
+}
+
+/// Checks every name: defined once, referred to only after its definition, with its kind.
+fn validate_names(s: &Scenario) -> Result<(), NameError> {
+    use super::schema::Expect;
+    use super::schema::SockExpect;
+    let mut n = Names {
+        defined: BTreeMap::new(),
+        step: 0,
+    };
+    for (i, step) in s.steps.iter().enumerate() {
+        n.step = i;
+        match step {
+            Step::CreateHandle { handle, expect, .. } => {
+                if let Some(h) = handle {
+                    if *expect == Expect::Ok {
+                        n.define(h, Kind::Handle)?;
+                    } else {
+                        n.check_syntax(h)?;
+                    }
+                }
+            }
+            Step::CloseHandle { handle, .. }
+            | Step::Cancel { handle, .. }
+            | Step::StartTrackingClient { handle, .. }
+            | Step::StopTrackingClient { handle, .. } => n.refer(handle, Kind::Handle)?,
+            Step::EnumerateFlows { handle, flows, .. } => {
+                n.refer(handle, Kind::Handle)?;
+                for f in flows.iter().flatten() {
+                    n.refer(f, Kind::Flow)?;
+                }
+            }
+            Step::AddSocketToFlow {
+                handle,
+                socket,
+                flow,
+                expect,
+                ..
+            } => {
+                n.refer(handle, Kind::Handle)?;
+                n.refer(socket, Kind::Socket)?;
+                match flow {
+                    FlowIn::New(name) if *expect == Expect::Ok => n.define(name, Kind::Flow)?,
+                    FlowIn::New(name) => n.check_syntax(name)?,
+                    FlowIn::Join(r) => n.refer(r, Kind::Flow)?,
+                    FlowIn::Null => {}
+                }
+            }
+            Step::RemoveSocketFromFlow {
+                handle, socket, flow, ..
+            } => {
+                n.refer(handle, Kind::Handle)?;
+                n.refer(socket, Kind::Socket)?;
+                n.refer(flow, Kind::Flow)?;
+            }
+            Step::SetFlow {
+                handle,
+                flow,
+                overlapped,
+                ..
+            }
+            | Step::QueryFlow {
+                handle,
+                flow,
+                overlapped,
+                ..
+            }
+            | Step::NotifyFlow {
+                handle,
+                flow,
+                overlapped,
+                ..
+            } => {
+                n.refer(handle, Kind::Handle)?;
+                n.refer(flow, Kind::Flow)?;
+                if let Some(o) = overlapped {
+                    n.check_syntax(o)?;
+                }
+            }
+            Step::Socket { socket, expect, .. } => {
+                if *expect == SockExpect::Ok {
+                    n.define(socket, Kind::Socket)?;
+                } else {
+                    n.check_syntax(socket)?;
+                }
+            }
+            Step::Bind { socket, .. }
+            | Step::Connect { socket, .. }
+            | Step::CloseSocket { socket, .. }
+            | Step::V6Only { socket, .. } => n.refer(socket, Kind::Socket)?,
+            Step::Wait { overlapped, .. } => n.check_syntax(overlapped)?,
+            Step::Assert(c) => match c {
+                Check::Flow { flow, sockets, .. } => {
+                    n.refer(flow, Kind::Flow)?;
+                    for s in sockets.iter().flatten() {
+                        n.refer(s, Kind::Socket)?;
+                    }
+                }
+                Check::Marking { flow, .. } => n.refer(flow, Kind::Flow)?,
+                Check::Handle { handle, flows, .. } => {
+                    n.refer(handle, Kind::Handle)?;
+                    for f in flows.iter().flatten() {
+                        n.refer(f, Kind::Flow)?;
+                    }
+                }
+                Check::Pending {
+                    handle, overlapped, ..
+                } => {
+                    n.refer(handle, Kind::Handle)?;
+                    n.check_syntax(overlapped)?;
+                }
+                Check::FlowCount(_)
+                | Check::PendingCount(_)
+                | Check::LastError(_)
+                | Check::Deadlocks(_)
+                | Check::Invariants => {}
+            },
+            Step::Advance(_) | Step::AdvanceTo(_) | Step::Fault(_) | Step::FaultAt { .. } => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1097 @@
+//! The scenario file format (version 1): the serializable boundary between a RON file and the
+//! model. Nothing here is kept in model state; the runner translates these values into calls.
+//!
+//! Every struct and struct-like variant rejects unknown fields; every optional field has a
+//! default that is written next to it. See `docs/SCENARIOS.md` for an annotated example of
+//! each feature.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::trace::WSA_NAMES;
+
+use crate::model::{
+    Family, Fault, Protocol, Shaping, SockAddrIn, TrafficType, VirtualTime, Win32Error, World,
+};
+
+/// The only format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A scenario: a world, a seed and a timeline of steps with their expected results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Format version; must be [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Short name (shown in traces and failure reports).
+    pub name: String,
+    /// What the scenario shows.
+    #[serde(default)]
+    pub description: String,
+    /// Seed of the model's RNG and of the fault plan (`--seed` overrides it).
+    #[serde(default)]
+    pub seed: u64,
+    /// The world; omitted fields take the documented defaults.
+    #[serde(default, skip_serializing_if = "is_default_world")]
+    pub world: World,
+    /// Faults drawn from the seed before each step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_plan: Option<FaultPlan>,
+    /// The timeline.
+    pub steps: Vec<Step>,
+}
+
+/// A reference to a handle, socket or flow: a name bound by an earlier step (`"h1"`), `"NULL"`
+/// (the value 0), or a raw number (`"0xdeadbeef"`, `"7"`).
+pub type Ref = String;
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+fn is_default_world(w: &World) -> bool {
+    *w == World::default()
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(v: &bool) -> bool {
+    *v
+}
+
+fn null_ref() -> Ref {
+    "NULL".into()
+}
+
+fn is_null_ref(r: &Ref) -> bool {
+    r == "NULL"
+}
+
+fn v1_0() -> Option<(u16, u16)> {
+    Some((1, 0))
+}
+
+fn is_v1_0(v: &Option<(u16, u16)>) -> bool {
+    *v == Some((1, 0))
+}
+
+/// One step of the timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Step {
+    /// `QOSCreateHandle`; on success the new handle is bound to `handle`.
+    CreateHandle {
+        /// Name to bind (only bound when the call succeeds).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handle: Option<String>,
+        /// `*Version`; `None` = NULL.
+        #[serde(default = "v1_0", skip_serializing_if = "is_v1_0")]
+        version: Option<(u16, u16)>,
+        /// Whether the out-pointer is non-NULL.
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        out: bool,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+    },
+    /// `QOSCloseHandle`.
+    CloseHandle {
+        /// The handle.
+        handle: Ref,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+    },
+    /// `QOSAddSocketToFlow`.
+    AddSocketToFlow {
+        /// The handle.
+        handle: Ref,
+        /// The socket.
+        socket: Ref,
+        /// `DestAddr`; `None` = NULL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dest: Option<Addr>,
+        /// `TrafficType`.
+        #[serde(default, skip_serializing_if = "is_default")]
+        traffic_type: TrafficArg,
+        /// Pass `QOS_NON_ADAPTIVE_FLOW`.
+        #[serde(default, skip_serializing_if = "is_default")]
+        non_adaptive: bool,
+        /// Further raw flag bits (OR-ed in).
+        #[serde(default, skip_serializing_if = "is_default")]
+        flags: u32,
+        /// `*FlowId` on input and what to bind on output.
+        flow: FlowIn,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+        /// Expected numeric flow id written to `*FlowId`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
+    },
+    /// `QOSRemoveSocketFromFlow`.
+    RemoveSocketFromFlow {
+        /// The handle.
+        handle: Ref,
+        /// The socket; `"NULL"` (default) destroys the whole flow.
+        #[serde(default = "null_ref", skip_serializing_if = "is_null_ref")]
+        socket: Ref,
+        /// The flow.
+        flow: Ref,
+        /// `Flags`.
+        #[serde(default, skip_serializing_if = "is_default")]
+        flags: u32,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+    },
+    /// `QOSSetFlow`.
+    SetFlow {
+        /// The handle.
+        handle: Ref,
+        /// The flow.
+        flow: Ref,
+        /// Operation and buffer.
+        op: SetArg,
+        /// `Flags`.
+        #[serde(default, skip_serializing_if = "is_default")]
+        flags: u32,
+        /// OVERLAPPED name; `None` = synchronous.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overlapped: Option<String>,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+    },
+    /// `QOSQueryFlow`.
+    QueryFlow {
+        /// The handle.
+        handle: Ref,
+        /// The flow.
+        flow: Ref,
+        /// Operation.
+        op: QueryArg,
+        /// `*Size` on input.
+        #[serde(default, skip_serializing_if = "is_default")]
+        size: Size,
+        /// Whether Buffer is non-NULL.
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        buffer: bool,
+        /// Pass `QOS_QUERYFLOW_FRESH`.
+        #[serde(default, skip_serializing_if = "is_default")]
+        fresh: bool,
+        /// Further raw flag bits.
+        #[serde(default, skip_serializing_if = "is_default")]
+        flags: u32,
+        /// OVERLAPPED name; `None` = synchronous.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overlapped: Option<String>,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+        /// Expected buffer contents.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data: Option<Data>,
+        /// Expected `*Size` written back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        out_size: Option<u32>,
+    },
+    /// `QOSNotifyFlow`.
+    NotifyFlow {
+        /// The handle.
+        handle: Ref,
+        /// The flow.
+        flow: Ref,
+        /// Operation.
+        op: NotifyArg,
+        /// `*Size` on input (`Auto`: NULL for Congested/Uncongested, 8 for Available).
+        #[serde(default, skip_serializing_if = "is_default")]
+        size: Size,
+        /// The buffer (`Auto`: the Available target, NULL for the other operations).
+        #[serde(default, skip_serializing_if = "is_default")]
+        buffer: Buffer,
+        /// `Flags`.
+        #[serde(default, skip_serializing_if = "is_default")]
+        flags: u32,
+        /// OVERLAPPED name; `None` = blocking call.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overlapped: Option<String>,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+        /// Expected buffer contents (synchronous success).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data: Option<Data>,
+        /// Expected `*Size` written back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        out_size: Option<u32>,
+    },
+    /// `QOSCancel`.
+    Cancel {
+        /// The handle.
+        handle: Ref,
+        /// OVERLAPPED name; `None` = NULL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overlapped: Option<String>,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+    },
+    /// `QOSEnumerateFlows`.
+    EnumerateFlows {
+        /// The handle.
+        handle: Ref,
+        /// `*Size` on input (`Auto`: 4096 bytes).
+        #[serde(default, skip_serializing_if = "is_default")]
+        size: Size,
+        /// Whether Buffer is non-NULL.
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        buffer: bool,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+        /// Expected flow ids, in order (names or numbers).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        flows: Option<Vec<Ref>>,
+        /// Expected `*Size` written back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        out_size: Option<u32>,
+    },
+    /// `QOSStartTrackingClient`.
+    StartTrackingClient {
+        /// The handle.
+        handle: Ref,
+        /// `DestAddr`; `None` = NULL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<Addr>,
+        /// `Flags`.
+        #[serde(default, skip_serializing_if = "is_default")]
+        flags: u32,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+    },
+    /// `QOSStopTrackingClient`.
+    StopTrackingClient {
+        /// The handle.
+        handle: Ref,
+        /// `DestAddr`; `None` = NULL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<Addr>,
+        /// `Flags`.
+        #[serde(default, skip_serializing_if = "is_default")]
+        flags: u32,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: Expect,
+    },
+    /// `socket()`; on success the socket is bound to `socket`.
+    Socket {
+        /// Name to bind.
+        socket: String,
+        /// Address family.
+        family: Family,
+        /// UDP or TCP.
+        protocol: Protocol,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: SockExpect,
+    },
+    /// `bind()`.
+    Bind {
+        /// The socket.
+        socket: Ref,
+        /// Local address; `None` = NULL.
+        addr: Option<Addr>,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: SockExpect,
+    },
+    /// `connect()` (to `"[::]:0"` / `"0.0.0.0:0"` dissolves a UDP association, RW-4).
+    Connect {
+        /// The socket.
+        socket: Ref,
+        /// Peer; `None` = NULL.
+        addr: Option<Addr>,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: SockExpect,
+    },
+    /// `closesocket()`.
+    CloseSocket {
+        /// The socket.
+        socket: Ref,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: SockExpect,
+    },
+    /// `setsockopt(IPV6_V6ONLY)`.
+    V6Only {
+        /// The socket.
+        socket: Ref,
+        /// The option value (`false` = dual-stack).
+        on: bool,
+        /// Expected outcome.
+        #[serde(default, skip_serializing_if = "is_default")]
+        expect: SockExpect,
+    },
+    /// Advance virtual time by a duration (`"250ms"`).
+    Advance(Dur),
+    /// Advance virtual time to an instant (`"1.5s"`); no-op if already past it.
+    AdvanceTo(Dur),
+    /// Apply a fault now.
+    Fault(Fault),
+    /// Schedule a fault at a virtual time.
+    FaultAt {
+        /// When.
+        at: Dur,
+        /// What.
+        fault: Fault,
+    },
+    /// Wait (advancing time if needed) for the next completion of an OVERLAPPED and check it.
+    Wait {
+        /// OVERLAPPED name.
+        overlapped: String,
+        /// Expected completion status.
+        #[serde(default = "success", skip_serializing_if = "is_success")]
+        status: Win32Error,
+        /// Expected data written to the buffer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data: Option<Data>,
+        /// Longest virtual time to wait (default: the world's `deadlock_after_ms`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        within: Option<Dur>,
+    },
+    /// Check model state.
+    Assert(Check),
+}
+
+fn success() -> Win32Error {
+    Win32Error::ERROR_SUCCESS
+}
+
+fn is_success(e: &Win32Error) -> bool {
+    *e == Win32Error::ERROR_SUCCESS
+}
+
+impl Step {
+    /// The step's keyword as written in files (`AddSocketToFlow`, `Advance`, …).
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Step::CreateHandle { .. } => "CreateHandle",
+            Step::CloseHandle { .. } => "CloseHandle",
+            Step::AddSocketToFlow { .. } => "AddSocketToFlow",
+            Step::RemoveSocketFromFlow { .. } => "RemoveSocketFromFlow",
+            Step::SetFlow { .. } => "SetFlow",
+            Step::QueryFlow { .. } => "QueryFlow",
+            Step::NotifyFlow { .. } => "NotifyFlow",
+            Step::Cancel { .. } => "Cancel",
+            Step::EnumerateFlows { .. } => "EnumerateFlows",
+            Step::StartTrackingClient { .. } => "StartTrackingClient",
+            Step::StopTrackingClient { .. } => "StopTrackingClient",
+            Step::Socket { .. } => "Socket",
+            Step::Bind { .. } => "Bind",
+            Step::Connect { .. } => "Connect",
+            Step::CloseSocket { .. } => "CloseSocket",
+            Step::V6Only { .. } => "V6Only",
+            Step::Advance(_) => "Advance",
+            Step::AdvanceTo(_) => "AdvanceTo",
+            Step::Fault(_) => "Fault",
+            Step::FaultAt { .. } => "FaultAt",
+            Step::Wait { .. } => "Wait",
+            Step::Assert(_) => "Assert",
+        }
+    }
+
+    /// The expected outcome of a qWAVE call step.
+    pub fn expect(&self) -> Option<&Expect> {
+        match self {
+            Step::CreateHandle { expect, .. }
+            | Step::CloseHandle { expect, .. }
+            | Step::AddSocketToFlow { expect, .. }
+            | Step::RemoveSocketFromFlow { expect, .. }
+            | Step::SetFlow { expect, .. }
+            | Step::QueryFlow { expect, .. }
+            | Step::NotifyFlow { expect, .. }
+            | Step::Cancel { expect, .. }
+            | Step::EnumerateFlows { expect, .. }
+            | Step::StartTrackingClient { expect, .. }
+            | Step::StopTrackingClient { expect, .. } => Some(expect),
+            _ => None,
+        }
+    }
+
+    /// Mutable access to the expected outcome of a qWAVE call step.
+    pub fn expect_mut(&mut self) -> Option<&mut Expect> {
+        match self {
+            Step::CreateHandle { expect, .. }
+            | Step::CloseHandle { expect, .. }
+            | Step::AddSocketToFlow { expect, .. }
+            | Step::RemoveSocketFromFlow { expect, .. }
+            | Step::SetFlow { expect, .. }
+            | Step::QueryFlow { expect, .. }
+            | Step::NotifyFlow { expect, .. }
+            | Step::Cancel { expect, .. }
+            | Step::EnumerateFlows { expect, .. }
+            | Step::StartTrackingClient { expect, .. }
+            | Step::StopTrackingClient { expect, .. } => Some(expect),
+            _ => None,
+        }
+    }
+}
+
+/// Expected outcome of a qWAVE call: `Ok` (TRUE) or `Err(ERROR_…)` (FALSE + last error).
+/// `Err(ERROR_IO_PENDING)` is an accepted overlapped request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Expect {
+    /// TRUE.
+    #[default]
+    Ok,
+    /// FALSE with this last error.
+    Err(Win32Error),
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expect::Ok => f.write_str("Ok"),
+            Expect::Err(e) => write!(f, "Err({e})"),
+        }
+    }
+}
+
+/// Expected outcome of a socket call: `Ok` or `Err(WSAE…)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SockExpect {
+    /// Success.
+    #[default]
+    Ok,
+    /// Failure with this WSA error.
+    Err(WsaError),
+}
+
+impl fmt::Display for SockExpect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SockExpect::Ok => f.write_str("Ok"),
+            SockExpect::Err(e) => write!(f, "Err({e})"),
+        }
+    }
+}
+
+/// A WinSock error, written by name (`WSAEINVAL`) or number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WsaError(pub i32);
+
+impl WsaError {
+    /// Its name, if known.
+    pub fn name(self) -> Option<&'static str> {
+        crate::trace::wsa_name(self.0)
+    }
+}
+
+impl fmt::Display for WsaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+const WSA_VARIANTS: &[&str] = &[
+    "WSAEFAULT",
+    "WSAEINVAL",
+    "WSAENOTSOCK",
+    "WSAEPROTOTYPE",
+    "WSAESOCKTNOSUPPORT",
+    "WSAEAFNOSUPPORT",
+    "WSAEADDRINUSE",
+    "WSAEADDRNOTAVAIL",
+    "WSAENETUNREACH",
+    "WSAEISCONN",
+    "WSAENOTCONN",
+    "WSAEHOSTUNREACH",
+    "WSAENOBUFS",
+    "WSA_ERROR",
+];
+
+/// Written as a bare name (`WSAEINVAL`), or `WSA_ERROR(n)` for a code without one.
+impl Serialize for WsaError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match WSA_NAMES.iter().position(|(_, v)| *v == self.0) {
+            Some(i) => s.serialize_unit_variant("WsaError", i as u32, WSA_NAMES[i].0),
+            None => s.serialize_newtype_variant("WsaError", WSA_NAMES.len() as u32, "WSA_ERROR", &self.0),
+        }
+    }
+}
+
+struct Ident(String);
+
+impl<'de> Deserialize<'de> for Ident {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Ident;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a WinSock error name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Ident, E> {
+                Ok(Ident(v.to_string()))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for WsaError {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{EnumAccess, VariantAccess};
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = WsaError;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a WinSock error name such as WSAEINVAL, or WSA_ERROR(number)")
+            }
+            fn visit_enum<A: EnumAccess<'de>>(self, a: A) -> Result<WsaError, A::Error> {
+                let (Ident(name), rest): (Ident, A::Variant) = a.variant()?;
+                if name == "WSA_ERROR" {
+                    return rest.newtype_variant::<i32>().map(WsaError);
+                }
+                let code = WSA_NAMES
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, c)| WsaError(*c))
+                    .ok_or_else(|| {
+                        <A::Error as serde::de::Error>::custom(format!("unknown WinSock error name `{name}`"))
+                    })?;
+                rest.unit_variant()?;
+                Ok(code)
+            }
+        }
+        d.deserialize_enum("WsaError", WSA_VARIANTS, V)
+    }
+}
+
+/// `QOS_TRAFFIC_TYPE`: one of the six, or a raw value (for invalid-argument tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrafficArg {
+    /// 0.
+    #[default]
+    BestEffort,
+    /// 1.
+    Background,
+    /// 2.
+    ExcellentEffort,
+    /// 3.
+    AudioVideo,
+    /// 4.
+    Voice,
+    /// 5.
+    Control,
+    /// Any other value.
+    Raw(i32),
+}
+
+impl TrafficArg {
+    /// The C value.
+    pub fn raw(self) -> i32 {
+        match self {
+            TrafficArg::Raw(v) => v,
+            TrafficArg::BestEffort => 0,
+            TrafficArg::Background => 1,
+            TrafficArg::ExcellentEffort => 2,
+            TrafficArg::AudioVideo => 3,
+            TrafficArg::Voice => 4,
+            TrafficArg::Control => 5,
+        }
+    }
+
+    /// The argument for a C value.
+    pub fn from_raw(v: i32) -> TrafficArg {
+        match TrafficType::from_raw(v) {
+            Some(t) => TrafficArg::from(t),
+            None => TrafficArg::Raw(v),
+        }
+    }
+}
+
+impl From<TrafficType> for TrafficArg {
+    fn from(t: TrafficType) -> Self {
+        match t {
+            TrafficType::BestEffort => TrafficArg::BestEffort,
+            TrafficType::Background => TrafficArg::Background,
+            TrafficType::ExcellentEffort => TrafficArg::ExcellentEffort,
+            TrafficType::AudioVideo => TrafficArg::AudioVideo,
+            TrafficType::Voice => TrafficArg::Voice,
+            TrafficType::Control => TrafficArg::Control,
+        }
+    }
+}
+
+/// `*FlowId` of `QOSAddSocketToFlow`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FlowIn {
+    /// `*FlowId = 0`: create a flow and bind its id to this name.
+    New(String),
+    /// `*FlowId = id of this flow`: join it (non-adaptive flows only).
+    Join(Ref),
+    /// `FlowId == NULL`.
+    Null,
+}
+
+/// `QOSSetFlow` operation with its buffer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SetArg {
+    /// `QOSSetTrafficType` (Size 4).
+    TrafficType(TrafficArg),
+    /// `QOSSetOutgoingRate` (Size 16).
+    OutgoingRate {
+        /// Bits per second (0xFFFFFFFF = `QOS_OUTGOING_DEFAULT_MINIMUM_BANDWIDTH`).
+        bandwidth_bps: u64,
+        /// `ShapingBehavior`.
+        #[serde(default = "shape_and_mark")]
+        shaping: Shaping,
+        /// `Reason`.
+        #[serde(default)]
+        reason: i32,
+    },
+    /// `QOSSetOutgoingDSCPValue` (Size 4).
+    OutgoingDscp(u32),
+    /// Any operation value, size and buffer bytes (`bytes: None` = NULL Buffer).
+    Raw {
+        /// `Operation`.
+        op: i32,
+        /// `Size`.
+        size: u32,
+        /// Buffer bytes.
+        #[serde(default)]
+        bytes: Option<Vec<u8>>,
+    },
+}
+
+fn shape_and_mark() -> Shaping {
+    Shaping::ShapeAndMark
+}
+
+/// `QOSQueryFlow` operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QueryArg {
+    /// `QOSQueryFlowFundamentals` (40 bytes).
+    Fundamentals,
+    /// `QOSQueryPacketPriority` (16 bytes).
+    PacketPriority,
+    /// `QOSQueryOutgoingRate` (8 bytes).
+    OutgoingRate,
+    /// Any other value.
+    Raw(i32),
+}
+
+impl QueryArg {
+    /// The C value.
+    pub fn raw(self) -> i32 {
+        match self {
+            QueryArg::Fundamentals => 0,
+            QueryArg::PacketPriority => 1,
+            QueryArg::OutgoingRate => 2,
+            QueryArg::Raw(v) => v,
+        }
+    }
+
+    /// The argument for a C value.
+    pub fn from_raw(v: i32) -> QueryArg {
+        match v {
+            0 => QueryArg::Fundamentals,
+            1 => QueryArg::PacketPriority,
+            2 => QueryArg::OutgoingRate,
+            v => QueryArg::Raw(v),
+        }
+    }
+
+    /// The size of the structure it returns (`Auto` size); 8 for unknown operations.
+    pub fn size(self) -> u32 {
+        match self {
+            QueryArg::Fundamentals => 40,
+            QueryArg::PacketPriority => 16,
+            _ => 8,
+        }
+    }
+}
+
+/// `QOSNotifyFlow` operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NotifyArg {
+    /// `QOSNotifyCongested`.
+    Congested,
+    /// `QOSNotifyUncongested`.
+    Uncongested,
+    /// `QOSNotifyAvailable` with the target bandwidth (bits/s).
+    Available(u64),
+    /// Any other operation value.
+    Raw(i32),
+}
+
+impl NotifyArg {
+    /// The C value.
+    pub fn raw(self) -> i32 {
+        match self {
+            NotifyArg::Congested => 0,
+            NotifyArg::Uncongested => 1,
+            NotifyArg::Available(_) => 2,
+            NotifyArg::Raw(v) => v,
+        }
+    }
+}
+
+/// A `*Size` argument.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Size {
+    /// What a correct caller passes for this operation.
+    #[default]
+    Auto,
+    /// `Size == NULL`.
+    Null,
+    /// `*Size` = this many bytes.
+    Bytes(u32),
+}
+
+/// The `UINT64` buffer of `QOSNotifyFlow`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Buffer {
+    /// What a correct caller passes: the target for `Available`, NULL otherwise.
+    #[default]
+    Auto,
+    /// `Buffer == NULL`.
+    Null,
+    /// A buffer holding this value.
+    Value(u64),
+}
+
+/// Expected buffer contents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Data {
+    /// `QOS_FLOW_FUNDAMENTALS`; `None` = its `*Set` flag is FALSE.
+    Fundamentals {
+        /// `BottleneckBandwidth`.
+        bottleneck_bps: Option<u64>,
+        /// `AvailableBandwidth`.
+        available_bps: Option<u64>,
+        /// `RTT` (µs).
+        rtt_us: Option<u32>,
+    },
+    /// `QOS_PACKET_PRIORITY`.
+    PacketPriority {
+        /// `ConformantDSCPValue`.
+        conformant_dscp: u32,
+        /// `NonConformantDSCPValue`.
+        #[serde(default)]
+        non_conformant_dscp: u32,
+        /// `ConformantL2Value`.
+        #[serde(default)]
+        conformant_l2: u32,
+        /// `NonConformantL2Value`.
+        #[serde(default)]
+        non_conformant_l2: u32,
+    },
+    /// `UINT64` outgoing rate.
+    OutgoingRate(u64),
+    /// `UINT64` available bandwidth delivered by `QOSNotifyAvailable`.
+    Available(u64),
+}
+
+impl From<crate::model::QueryData> for Data {
+    fn from(d: crate::model::QueryData) -> Self {
+        use crate::model::QueryData as Q;
+        match d {
+            Q::Fundamentals {
+                bottleneck_bps,
+                available_bps,
+                rtt_us,
+            } => Data::Fundamentals {
+                bottleneck_bps,
+                available_bps,
+                rtt_us,
+            },
+            Q::PacketPriority(m) => Data::PacketPriority {
+                conformant_dscp: m.conformant_dscp,
+                non_conformant_dscp: m.non_conformant_dscp,
+                conformant_l2: m.conformant_l2,
+                non_conformant_l2: m.non_conformant_l2,
+            },
+            Q::OutgoingRate(v) => Data::OutgoingRate(v),
+            Q::Available(v) => Data::Available(v),
+        }
+    }
+}
+
+/// An assertion on model state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Check {
+    /// Number of live flows in the system (foreign flows included).
+    FlowCount(usize),
+    /// A flow's state; only the given fields are checked.
+    Flow {
+        /// The flow.
+        flow: Ref,
+        /// Whether it is alive.
+        #[serde(default = "yes")]
+        exists: bool,
+        /// Its traffic type.
+        #[serde(default)]
+        traffic_type: Option<TrafficType>,
+        /// Whether it is adaptive.
+        #[serde(default)]
+        adaptive: Option<bool>,
+        /// Its sockets, in order.
+        #[serde(default)]
+        sockets: Option<Vec<Ref>>,
+        /// Its declared rate (0 = none).
+        #[serde(default)]
+        rate_bps: Option<u64>,
+    },
+    /// The markings a flow's packets get now (QRY-11).
+    Marking {
+        /// The flow.
+        flow: Ref,
+        /// Conformant DSCP.
+        dscp: u32,
+        /// Conformant 802.1p (0 = no tag).
+        #[serde(default)]
+        l2: u32,
+    },
+    /// A handle's state and, optionally, its flows and tracked clients.
+    Handle {
+        /// The handle.
+        handle: Ref,
+        /// Its state.
+        state: HandleStateArg,
+        /// Its flows (sorted by id).
+        #[serde(default)]
+        flows: Option<Vec<Ref>>,
+        /// Clients it tracks (sorted).
+        #[serde(default)]
+        tracked: Option<Vec<IpAddr>>,
+    },
+    /// Number of pending overlapped requests.
+    PendingCount(usize),
+    /// Whether a request issued with this OVERLAPPED on this handle is pending.
+    Pending {
+        /// The handle.
+        handle: Ref,
+        /// OVERLAPPED name.
+        overlapped: String,
+        /// Expected.
+        pending: bool,
+    },
+    /// The thread's last-error slot (GEN-2: success leaves it untouched).
+    LastError(Win32Error),
+    /// Number of blocking calls that deadlocked (AMB-31).
+    Deadlocks(u32),
+    /// The model's invariants hold (they are also checked after every step).
+    Invariants,
+}
+
+/// `HandleState` as written in files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HandleStateArg {
+    /// Usable.
+    Open,
+    /// Device reset: every call but close gives 1164.
+    Stale,
+    /// Closed or invalidated by sleep.
+    Dead,
+}
+
+/// A fault drawn from the seed before each step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultPlan {
+    /// The candidate faults.
+    pub faults: Vec<PlannedFault>,
+}
+
+/// One candidate of a [`FaultPlan`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedFault {
+    /// Probability per step, 0.0..=1.0.
+    pub probability: f64,
+    /// The fault.
+    pub fault: Fault,
+    /// Most times it fires in one run.
+    #[serde(default = "one")]
+    pub max: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A virtual duration or instant, written `"1.5s"`, `"250ms"` or `"40us"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dur {
+    /// Microseconds.
+    pub us: u64,
+}
+
+impl Dur {
+    /// From microseconds.
+    pub fn from_us(us: u64) -> Dur {
+        Dur { us }
+    }
+
+    /// As a virtual instant.
+    pub fn instant(self) -> VirtualTime {
+        VirtualTime(self.us)
+    }
+}
+
+impl fmt::Display for Dur {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let us = self.us;
+        if us % 1_000_000 == 0 {
+            write!(f, "{}s", us / 1_000_000)
+        } else if us % 1_000 == 0 {
+            write!(f, "{}ms", us / 1_000)
+        } else {
+            write!(f, "{us}us")
+        }
+    }
+}
+
+impl FromStr for Dur {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Dur, String> {
+        let bad = || format!("`{s}` is not a duration like \"1.5s\", \"250ms\" or \"40us\"");
+        let (num, scale) = if let Some(n) = s.strip_suffix("us") {
+            (n, 1u64)
+        } else if let Some(n) = s.strip_suffix("ms") {
+            (n, 1_000)
+        } else if let Some(n) = s.strip_suffix('s') {
+            (n, 1_000_000)
+        } else {
+            return Err(bad());
+        };
+        let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+        if int.is_empty()
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let digits = scale.ilog10() as usize;
+        if frac.len() > digits {
+            return Err(format!("`{s}` is finer than a microsecond"));
+        }
+        let int: u64 = int.parse().map_err(|_| bad())?;
+        let frac_us: u64 = if frac.is_empty() {
+            0
+        } else {
+            let f: u64 = frac.parse().map_err(|_| bad())?;
+            f * 10u64.pow((digits - frac.len()) as u32)
+        };
+        int.checked_mul(scale)
+            .and_then(|v| v.checked_add(frac_us))
+            .map(Dur::from_us)
+            .ok_or_else(|| format!("`{s}` is too long"))
+    }
+}
+
+impl Serialize for Dur {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dur, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A `SOCKADDR` argument: `"192.168.1.20:5004"`, `"[fd00::20]:5004"`, or `"af:7"` (a sockaddr
+/// whose family is neither `AF_INET` nor `AF_INET6`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Addr(pub SockAddrIn);
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            SockAddrIn::V4(a) => write!(f, "{a}"),
+            SockAddrIn::V6(a) => write!(f, "{a}"),
+            SockAddrIn::BadFamily(af) => write!(f, "af:{af}"),
+        }
+    }
+}
+
+impl FromStr for Addr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Addr, String> {
+        if let Some(af) = s.strip_prefix("af:") {
+            return af
+                .parse::<u16>()
+                .map(|af| Addr(SockAddrIn::BadFamily(af)))
+                .map_err(|_| format!("`{s}`: the family after `af:` must be a number"));
+        }
+        s.parse::<SocketAddr>().map(|a| Addr(a.into())).map_err(|_| {
+            format!("`{s}` is not a socket address like \"192.168.1.20:5004\" or \"[fd00::20]:5004\"")
+        })
+    }
+}
+
+impl Serialize for Addr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Addr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Addr, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_and_print() {
+        assert_eq!("1.5s".parse::<Dur>().unwrap().us, 1_500_000);
+        assert_eq!("250ms".parse::<Dur>().unwrap().us, 250_000);
+        assert_eq!("40us".parse::<Dur>().unwrap().us, 40);
+        assert_eq!("0.000001s".parse::<Dur>().unwrap().us, 1);
+        assert!("1.5".parse::<Dur>().is_err());
+        assert!("1.0000001s".parse::<Dur>().is_err());
+        assert!("-1s".parse::<Dur>().is_err());
+        assert!("99999999999999999999s".parse::<Dur>().is_err());
+        for us in [0, 1, 1_000, 1_500, 2_000_000, 2_500_000] {
+            let d = Dur::from_us(us);
+            assert_eq!(d.to_string().parse::<Dur>().unwrap(), d);
+        }
+    }
+
+    #[test]
+    fn addresses_parse_and_print() {
+        for s in [
+            "192.168.1.20:5004",
+            "[fd00::20]:5004",
+            "af:7",
+            "[::ffff:192.168.1.20]:9",
+        ] {
+            assert_eq!(s.parse::<Addr>().unwrap().to_string(), s);
+        }
+        assert!("192.168.1.20".parse::<Addr>().is_err());
+        assert!("af:x".parse::<Addr>().is_err());
+    }
+}

@@ -1,0 +1,368 @@
+//! The real `qwave-sim` binary, run on files written to a temp dir: exit codes, `file:line:col`
+//! diagnostics for malformed input (never a panic), diffs and reproduce commands for failed
+//! expectations, seeds, formats and `--until`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_qwave-sim");
+
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli").join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write scenario");
+    p
+}
+
+fn qwave(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(BIN);
+    c.args(args).env_remove("QWAVE_SIM_SEED");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run qwave-sim")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Asserts exit code 2, no panic, and that stderr names `file:line:col` and contains `needle`.
+fn check_bad(out: &Output, file: &Path, line_col: &str, needle: &str) {
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
+    let at = format!("{}:{line_col}", file.display());
+    assert!(stderr.contains(&at), "expected `{at}` in:\n{stderr}");
+    assert!(stderr.contains(needle), "expected `{needle}` in:\n{stderr}");
+}
+
+const GOOD: &str = r#"// A small passing scenario.
+Scenario(
+    version: 1,
+    name: "small",
+    seed: 5,
+    steps: [
+        CreateHandle(handle: "h"),
+        Socket(socket: "s", family: V4, protocol: Udp),
+        AddSocketToFlow(handle: "h", socket: "s", dest: "192.168.1.30:9", traffic_type: Voice,
+            non_adaptive: true, flow: New("voice")),
+        Advance("1s"),
+        QueryFlow(handle: "h", flow: "voice", op: PacketPriority, data: PacketPriority(conformant_dscp: 56)),
+        CloseHandle(handle: "h"),
+    ],
+)
+"#;
+
+#[test]
+fn malformed_files_get_line_column_errors_and_exit_2() {
+    let dir = temp_dir("malformed");
+    // (file name, contents, expected line:col, expected message part)
+    let cases: &[(&str, String, &str, &str)] = &[
+        ("truncated.ron", GOOD[..GOOD.len() / 2].to_string(), "9:57: error:", "Expected end of string"),
+        ("empty.ron", String::new(), "1:1", "Expected"),
+        (
+            "wrong_type.ron",
+            "Scenario(version: 1, name: \"t\", seed: \"abc\", steps: [])".into(),
+            "1:38",
+            "Expected integer",
+        ),
+        (
+            "wrong_step_type.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n    Advance(5),\n])".into(),
+            "2:13",
+            "Expected string",
+        ),
+        (
+            "unknown_field.ron",
+            "Scenario(version: 1, name: \"t\", colour: 1, steps: [])".into(),
+            "1:33",
+            "colour",
+        ),
+        (
+            "unknown_step.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"h\"),\n  Frobnicate(),\n])".into(),
+            "3:3",
+            "Frobnicate",
+        ),
+        (
+            "unknown_error_name.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(expect: Err(ERROR_NOPE)),\n])".into(),
+            "2:28",
+            "ERROR_NOPE",
+        ),
+        (
+            "unknown_world_field.ron",
+            "Scenario(version: 1, name: \"t\", world: (policy: (admn: true)), steps: [])".into(),
+            "1:50",
+            "admn",
+        ),
+        (
+            "unknown_fault_field.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  Fault(FailCalls(func: None, code: ERROR_BUSY, count: 1, x: 2)),\n])"
+                .into(),
+            "2:59: error:",
+            "`x`",
+        ),
+        (
+            "bad_duration.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  Advance(\"5 minutes\"),\n])".into(),
+            "2:",
+            "not a duration",
+        ),
+        (
+            "bad_address.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"h\"),\n  StartTrackingClient(handle: \"h\", client: \"192.168.1.20\"),\n])"
+                .into(),
+            "3:",
+            "not a socket address",
+        ),
+        (
+            "duplicate_name.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"h1\"),\n  CreateHandle(handle: \"h1\"),\n])"
+                .into(),
+            "3:25: error:",
+            "duplicate name `h1`",
+        ),
+        (
+            "undefined_handle.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"h1\"),\n  CloseHandle(handle: \"h9\"),\n])"
+                .into(),
+            "3:24: error:",
+            "undefined handle `h9`",
+        ),
+        (
+            "undefined_flow.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"h\"),\n  QueryFlow(handle: \"h\", flow: \"voice\", op: OutgoingRate),\n])"
+                .into(),
+            "3:33: error:",
+            "undefined flow `voice`",
+        ),
+        (
+            "wrong_kind.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  Socket(socket: \"s\", family: V4, protocol: Udp),\n  CloseHandle(handle: \"s\"),\n])"
+                .into(),
+            "3:24: error:",
+            "is a socket",
+        ),
+        (
+            "bad_name.ron",
+            "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"my handle\"),\n])".into(),
+            "2:25: error:",
+            "not a valid name",
+        ),
+        (
+            "version_2.ron",
+            "Scenario(version: 2, name: \"t\", steps: [])".into(),
+            "1:10",
+            "format version 2 is not supported",
+        ),
+        (
+            "duplicate_peer.ron",
+            "Scenario(version: 1, name: \"t\", world: (peers: [\n  (address: \"192.168.1.20\"),\n  (address: \"192.168.1.20\", lltd_qos: true),\n]), steps: [])"
+                .into(),
+            "3:13: error:",
+            "peer 192.168.1.20 is listed twice",
+        ),
+        ("no_version.ron", "Scenario(name: \"t\", steps: [])".into(), "1:1", "missing `version: 1`"),
+        (
+            "bad_probability.ron",
+            "Scenario(version: 1, name: \"t\", fault_plan: (faults: [(probability: 1.5, fault: Sleep)]), steps: [])"
+                .into(),
+            "1:",
+            "probability 1.5",
+        ),
+    ];
+    for (name, contents, at, needle) in cases {
+        let f = write(&dir, name, contents);
+        let f = f.to_str().expect("utf-8 path");
+        for cmd in ["check", "run"] {
+            let out = qwave(&[cmd, f], &[]);
+            check_bad(&out, Path::new(f), at, needle);
+        }
+    }
+    // The offending text is shown under the message with a caret.
+    let f = dir.join("undefined_handle.ron");
+    let err = text(&qwave(&["check", f.to_str().unwrap()], &[]).stderr);
+    assert!(err.contains("3 |   CloseHandle(handle: \"h9\"),"), "{err}");
+    assert!(err.contains("  |                        ^"), "{err}");
+}
+
+#[test]
+fn a_missing_file_and_bad_arguments_exit_2() {
+    let dir = temp_dir("args");
+    let missing = dir.join("nope.ron");
+    let out = qwave(&["check", missing.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read the file"));
+    let good = write(&dir, "good.ron", GOOD);
+    let g = good.to_str().unwrap();
+    for args in [
+        vec!["check"],
+        vec!["frobnicate", g],
+        vec!["run", g, "--seed", "-1"],
+        vec!["run", g, "--format", "xml"],
+        vec!["run", g, "--until", "soon"],
+    ] {
+        let out = qwave(&args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(!text(&out.stderr).contains("panicked"));
+    }
+    let out = qwave(&["run", g], &[("QWAVE_SIM_SEED", "many")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("QWAVE_SIM_SEED"));
+}
+
+#[test]
+fn check_passes_the_library_and_a_good_file() {
+    let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let out = qwave(&["check", lib], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ok_lines = text(&out.stdout).lines().filter(|l| l.starts_with("ok ")).count();
+    assert!(ok_lines >= 30, "{ok_lines} scenarios checked");
+}
+
+#[test]
+fn a_failed_expectation_prints_a_diff_the_seed_and_the_command_and_exits_1() {
+    let dir = temp_dir("mismatch");
+    let bad = write(
+        &dir,
+        "bad.ron",
+        &GOOD.replace("conformant_dscp: 56", "conformant_dscp: 46"),
+    );
+    let b = bad.to_str().unwrap();
+    let out = qwave(&["check", b], &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("{b}:12:9: step 4 QueryFlow: data")),
+        "{err}"
+    );
+    assert!(
+        err.contains("- expected: PacketPriority(conformant_dscp:46"),
+        "{err}"
+    );
+    assert!(
+        err.contains("+ actual:   PacketPriority(conformant_dscp:56"),
+        "{err}"
+    );
+    assert!(err.contains("seed: 5"), "{err}");
+    assert!(
+        err.contains(&format!("reproduce: qwave-sim check {b} --seed 5")),
+        "{err}"
+    );
+    // The seed override shows up in the report and the reproduce command.
+    let out = qwave(&["check", b], &[("QWAVE_SIM_SEED", "77")]);
+    assert!(text(&out.stderr).contains("--seed 77"));
+    let out = qwave(&["check", b, "--seed", "78"], &[("QWAVE_SIM_SEED", "77")]);
+    assert!(text(&out.stderr).contains("--seed 78"));
+    // A directory with one good and one bad file: exit 1, the good one still reported ok.
+    write(&dir, "good.ron", GOOD);
+    let out = qwave(&["check", dir.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("good.ron"));
+}
+
+#[test]
+fn run_prints_the_trace_in_every_format_and_stops_when_told() {
+    let dir = temp_dir("run");
+    let f = write(&dir, "good.ron", GOOD);
+    let f = f.to_str().unwrap();
+    let out = qwave(&["run", f], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let trace = text(&out.stdout);
+    assert!(trace.starts_with("# scenario `small`"), "{trace}");
+    assert!(trace.contains("QOSAddSocketToFlow(QOSHandle=h, Socket=s, DestAddr=192.168.1.30:9"));
+    assert_eq!(trace, text(&qwave(&["run", f], &[]).stdout), "two runs differ");
+
+    let json = text(&qwave(&["run", f, "--format", "json"], &[]).stdout);
+    assert_eq!(json.lines().count(), 6);
+    for line in json.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        assert!(v.get("at_us").is_some() && v.get("kind").is_some());
+    }
+    let ron_out = text(&qwave(&["run", f, "--format", "ron"], &[]).stdout);
+    assert_eq!(ron_out.lines().count(), 6);
+    assert!(ron_out.lines().all(|l| l.starts_with('(')));
+
+    let until_step = text(&qwave(&["run", f, "--until", "2"], &[]).stdout);
+    assert_eq!(until_step.lines().count(), 3, "{until_step}");
+    let until_time = text(&qwave(&["run", f, "--until", "500ms"], &[]).stdout);
+    assert!(until_time.contains("advance  to 0.500000s"), "{until_time}");
+    assert!(!until_time.contains("QOSQueryFlow"), "{until_time}");
+}
+
+#[test]
+fn a_recorded_run_checks_with_the_binary_and_replays_its_trace() {
+    use qwave_sim::model::{CallOutput, Fault, Model, VirtualTime, World};
+    let world = World::default();
+    let mut m = Model::new(world.clone(), 11);
+    let Ok(CallOutput::Handle(h)) = m.create_handle(Some((1, 0)), true) else {
+        panic!("create failed")
+    };
+    let s = m.socket(23, 2, 0).expect("socket");
+    let dest = "[fd00::20]:5004"
+        .parse::<std::net::SocketAddr>()
+        .expect("address");
+    let Ok(CallOutput::Flow(f)) = m.add_socket_to_flow(h, s, Some(dest.into()), 3, 0, Some(0)) else {
+        panic!("add failed")
+    };
+    assert!(m.notify_flow(h, f, 0, None, None, 0, Some(0xABC)).is_err()); // IO_PENDING
+    m.inject_at(VirtualTime(1_500_000), Fault::DeviceReset);
+    m.advance_us(2_000_000);
+    assert!(m.close_handle(h).is_ok());
+
+    let recorded = qwave_sim::scenario::record(&world, 11, m.events());
+    let dir = temp_dir("recorded");
+    let file = write(&dir, "recorded.ron", &recorded.to_ron());
+    let f = file.to_str().expect("utf-8");
+    let out = qwave(&["check", f], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stderr),
+        recorded.to_ron()
+    );
+    let replay = text(&qwave(&["run", f], &[]).stdout);
+    let expected = qwave_sim::trace::render(
+        m.events(),
+        &qwave_sim::scenario::record_names(m.events()),
+        qwave_sim::trace::Format::Text,
+    );
+    let body: String = replay.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    assert_eq!(body, expected);
+    assert!(expected.contains("fault    DeviceReset"), "{expected}");
+    assert!(expected.contains("ERROR_OPERATION_ABORTED"), "{expected}");
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly_without_a_panic() {
+    let dir = temp_dir("pipe");
+    // A long trace (20 000 path changes) cannot fit in a pipe buffer.
+    let big = write(
+        &dir,
+        "big.ron",
+        r#"Scenario(version: 1, name: "big", seed: 1,
+            world: (peers: [(address: "192.168.1.20", lltd_qos: true, path: (congestion_period_ms: 1))]),
+            steps: [Advance("20s")])"#,
+    );
+    let mut child = Command::new(BIN)
+        .args(["run", big.to_str().expect("utf-8")])
+        .env_remove("QWAVE_SIM_SEED")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take()); // the reader goes away, like `| head -0`
+    let out = child.wait_with_output().expect("wait");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

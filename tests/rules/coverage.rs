@@ -1,0 +1,155 @@
+//! Coverage of `RULES.md`: the list there and `qwave_sim::rules::RULES` name the same ids, and
+//! every testable id has a `#[test]` somewhere under `tests/` whose name starts with the id in
+//! snake case (`ADD-3` -> `add_3_`). A test that proves several rules starts with their ids one
+//! after another (`gen_5_cre_10_...` proves GEN-5 and CRE-10).
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use qwave_sim::rules::{test_prefix, RULES};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `(id, testable)` of every rule line of `RULES.md` (lines starting with "- `ID`").
+fn rules_md() -> Vec<(String, bool)> {
+    let text = std::fs::read_to_string(root().join("RULES.md")).expect("RULES.md at the repo root");
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("- `")?;
+            let (id, tail) = rest.split_once('`')?;
+            Some((id.to_string(), !tail.contains("*Not testable:*")))
+        })
+        .collect()
+}
+
+/// Every `.rs` file under `dir`, sorted.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("readable tests dir")
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Names of the functions marked `#[test]` in `src` (attributes between them are skipped).
+fn test_names(src: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut armed = false;
+    for line in src.lines().map(str::trim) {
+        if line.starts_with("#[test]") {
+            armed = true;
+            continue;
+        }
+        if !armed {
+            continue;
+        }
+        if line.starts_with("#[") || line.starts_with("//") || line.is_empty() {
+            continue;
+        }
+        armed = false;
+        let Some(after) = line.split("fn ").nth(1) else {
+            continue;
+        };
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The rule ids a test name starts with, in snake case with a trailing `_`: `gen_5_cre_10_x`
+/// gives `["gen_5_", "cre_10_"]`. Each id is a known rule prefix (`gen`, `set`, ...), `_`, and
+/// digits with an optional sub-rule letter; the chain ends at the first part that is not one.
+fn leading_ids(name: &str) -> Vec<String> {
+    let prefixes: BTreeSet<String> = RULES
+        .iter()
+        .filter_map(|r| r.id.split_once('-'))
+        .map(|(p, _)| p.to_ascii_lowercase())
+        .collect();
+    let is_num = |p: &str| {
+        let digits = p.trim_end_matches(|c: char| c.is_ascii_lowercase());
+        !digits.is_empty() && p.len() - digits.len() <= 1 && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    let parts: Vec<&str> = name.split('_').collect();
+    let mut ids = Vec::new();
+    let mut i = 0;
+    while i + 1 < parts.len() && prefixes.contains(parts[i]) && is_num(parts[i + 1]) {
+        ids.push(format!("{}_{}_", parts[i], parts[i + 1]));
+        i += 2;
+    }
+    ids
+}
+
+fn all_test_names() -> BTreeSet<String> {
+    let mut files = Vec::new();
+    rust_files(&root().join("tests"), &mut files);
+    files
+        .iter()
+        .flat_map(|f| test_names(&std::fs::read_to_string(f).expect("readable test file")))
+        .collect()
+}
+
+#[test]
+fn rules_md_and_rules_rs_list_the_same_ids() {
+    let md = rules_md();
+    let rs: Vec<(String, bool)> = RULES.iter().map(|r| (r.id.to_string(), r.testable)).collect();
+    let md_ids: BTreeSet<&String> = md.iter().map(|(id, _)| id).collect();
+    let rs_ids: BTreeSet<&String> = rs.iter().map(|(id, _)| id).collect();
+    let only_md: Vec<_> = md_ids.difference(&rs_ids).collect();
+    let only_rs: Vec<_> = rs_ids.difference(&md_ids).collect();
+    assert!(
+        only_md.is_empty() && only_rs.is_empty(),
+        "only in RULES.md: {only_md:?}; only in sim/rules.rs: {only_rs:?}"
+    );
+    assert_eq!(md.len(), md_ids.len(), "an id appears twice in RULES.md");
+    assert_eq!(md, rs, "RULES.md and sim/rules.rs differ in order or testability");
+}
+
+#[test]
+fn test_names_are_found_after_attributes() {
+    let src = "#[test]\n#[allow(x)]\nfn a_1_x() {}\nfn helper() {}\n#[test]\n  pub fn b_2_y() {}\n";
+    assert_eq!(test_names(src), ["a_1_x", "b_2_y"]);
+}
+
+#[test]
+fn leading_ids_reads_a_chain_of_rule_ids() {
+    assert_eq!(leading_ids("add_3_ipv4_sockaddr"), ["add_3_"]);
+    assert_eq!(leading_ids("gen_5_cre_10_completions"), ["gen_5_", "cre_10_"]);
+    assert_eq!(leading_ids("set_6b_rate_0_ends_marking"), ["set_6b_"]);
+    assert_eq!(leading_ids("tt_1_8021p_only"), ["tt_1_"]);
+    assert_eq!(leading_ids("gen_10_flags"), ["gen_10_"]);
+    assert_eq!(
+        leading_ids("amb_4_add_3_rw_3_same_call"),
+        ["amb_4_", "add_3_", "rw_3_"]
+    );
+    assert!(leading_ids("helper_test").is_empty());
+    assert!(leading_ids("version_1_0_is_accepted").is_empty());
+}
+
+#[test]
+fn every_testable_rule_has_a_test_named_after_it() {
+    let proven: BTreeSet<String> = all_test_names().iter().flat_map(|n| leading_ids(n)).collect();
+    let missing: Vec<&str> = RULES
+        .iter()
+        .filter(|r| r.testable && !proven.contains(&test_prefix(r.id)))
+        .map(|r| r.id)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} testable rules have no test named after them: {}",
+        missing.len(),
+        missing.join(", ")
+    );
+}

@@ -1,0 +1,75 @@
+//! SIM-n: our own decisions where the rule list is silent.
+use crate::common::*;
+
+const NA: u32 = QOS_NON_ADAPTIVE_FLOW;
+
+#[test]
+fn sim_1_a_socket_value_that_is_not_an_open_socket_is_87() {
+    let mut t = T::new();
+    let h = t.handle();
+    let closed = t.udp(AF_INET);
+    t.run(|m| m.close_socket(closed)).expect("closesocket");
+    let last = t.udp(AF_INET);
+    for s in [0, 12_345, closed, last + 1, u64::MAX] {
+        let r = t.add(h, s, LLTD_PEER, TrafficType::Voice, NA);
+        assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "socket {s:#x}");
+    }
+    assert_eq!(t.m.flow_count(), 0);
+    t.flow(h, last, LLTD_PEER, TrafficType::Voice, NA);
+}
+
+#[test]
+fn sim_2_an_onlink_host_not_listed_as_peer_has_no_lltd_responder() {
+    let mut t = T::new();
+    let h = t.handle();
+    let s = t.udp(AF_INET);
+    let unlisted = "192.168.1.77:5004";
+    assert_eq!(
+        code(&t.add(h, s, unlisted, TrafficType::Voice, 0)),
+        E::ERROR_NOT_SUPPORTED
+    );
+    let r = t.run(|m| m.start_tracking_client(h, sa(unlisted), 0));
+    assert_eq!(code(&r), E::ERROR_NOT_SUPPORTED);
+    t.flow(h, s, unlisted, TrafficType::Voice, NA);
+    // Listing it with a responder changes the answer.
+    let mut t = T::world(|w| w.peers.push(peer("192.168.1.77", |_| {})));
+    let h = t.handle();
+    let s = t.udp(AF_INET);
+    t.flow(h, s, unlisted, TrafficType::Voice, 0);
+}
+
+#[test]
+fn sim_3_reusing_a_pending_overlapped_is_87() {
+    let mut t = T::new();
+    let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
+    let op = SetOp::TrafficType(TrafficType::Control);
+    assert_eq!(code(&t.set_ov(h, f, op, 5)), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.set_ov(h, f, op, 5)), E::ERROR_INVALID_PARAMETER);
+    assert_eq!(code(&t.query_ov(h, f, 2, 0, 5)), E::ERROR_INVALID_PARAMETER);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(5))), E::ERROR_INVALID_PARAMETER);
+    assert_eq!(t.m.pending_count(), 1);
+    // Another OVERLAPPED is fine, and so is the same one once its request completed.
+    assert_eq!(code(&t.query_ov(h, f, 2, 0, 6)), E::ERROR_IO_PENDING);
+    t.advance_ms(5);
+    let mut got = t.statuses();
+    got.sort();
+    assert_eq!(got, vec![(5, E::ERROR_SUCCESS), (6, E::ERROR_SUCCESS)]);
+    assert_eq!(code(&t.query_ov(h, f, 2, 0, 5)), E::ERROR_IO_PENDING);
+}
+
+#[test]
+fn sim_4_default_minimum_bandwidth_is_granted_as_64_kbps() {
+    let mut t = T::new();
+    let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
+    t.warm();
+    assert!(t.set_rate(h, f, 0xFFFF_FFFF).is_ok());
+    let flow = t.m.flow(f).unwrap();
+    assert_eq!(flow.held_bps, 64_000);
+    assert_eq!(t.m.paths()[flow.path as usize].admitted_bps, 64_000);
+    // The contract itself is stored as given.
+    assert_eq!(
+        t.query(h, f, 2, 0),
+        Ok(CallOutput::Data(QueryData::OutgoingRate(0xFFFF_FFFF), 8))
+    );
+    assert_eq!(t.priority(h, f).conformant_dscp, 56);
+}
