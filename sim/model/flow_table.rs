@@ -13,9 +13,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::flow::Flow;
 
-/// Flows per chunk after the first (the first grows by doubling up to this size, so a model with
-/// a handful of flows stays small).
-const CHUNK: usize = 1024;
+/// Flows per chunk (a power of two); a chunk grows by doubling up to it, so a model with a
+/// handful of flows stays small and the unused room never exceeds one chunk's flows.
+const CHUNK: usize = 256;
 
 /// The model's live flows.
 #[derive(Clone, Default)]
@@ -77,8 +77,9 @@ impl FlowTable {
             }
             None => {
                 if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
-                    let cap = if self.chunks.is_empty() { 4 } else { CHUNK };
-                    self.chunks.push(Vec::with_capacity(cap));
+                    // Each chunk grows by doubling up to CHUNK (a power of two): the unused
+                    // room is at most the last chunk's length.
+                    self.chunks.push(Vec::with_capacity(4));
                 }
                 let n = self.chunks.len();
                 let last = &mut self.chunks[n - 1];
