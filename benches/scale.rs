@@ -205,6 +205,20 @@ fn main() {
         .iter()
         .map(|&(n, label)| bench_size(&mut c, n, label))
         .collect();
+    // Awkward sizes: just past a storage chunk and just past the index's growth points
+    // (7/8 of 2^17 and of 2^20 buckets), where memory per flow is worst.
+    let awkward: &[usize] = if mode == RunMode::Test {
+        &[257]
+    } else {
+        &[257, 1_025, 114_689, 917_505]
+    };
+    let worst: Vec<(usize, f64)> = awkward
+        .iter()
+        .map(|&n| {
+            let l = loaded(n);
+            (n, (l.bytes_after_flows - l.bytes_before_flows) as f64 / n as f64)
+        })
+        .collect();
     c.final_summary();
     support::print_ratios(
         "scale (N live flows over N/100 handles)",
@@ -261,6 +275,14 @@ fn main() {
         ],
     );
     println!("\n== memory per live flow (counting allocator) ==");
+    for (n, b) in &worst {
+        support::print_absolute(
+            &format!("  bytes per live flow at an awkward size, {n}"),
+            format!("{b:.0} B"),
+            "≤ 256 B",
+            (mode != RunMode::Test).then_some(*b <= 256.0),
+        );
+    }
     for m in &mems {
         support::print_absolute(
             &format!("bytes per live flow, {} flows ({})", m.n, m.label),
