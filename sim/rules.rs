@@ -1131,6 +1131,11 @@ pub const RULES: &[Rule] = &[
         summary: "QOS_OUTGOING_DEFAULT_MINIMUM_BANDWIDTH is granted as 64 kb/s.",
         testable: true,
     },
+    Rule {
+        id: "SIM-5",
+        summary: "A rate change refused with ERROR_NETWORK_BUSY leaves the flow's previous contract, admission and marking as they were.",
+        testable: true,
+    },
 ];
 
 /// The rule with this id, if listed.

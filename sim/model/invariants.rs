@@ -2,8 +2,9 @@
 
 use rustc_hash::FxHashSet;
 
-use super::flow::{self, Owner};
-use super::{HandleState, Model, ReqKind};
+use super::event::{CallArgs, CallOutput, CallResult};
+use super::flow::{self, Owner, Shaping};
+use super::{HandleState, Model, ReqKind, Route, VirtualTime, Win32Error};
 
 /// A broken invariant: which, and what was seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +71,14 @@ impl Model {
                 h.value
             );
         }
+        for (i, s) in self.sockets.iter().enumerate() {
+            ensure!(
+                s.raw == super::socket::SOCKET_TAG | (i as u64 + 1),
+                "socket {i} has value {:#x} (ids unique and non-zero)",
+                s.raw
+            );
+        }
+        let any_prioritised = self.flows.values().any(|f| f.prioritised());
         let mut socket_refs: std::collections::BTreeMap<u64, u32> = Default::default();
         let mut held: Vec<u64> = vec![0; self.paths.len()];
         let mut prioritised = 0u32;
@@ -142,6 +151,7 @@ impl Model {
                     "unmarked flow {id} reports markings"
                 );
             }
+            self.check_marking_table(f, m, any_prioritised)?;
             for (op, slot) in f.notify.iter().enumerate() {
                 if let Some(r) = slot {
                     let req = self.requests.get(&r.get());
@@ -199,6 +209,7 @@ impl Model {
             self.adaptive_marked_count()
         );
         for (id, r) in &self.requests {
+            ensure!(*id != 0 && r.id == *id, "request id {id} / {}", r.id);
             let h = self.handles.get(r.handle as usize);
             ensure!(
                 h.is_some_and(|h| h.state == HandleState::Open),
@@ -211,7 +222,9 @@ impl Model {
             ensure!(
                 self.flows
                     .get(&r.flow)
-                    .is_some_and(|f| f.owner == Owner::Handle(r.handle)),
+                    .is_some_and(|f| f.owner == Owner::Handle(r.handle)
+                    // QRY-16: another process's flow may be queried.
+                    || (f.owner == Owner::Foreign && matches!(r.kind, ReqKind::Query { .. }))),
                 "request {id} outlives its flow"
             );
         }
@@ -230,6 +243,210 @@ impl Model {
                 "an event is scheduled in the past ({t} < {})",
                 self.now()
             );
+        }
+        Ok(())
+    }
+}
+
+impl Model {
+    /// TT table, TT-1, TT-3, TT-4, SET-6b, SET-7d, AMB-9, AMB-25, AMB-27, AMB-34: the marking
+    /// `m` the model reports for `f`, re-derived from the flow's fields, the route and the
+    /// policy without going through [`flow::marking`].
+    fn check_marking_table(
+        &self,
+        f: &flow::Flow,
+        m: flow::Marking,
+        any_prioritised: bool,
+    ) -> Result<(), Violation> {
+        let id = f.id;
+        let route = self.route(f.dest.ip());
+        let policy = &self.world().policy;
+        let unmarked = matches!(route, Route::Loopback)
+            || f.rate.is_some_and(|r| r.bandwidth_bps == 0)
+            || (f.adaptive && !f.admitted)
+            || (!f.adaptive && policy.rate_required_for_marking && f.rate.is_none())
+            || (f.rate.is_some_and(|r| r.shaping == Shaping::ShapeOnly)
+                && !self.world().settings.shape_only_marks);
+        if unmarked {
+            ensure!(
+                m == flow::Marking::default(),
+                "flow {id} should be unmarked (loopback, zero rate, unadmitted or shape-only) but reports {m:?}"
+            );
+            return Ok(());
+        }
+        let table = policy
+            .dscp_policy
+            .map(|d| d.min(63))
+            .unwrap_or(f.traffic_type.dscp());
+        let want_dscp = match f.custom_dscp {
+            Some(d) if !any_prioritised => d,
+            _ => table,
+        };
+        ensure!(
+            m.conformant_dscp == u32::from(want_dscp),
+            "flow {id} ({:?}, override {:?}, policy {:?}) marks DSCP {} instead of {want_dscp}",
+            f.traffic_type,
+            f.custom_dscp,
+            policy.dscp_policy,
+            m.conformant_dscp
+        );
+        ensure!(
+            m.non_conformant_dscp == 0 && m.non_conformant_l2 == 0,
+            "flow {id} reports non-conformant markings {m:?} (AMB-34)"
+        );
+        ensure!(
+            m.conformant_l2 == 0 || m.conformant_l2 == u32::from(f.traffic_type.l2()),
+            "flow {id} ({:?}) tags 802.1p {} (TT table)",
+            f.traffic_type,
+            m.conformant_l2
+        );
+        ensure!(
+            m.conformant_l2 == 0 || (f.adaptive && matches!(route, Route::OnLink { known: true, .. })),
+            "flow {id} gets 802.1p {} although it is not adaptive toward a known on-link peer (TT-1)",
+            m.conformant_l2
+        );
+        Ok(())
+    }
+}
+
+/// Checks the model after every step of a run, remembering what a single look at the state
+/// cannot know: the previous virtual time (it never goes back) and each handle's previous
+/// state (Open → Stale → Dead only, never back), and, around a call, what the handle was
+/// before it (a stale handle accepts only `QOSCloseHandle`, GEN-8; a dead one nothing, GEN-6).
+///
+/// Use: `observe` after construction and after every step; before a call, `settle()` the
+/// model and `observe` it, then pass the call's arguments and result to `check_call`.
+#[derive(Clone, Debug, Default)]
+pub struct InvariantChecker {
+    last_now: Option<VirtualTime>,
+    states: Vec<(u64, HandleState)>,
+    steps: u64,
+}
+
+impl InvariantChecker {
+    /// A checker that has seen nothing yet.
+    pub fn new() -> InvariantChecker {
+        InvariantChecker::default()
+    }
+
+    /// How many times [`observe`](Self::observe) succeeded.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Checks [`Model::check_invariants`] plus the invariants across steps.
+    pub fn observe(&mut self, m: &Model) -> Result<(), Violation> {
+        m.check_invariants()?;
+        if let Some(t) = self.last_now {
+            ensure!(m.now() >= t, "virtual time went back from {t} to {}", m.now());
+        }
+        let hs = m.handles();
+        ensure!(
+            hs.len() >= self.states.len(),
+            "handles disappeared: {} before, {} now",
+            self.states.len(),
+            hs.len()
+        );
+        for (i, (value, before)) in self.states.iter().enumerate() {
+            let h = &hs[i];
+            ensure!(h.value == *value, "handle {i} changed value");
+            let legal = *before == h.state
+                || matches!(
+                    (before, h.state),
+                    (HandleState::Open, HandleState::Stale)
+                        | (HandleState::Open, HandleState::Dead)
+                        | (HandleState::Stale, HandleState::Dead)
+                );
+            ensure!(
+                legal,
+                "handle {value:#x} went from {before:?} to {:?} (only Open → Stale → Dead)",
+                h.state
+            );
+        }
+        self.states = hs.iter().map(|h| (h.value, h.state)).collect();
+        self.last_now = Some(m.now());
+        self.steps += 1;
+        Ok(())
+    }
+
+    /// Checks the result of one call against the handle states seen by the last
+    /// [`observe`](Self::observe) (made right before the call, after `settle()`).
+    pub fn check_call(&self, args: &CallArgs, result: &CallResult) -> Result<(), Violation> {
+        let func = args.func().win32_name();
+        let code = result.as_ref().err().map(|e| e.code);
+        // AMB-40: a power transition may pre-empt every other answer.
+        if code == Some(Win32Error::ERROR_SYSTEM_POWERSTATE_TRANSITION) {
+            return Ok(());
+        }
+        let overlapped = match args {
+            CallArgs::SetFlow { overlapped, .. }
+            | CallArgs::QueryFlow { overlapped, .. }
+            | CallArgs::NotifyFlow { overlapped, .. } => overlapped.is_some(),
+            _ => false,
+        };
+        ensure!(
+            code != Some(Win32Error::ERROR_IO_PENDING) || overlapped,
+            "{func} returned ERROR_IO_PENDING without an OVERLAPPED (GEN-3, GEN-4)"
+        );
+        if let Err(e) = result {
+            ensure!(
+                (e.code == Win32Error::ERROR_INSUFFICIENT_BUFFER) == e.size.is_some(),
+                "{func} failed with {} and *Size {:?} (only 122 writes *Size)",
+                e.code,
+                e.size
+            );
+            ensure!(
+                e.code != Win32Error::ERROR_SUCCESS,
+                "{func} failed with ERROR_SUCCESS"
+            );
+        }
+        let handle = match *args {
+            CallArgs::CreateHandle { .. } => None,
+            CallArgs::CloseHandle { handle }
+            | CallArgs::AddSocketToFlow { handle, .. }
+            | CallArgs::RemoveSocketFromFlow { handle, .. }
+            | CallArgs::SetFlow { handle, .. }
+            | CallArgs::QueryFlow { handle, .. }
+            | CallArgs::NotifyFlow { handle, .. }
+            | CallArgs::Cancel { handle, .. }
+            | CallArgs::EnumerateFlows { handle, .. }
+            | CallArgs::StartTrackingClient { handle, .. }
+            | CallArgs::StopTrackingClient { handle, .. } => Some(handle),
+        };
+        let is_close = matches!(args, CallArgs::CloseHandle { .. });
+        if let Some(h) = handle {
+            let state = self.states.iter().find(|(v, _)| *v == h).map(|(_, s)| *s);
+            match state {
+                None | Some(HandleState::Dead) => ensure!(
+                    code == Some(Win32Error::ERROR_INVALID_HANDLE),
+                    "{func} on a closed, dead or never-issued handle {h:#x} gave {result:?} (GEN-6, CLO-8)"
+                ),
+                Some(HandleState::Stale) if is_close => ensure!(
+                    result.is_ok(),
+                    "QOSCloseHandle on a stale handle {h:#x} gave {result:?} (GEN-8)"
+                ),
+                Some(HandleState::Stale) => ensure!(
+                    code == Some(Win32Error::ERROR_DEVICE_REINITIALIZATION_NEEDED),
+                    "{func} on a stale handle {h:#x} gave {result:?}: a stale handle accepts only close (GEN-8)"
+                ),
+                // An injected failure (GEN-11) may report any code, so nothing more to say.
+                Some(HandleState::Open) => {}
+            }
+        }
+        match result {
+            Ok(CallOutput::Handle(v)) => ensure!(
+                matches!(args, CallArgs::CreateHandle { .. }) && !self.states.iter().any(|(old, _)| old == v),
+                "{func} handed out the handle {v:#x} twice or not from QOSCreateHandle"
+            ),
+            Ok(CallOutput::Flow(id)) => ensure!(
+                *id != 0 && matches!(args, CallArgs::AddSocketToFlow { .. }),
+                "{func} returned flow id {id} (ADD-8)"
+            ),
+            Ok(CallOutput::Flows(ids)) => ensure!(
+                ids.windows(2).all(|w| w[0] < w[1]) && !ids.contains(&0),
+                "QOSEnumerateFlows listed {ids:?}: ids must be unique and non-zero"
+            ),
+            _ => {}
         }
         Ok(())
     }

@@ -501,11 +501,10 @@ impl Model {
                 let congested = !state.config.congested;
                 let period = state.config.congestion_period_ms.unwrap_or(0);
                 let id = state.id;
-                if period > 0 {
-                    self.schedule(
-                        self.now.plus_us(period.saturating_mul(1000)),
-                        Scheduled::Toggle(p),
-                    );
+                let next = self.now.plus_us(period.saturating_mul(1000));
+                // At the saturated end of time the next flip would be "now" again, forever.
+                if period > 0 && next > self.now {
+                    self.schedule(next, Scheduled::Toggle(p));
                 }
                 self.paths[p as usize].config.congested = congested;
                 self.path_changed(p, id);

@@ -53,10 +53,17 @@ pub(crate) fn wait(
     } else {
         u64::from(timeout_ms)
     };
-    let limit = st.model.now().plus_us(span_ms.saturating_mul(1000));
+    let start = st.model.now();
+    let limit = start.plus_us(span_ms.saturating_mul(1000));
     while st.model.step_before(limit) {
         st.drain();
         if ready(st) {
+            // Log how far the wait moved the clock, as `Sim::advance` does, so traces show
+            // the time passing and recordings replay it.
+            let now = st.model.now();
+            if now > start {
+                st.model.advance_to(now);
+            }
             return Waited::Done;
         }
     }

@@ -108,3 +108,14 @@ pub(crate) unsafe fn name(s: u64, name: *mut u8, namelen: *mut i32, peer: bool) 
         ret(a.and_then(|a| unsafe { addr::write(a, name, namelen) }))
     })
 }
+
+/// `setsockopt` with a raw `optval` / `optlen` (the windows-sys shape): NULL `optval` is an
+/// absent value; a negative `optlen` reads nothing.
+///
+/// # Safety
+/// `optval` is NULL or readable for `optlen` bytes.
+pub(crate) unsafe fn setsockopt_raw(s: u64, level: i32, optname: i32, optval: *const u8, optlen: i32) -> i32 {
+    let len = usize::try_from(optlen).unwrap_or(0);
+    let v = (!optval.is_null()).then(|| unsafe { std::slice::from_raw_parts(optval, len) });
+    setsockopt(s, level, optname, v)
+}

@@ -14,6 +14,9 @@ mod app {
     include!("app.rs");
 }
 
+/// The same checks for the windows-sys surface.
+mod sys;
+
 fn calls(sim: &Sim) -> Vec<Func> {
     sim.events()
         .iter()

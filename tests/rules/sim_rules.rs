@@ -73,3 +73,22 @@ fn sim_4_default_minimum_bandwidth_is_granted_as_64_kbps() {
     );
     assert_eq!(t.priority(h, f).conformant_dscp, 56);
 }
+
+#[test]
+fn sim_5_refused_upgrade_keeps_the_admitted_contract_and_marking() {
+    let mut t = T::new();
+    let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
+    t.warm();
+    assert!(t.set_rate(h, f, 5_000_000).is_ok());
+    assert_eq!(t.priority(h, f).conformant_dscp, 56);
+    // 500 Mb/s does not fit the 80 Mb/s the path has free.
+    assert_eq!(code(&t.set_rate(h, f, 500_000_000)), E::ERROR_NETWORK_BUSY);
+    assert_eq!(
+        t.query(h, f, 2, 0),
+        Ok(CallOutput::Data(QueryData::OutgoingRate(5_000_000), 8))
+    );
+    let flow = t.m.flow(f).unwrap();
+    assert!(flow.admitted);
+    assert_eq!(flow.held_bps, 5_000_000);
+    assert_eq!(t.priority(h, f).conformant_dscp, 56);
+}

@@ -168,7 +168,8 @@ impl Model {
                 // SET-6e: the path must carry the rate; a flow lowering its admitted rate (the
                 // sample's reaction to congestion, SET-6d) needs nothing new from the path.
                 if want > self.available_for(f) && want > f.held_bps {
-                    return Err(Win32Error::ERROR_NETWORK_BUSY); // SET-6e: no marking, no contract
+                    // SET-6e: no new contract; SIM-5: an admitted one stays as it was.
+                    return Err(Win32Error::ERROR_NETWORK_BUSY);
                 }
                 self.set_contract(flow, Some(c), true, want);
             }

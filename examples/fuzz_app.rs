@@ -1,0 +1,208 @@
+//! Fuzzing your own QoS code against the simulator (cargo feature `fuzz`).
+//!
+//! `VoiceApp` stands for an application's qWAVE code: it keeps one non-adaptive Voice flow
+//! toward a peer, and recovers from what Windows throws at it (GEN-8: a device reset makes
+//! the handle stale, close it and start over; GEN-9: sleep kills the handle; CRE-8: creating a
+//! handle right after resume may fail). The property: whatever faults happen, once they stop
+//! and the system heals, the app is back to a marked flow within a few ticks.
+//!
+//! ```sh
+//! cargo test --features fuzz --example fuzz_app      # the proptest! property below
+//! cargo run  --features fuzz --example fuzz_app      # the same with a report, via TestRunner
+//! ```
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use qwave_sim::fuzz::{fault_plan, FaultPlan};
+use qwave_sim::model::event::{CallOutput, QueryData};
+use qwave_sim::model::{Fault, Model, PathRef, SockAddrIn, Win32Error, World};
+
+const PEER: &str = "192.168.1.20:5004";
+const QOS_NON_ADAPTIVE_FLOW: u32 = 0x2;
+const VOICE: i32 = 4;
+
+/// The code under test: a tiny app that wants its socket's traffic marked as voice.
+struct VoiceApp {
+    socket: u64,
+    handle: Option<u64>,
+    flow: Option<u32>,
+}
+
+impl VoiceApp {
+    fn new(m: &mut Model) -> VoiceApp {
+        let socket = m.socket(2, 2, 0).expect("UDP socket");
+        VoiceApp {
+            socket,
+            handle: None,
+            flow: None,
+        }
+    }
+
+    /// Forgets everything after the handle died or went stale (GEN-8, GEN-9).
+    fn start_over(&mut self, m: &mut Model) {
+        if let Some(h) = self.handle.take() {
+            let _ = m.close_handle(h); // a stale handle must still be closed (GEN-8)
+        }
+        self.flow = None;
+    }
+
+    /// One pass of the app's loop: make sure a handle and a flow exist.
+    fn tick(&mut self, m: &mut Model) {
+        let h = match self.handle {
+            Some(h) => h,
+            None => match m.create_handle(Some((1, 0)), true) {
+                Ok(CallOutput::Handle(h)) => {
+                    self.handle = Some(h);
+                    h
+                }
+                _ => return, // CRE-6/7/8, GEN-11: try again next tick
+            },
+        };
+        if let Some(f) = self.flow {
+            // Health check. The first version of this app returned here at once, and
+            // `app_survives` shrank that to a one-fault plan: a device reset leaves the app
+            // holding a dead flow on a stale handle forever.
+            match m.query_flow(h, f, 2, Some(8), true, 0, None) {
+                Err(e)
+                    if e.code == Win32Error::ERROR_DEVICE_REINITIALIZATION_NEEDED
+                        || e.code == Win32Error::ERROR_INVALID_HANDLE
+                        || e.code == Win32Error::ERROR_NOT_FOUND =>
+                {
+                    self.start_over(m)
+                }
+                _ => {}
+            }
+            return;
+        }
+        let dest = Some(SockAddrIn::from(
+            PEER.parse::<std::net::SocketAddr>().expect("address"),
+        ));
+        match m.add_socket_to_flow(h, self.socket, dest, VOICE, QOS_NON_ADAPTIVE_FLOW, Some(0)) {
+            Ok(CallOutput::Flow(id)) => self.flow = Some(id),
+            Err(e)
+                if e.code == Win32Error::ERROR_DEVICE_REINITIALIZATION_NEEDED
+                    || e.code == Win32Error::ERROR_INVALID_HANDLE =>
+            {
+                self.start_over(m)
+            }
+            _ => {} // transient (GEN-11, unreachable, adapter error): retry next tick
+        }
+    }
+
+    /// Whether the flow is alive and marked as voice, asked the way an app would.
+    fn marked(&self, m: &mut Model) -> bool {
+        let (Some(h), Some(f)) = (self.handle, self.flow) else {
+            return false;
+        };
+        matches!(
+            m.query_flow(h, f, 1, Some(16), true, 0, None),
+            Ok(CallOutput::Data(QueryData::PacketPriority(p), 16)) if p.conformant_dscp == 56
+        )
+    }
+}
+
+/// Undoes every lasting fault a plan can leave behind.
+fn heal(m: &mut Model) {
+    m.inject(Fault::Resume);
+    m.inject(Fault::Service(Default::default()));
+    m.inject(Fault::InterfaceUp("Ethernet".into()));
+    m.inject(Fault::AdapterError {
+        interface: "Ethernet".into(),
+        failing: false,
+    });
+    for p in [
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "192.168.1.0/24",
+        "fd00::/64",
+        "0.0.0.0/0",
+    ] {
+        m.inject(Fault::RouteRestored(p.parse().expect("prefix")));
+    }
+    m.inject(Fault::Congestion {
+        path: PathRef::OffLink,
+        congested: false,
+    });
+}
+
+/// Runs the app through `plan`; `Err` says why it did not recover.
+fn app_recovers(plan: &FaultPlan) -> Result<(), String> {
+    let mut m = Model::new(World::default(), 1);
+    plan.apply(&mut m);
+    let mut app = VoiceApp::new(&mut m);
+    // Live through the faults, one tick every 100 ms of virtual time.
+    while m.now().as_us() <= plan.end_us() {
+        app.tick(&mut m);
+        m.check_invariants().map_err(|v| v.to_string())?;
+        m.advance_us(100_000);
+    }
+    heal(&mut m);
+    // Within a second the app must be back to a marked flow: one tick to notice the dead
+    // handle, one per injected failure left (at most 5, see `bounded`), one for the CRE-8
+    // failure right after resume, one to succeed.
+    for _ in 0..RECOVERY_TICKS {
+        app.tick(&mut m);
+        if app.marked(&mut m) {
+            return Ok(());
+        }
+        m.advance_us(100_000);
+    }
+    Err(format!(
+        "no marked voice flow {RECOVERY_TICKS} ticks after healing (handle {:?}, flow {:?})",
+        app.handle, app.flow
+    ))
+}
+
+/// Ticks the app gets after healing.
+const RECOVERY_TICKS: usize = 10;
+
+/// Injected failures that outlast the run are out of scope: at most 5 in all. (The first
+/// version bounded each `FailCalls` to 5 and gave the app 5 ticks; the property shrank that to
+/// "3 failing creates + sleep", which needs 6 ticks: the bound was wrong, not the app.)
+fn bounded(plan: &FaultPlan) -> bool {
+    let injected: u64 = plan
+        .faults
+        .iter()
+        .map(|p| match p.fault {
+            Fault::FailCalls { count, .. } => u64::from(count),
+            _ => 0,
+        })
+        .sum();
+    injected <= 5
+}
+
+proptest! {
+    // A fixed seed keeps `cargo test` deterministic; `main` below explores fresh plans each run.
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(7),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn app_survives(plan in fault_plan()) {
+        prop_assume!(bounded(&plan));
+        let r = app_recovers(&plan);
+        prop_assert!(r.is_ok(), "{}\nplan:\n{plan}", r.unwrap_err());
+    }
+}
+
+fn main() {
+    let mut runner = TestRunner::new(Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&fault_plan(), |plan| {
+        prop_assume!(bounded(&plan));
+        app_recovers(&plan).map_err(TestCaseError::fail)
+    });
+    match result {
+        Ok(()) => println!("VoiceApp recovered from 256 random fault plans"),
+        Err(e) => {
+            eprintln!("VoiceApp failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}

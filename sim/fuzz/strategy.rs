@@ -1,0 +1,169 @@
+//! proptest strategies for worlds, faults, fault plans and call sequences.
+//!
+//! Values come from the `arbitrary` impls fed with proptest-chosen bytes, so both generators
+//! share one definition of "realistic"; proptest shrinks the bytes toward zero (the simplest
+//! value) and sequences toward fewer steps.
+
+use arbitrary::{Arbitrary, Unstructured};
+use proptest::prelude::*;
+
+use super::arb::Run;
+use super::op::{FlowArg, HandleArg, Op, SetBuf, SocketArg};
+use super::plan::{FaultPlan, PlannedFault};
+use crate::model::{Fault, World};
+
+/// Any `T: Arbitrary`, drawn from up to `max_bytes` proptest-chosen bytes (`T::default()`-like
+/// simplest value when the bytes run out).
+pub fn from_arbitrary<T>(max_bytes: usize) -> impl Strategy<Value = T>
+where
+    T: for<'a> Arbitrary<'a> + std::fmt::Debug,
+{
+    proptest::collection::vec(any::<u8>(), 0..=max_bytes).prop_filter_map("undecodable bytes", |b| {
+        T::arbitrary(&mut Unstructured::new(&b)).ok()
+    })
+}
+
+/// A world: the default world with some knobs turned.
+pub fn world() -> impl Strategy<Value = World> {
+    from_arbitrary::<World>(128)
+}
+
+/// One fault.
+pub fn fault() -> impl Strategy<Value = Fault> {
+    from_arbitrary::<Fault>(24)
+}
+
+/// A fault plan: up to eight faults in the first ten seconds of virtual time.
+pub fn fault_plan() -> impl Strategy<Value = FaultPlan> {
+    proptest::collection::vec((0u64..=10_000, fault()), 0..=8).prop_map(|v| FaultPlan {
+        faults: v
+            .into_iter()
+            .map(|(ms, fault)| PlannedFault {
+                at_us: ms * 1000,
+                fault,
+            })
+            .collect(),
+    })
+}
+
+/// One step, mostly realistic, sometimes invalid or extreme.
+pub fn op() -> impl Strategy<Value = Op> {
+    from_arbitrary::<Op>(48)
+}
+
+/// A sequence of up to `max_len` steps that starts with a handle and two sockets, so most
+/// calls reach past the handle check.
+pub fn ops(max_len: usize) -> impl Strategy<Value = Vec<Op>> {
+    let prelude = vec![
+        Op::Create {
+            version: Some((1, 0)),
+            out: true,
+        },
+        Op::Socket {
+            af: 2,
+            kind: 2,
+            proto: 0,
+        },
+        Op::Socket {
+            af: 23,
+            kind: 2,
+            proto: 0,
+        },
+    ];
+    proptest::collection::vec(prop_oneof![4 => op(), 1 => extreme_op()], 0..=max_len).prop_map(move |v| {
+        let mut all = prelude.clone();
+        all.extend(v);
+        all
+    })
+}
+
+/// A whole run: world, seed and steps.
+pub fn run(max_len: usize) -> impl Strategy<Value = Run> {
+    (
+        prop_oneof![Just(World::default()), world()],
+        any::<u8>(),
+        ops(max_len),
+    )
+        .prop_map(|(world, seed, ops)| Run {
+            world,
+            seed: u64::from(seed),
+            ops,
+        })
+}
+
+/// A step with an extreme argument: `u32::MAX` sizes, flow id 0 / `u32::MAX`, garbage handle
+/// values, huge time advances.
+pub fn extreme_op() -> impl Strategy<Value = Op> {
+    let handle = prop_oneof![
+        Just(HandleArg::Null),
+        Just(HandleArg::Raw(u64::MAX)),
+        Just(HandleArg::Raw(0xdead_beef)),
+        Just(HandleArg::Raw(crate::model::HANDLE_TAG)),
+        any::<u64>().prop_map(HandleArg::Raw),
+        Just(HandleArg::Issued(0)),
+    ];
+    let flow = prop_oneof![
+        Just(FlowArg::Zero),
+        Just(FlowArg::Raw(u32::MAX)),
+        Just(FlowArg::Seen(0))
+    ];
+    let size = prop_oneof![Just(u32::MAX), Just(0u32), Just(u32::MAX - 1)];
+    let big = prop_oneof![Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()];
+    prop_oneof![
+        (handle.clone(), flow.clone(), size.clone(), big.clone()).prop_map(|(h, flow, size, bps)| Op::Set {
+            h,
+            flow,
+            op: 1,
+            size,
+            buf: SetBuf::Rate {
+                bps,
+                shaping: 1,
+                reason: i32::MIN
+            },
+            flags: 0,
+            ov: None,
+        }),
+        (handle.clone(), flow.clone(), size.clone(), any::<i32>()).prop_map(|(h, flow, size, op)| {
+            Op::Query {
+                h,
+                flow,
+                op,
+                size: Some(size),
+                buffer: true,
+                flags: u32::MAX,
+                ov: Some(u8::MAX),
+            }
+        }),
+        (handle.clone(), flow.clone(), size.clone(), big.clone()).prop_map(|(h, flow, size, t)| Op::Notify {
+            h,
+            flow,
+            op: 2,
+            size: Some(size),
+            target: Some(t),
+            flags: 0,
+            ov: Some(1),
+        }),
+        (handle.clone(), size).prop_map(|(h, size)| Op::Enumerate {
+            h,
+            size: Some(size),
+            buffer: true
+        }),
+        (handle.clone(), flow.clone()).prop_map(|(h, flow)| Op::Remove {
+            h,
+            s: SocketArg::Raw(u64::MAX),
+            flow,
+            flags: u32::MAX
+        }),
+        (handle.clone(), flow).prop_map(|(h, flow)| Op::Add {
+            h,
+            s: SocketArg::Created(0),
+            dest: super::op::AddrArg::Known(0),
+            traffic_type: i32::MAX,
+            flags: u32::MAX,
+            flow: Some(flow),
+        }),
+        handle.prop_map(|h| Op::Close { h }),
+        big.clone().prop_map(|us| Op::Advance { us }),
+        big.prop_map(|us| Op::AdvanceTo { us }),
+    ]
+}

@@ -1,0 +1,236 @@
+//! Panic freedom: the public model entry points never panic, whatever the arguments, and every
+//! invariant holds after every step. Covers the fuzz seed corpus (see `fuzz_corpus.rs` for the
+//! invariant run) and proptest-generated runs rich in extreme values: `u32::MAX` sizes, flow id
+//! 0 and `u32::MAX`, garbage handle values, `u64::MAX` time advances.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use proptest::prelude::*;
+use qwave_sim::fuzz::{self, Driver, Op};
+use qwave_sim::model::{Model, World};
+
+/// Runs `ops`, turning a panic into a readable failure that lists the steps up to it.
+fn run_without_panic(world: World, seed: u64, ops: &[Op]) -> Result<(), String> {
+    let mut d = Driver::new(world, seed).map_err(|v| v.to_string())?;
+    for (i, op) in ops.iter().enumerate() {
+        match catch_unwind(AssertUnwindSafe(|| d.step(op))) {
+            Ok(Ok(_)) => {}
+            Ok(Err(v)) => return Err(d.failure(Some(i), v).to_string()),
+            Err(p) => {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "step {i} `{op}` panicked: {msg}\nafter:\n{}",
+                    d.log().join("\n")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A fixed seed keeps CI deterministic; `QWAVE_FUZZ_SEED=<u64>` explores others.
+fn config(cases: u32) -> ProptestConfig {
+    let seed = std::env::var("QWAVE_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5157_f022);
+    ProptestConfig {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn generated_runs_never_panic(run in fuzz::run(48)) {
+        let r = run_without_panic(run.world, run.seed, &run.ops);
+        prop_assert!(r.is_ok(), "{}", r.unwrap_err());
+    }
+
+    #[test]
+    fn extreme_arguments_never_panic(ops in proptest::collection::vec(fuzz::extreme_op(), 1..24)) {
+        let mut all = vec![
+            Op::Create { version: Some((1, 0)), out: true },
+            Op::Socket { af: 2, kind: 2, proto: 0 },
+            Op::Add {
+                h: fuzz::HandleArg::Issued(0),
+                s: fuzz::SocketArg::Created(0),
+                dest: fuzz::AddrArg::Known(0),
+                traffic_type: 4,
+                flags: 0,
+                flow: Some(fuzz::FlowArg::Zero),
+            },
+        ];
+        all.extend(ops);
+        let r = run_without_panic(World::default(), 1, &all);
+        prop_assert!(r.is_ok(), "{}", r.unwrap_err());
+    }
+
+    #[test]
+    fn fault_plans_never_break_invariants(plan in fuzz::fault_plan(), world in fuzz::world()) {
+        let mut m = Model::new(world, 3);
+        plan.apply(&mut m);
+        let mut d = Driver::with_model(m).map_err(|v| TestCaseError::fail(v.to_string()))?;
+        let r = d.run(&[
+            Op::Create { version: Some((1, 0)), out: true },
+            Op::Socket { af: 2, kind: 2, proto: 0 },
+            Op::Add {
+                h: fuzz::HandleArg::Issued(0),
+                s: fuzz::SocketArg::Created(0),
+                dest: fuzz::AddrArg::Known(0),
+                traffic_type: 4,
+                flags: 2,
+                flow: Some(fuzz::FlowArg::Zero),
+            },
+            Op::Advance { us: plan.end_us() + 1 },
+            Op::TakeCompletions,
+        ]);
+        prop_assert!(r.is_ok(), "{}\nplan:\n{plan}", r.unwrap_err());
+    }
+}
+
+/// Every seed of the fuzz corpus, run without a panic (the invariant side is `fuzz_corpus.rs`).
+#[test]
+fn seed_corpus_never_panics() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/model_ops");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).expect("seed corpus") {
+        let data = std::fs::read(e.expect("entry").path()).expect("read");
+        let r = catch_unwind(|| fuzz::run_bytes(&data).is_ok());
+        assert!(r.is_ok(), "seed {n} panicked");
+        n += 1;
+    }
+    assert!(n > 0, "no seeds");
+}
+
+/// The documented end of time: advancing by `u64::MAX` twice saturates and stays usable.
+#[test]
+fn advancing_to_the_end_of_time_saturates() {
+    let mut m = Model::new(World::default(), 1);
+    m.advance_us(u64::MAX);
+    m.advance_us(u64::MAX);
+    assert_eq!(m.now().as_us(), u64::MAX);
+    let h = m.create_handle(Some((1, 0)), true);
+    assert!(h.is_ok(), "{h:?}");
+    assert_eq!(m.check_invariants(), Ok(()));
+}
+
+/// Regression (found by `extreme_arguments_never_panic`): closing a handle whose flow had a
+/// pending `QOSNotifyFlow` left the request in its path's waiter list, because the flow was
+/// removed before its requests were aborted.
+#[test]
+fn regression_close_with_pending_notification_leaves_no_path_waiter() {
+    let mut m = Model::new(World::default(), 1);
+    let Ok(qwave_sim::model::CallOutput::Handle(h)) = m.create_handle(Some((1, 0)), true) else {
+        panic!("create")
+    };
+    let s = m.socket(2, 2, 0).expect("socket");
+    let dest = Some(qwave_sim::model::SockAddrIn::from(
+        "192.168.1.20:5004".parse::<std::net::SocketAddr>().unwrap(),
+    ));
+    let Ok(qwave_sim::model::CallOutput::Flow(f)) = m.add_socket_to_flow(h, s, dest, 4, 0, Some(0)) else {
+        panic!("add")
+    };
+    let r = m.notify_flow(h, f, 2, Some(8), Some(u64::MAX), 0, Some(1));
+    assert_eq!(
+        r.unwrap_err().code,
+        qwave_sim::model::Win32Error::ERROR_IO_PENDING
+    );
+    assert_eq!(m.pending_count(), 1);
+    assert_eq!(m.close_handle(h), Ok(qwave_sim::model::CallOutput::None));
+    assert_eq!(m.check_invariants(), Ok(()));
+    m.settle();
+    let c = m.take_completions();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].status, qwave_sim::model::Win32Error::ERROR_OPERATION_ABORTED);
+}
+
+/// Regression (found by the fuzz harness): a world listing an adaptive foreign flow with a
+/// rate starts with a prioritised adaptive flow (SET-7d) that the model did not count.
+#[test]
+fn regression_foreign_prioritised_flow_is_counted() {
+    let mut w = World::default();
+    w.foreign_flows.push(qwave_sim::model::world::ForeignFlow {
+        adaptive: true,
+        rate_bps: 1_000_000,
+        ..Default::default()
+    });
+    let m = Model::new(w, 1);
+    assert_eq!(m.check_invariants(), Ok(()));
+}
+
+/// Regression: a path that flips congestion periodically, advanced to the end of time, must
+/// not loop forever once the clock saturates.
+#[test]
+fn regression_periodic_congestion_at_the_end_of_time_terminates() {
+    let mut w = World::default();
+    // Half the clock's range: toggles at 2^63, then at the saturated end, again and again.
+    w.peers[0].path.congestion_period_ms = Some(u64::MAX / 2_000);
+    let mut m = Model::new(w, 1);
+    m.advance_us(u64::MAX);
+    assert_eq!(m.now().as_us(), u64::MAX);
+    assert_eq!(m.check_invariants(), Ok(()));
+}
+
+/// A failure report is a readable, replayable list of steps: seed, world as RON, and one line
+/// per step with its result, the culprit last.
+#[test]
+fn failure_report_lists_seed_world_and_steps() {
+    let mut d = Driver::new(World::default(), 9).expect("driver");
+    let ops = [
+        Op::Create {
+            version: Some((1, 0)),
+            out: true,
+        },
+        Op::Socket {
+            af: 2,
+            kind: 2,
+            proto: 0,
+        },
+        Op::Add {
+            h: fuzz::HandleArg::Issued(0),
+            s: fuzz::SocketArg::Created(0),
+            dest: fuzz::AddrArg::Known(0),
+            traffic_type: 4,
+            flags: 2,
+            flow: Some(fuzz::FlowArg::Zero),
+        },
+        Op::Close {
+            h: fuzz::HandleArg::Raw(0xdead_beef),
+        },
+    ];
+    d.run(&ops).expect("clean run");
+    let report = d
+        .failure(Some(3), qwave_sim::model::invariants::Violation("example".into()))
+        .to_string();
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines[0], "invariant violated: example after step 3");
+    assert_eq!(lines[1], "seed: 9");
+    assert!(lines[2].starts_with("world: (interfaces:["), "{}", lines[2]);
+    assert_eq!(lines[3], "steps:");
+    assert!(
+        lines[4].starts_with("    0 QOSCreateHandle(&{1, 0}, &h)  -> TRUE Handle("),
+        "{}",
+        lines[4]
+    );
+    assert_eq!(lines[5], "    1 socket(2, 2, 0)  -> 0x51530000000001");
+    assert_eq!(
+        lines[6],
+        "    2 QOSAddSocketToFlow(h0, s0, 192.168.1.20:5004, 4, 0x2, &0)  -> TRUE Flow(1)"
+    );
+    assert_eq!(
+        lines[7],
+        "    3 QOSCloseHandle(0xdeadbeef)  -> FALSE ERROR_INVALID_HANDLE"
+    );
+    // The world line parses back into the same world.
+    let world: World = ron::from_str(lines[2].trim_start_matches("world: ")).expect("RON world");
+    assert_eq!(world, World::default());
+}
