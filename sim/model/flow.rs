@@ -1,6 +1,7 @@
 //! Flows, traffic types and the markings they get (TT table, AMB-9, AMB-25, AMB-34).
 
 use std::net::SocketAddr;
+use std::num::NonZeroU64;
 
 use serde::{Deserialize, Serialize};
 
@@ -261,8 +262,9 @@ pub struct Flow {
     pub held_bps: u64,
     /// `QOSSetOutgoingDSCPValue` override (TT-4).
     pub custom_dscp: Option<u8>,
-    /// Pending notification request per `QOS_NOTIFY_FLOW` operation (NOT-8).
-    pub(crate) notify: [Option<u64>; 3],
+    /// Pending notification request per `QOS_NOTIFY_FLOW` operation (NOT-8). Request ids start
+    /// at 1, so a slot costs 8 bytes.
+    pub(crate) notify: [Option<NonZeroU64>; 3],
 }
 
 impl Flow {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod fault;
 pub mod flow;
+mod flow_table;
 pub mod invariants;
 pub mod net;
 pub mod rng;
@@ -20,6 +21,7 @@ pub mod world;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU64;
 
 use rustc_hash::FxHashMap;
 
@@ -66,8 +68,9 @@ pub struct Handle {
     pub(crate) flows: Vec<u32>,
     /// Clients tracked through it: (family, address), sorted.
     pub tracked: Vec<(Family, IpAddr)>,
-    /// Pending overlapped requests issued on it.
-    pub(crate) pending: Vec<u64>,
+    /// Pending overlapped requests issued on it, by OVERLAPPED (one pending request per
+    /// OVERLAPPED and handle, SIM-3): key → request id.
+    pub(crate) pending: FxHashMap<OverlappedKey, u64>,
 }
 
 impl Handle {
@@ -191,7 +194,7 @@ pub struct Model {
     pub(crate) handles: Vec<Handle>,
     pub(crate) sockets: Vec<Socket>,
     pub(crate) external: FxHashMap<u64, Socket>,
-    pub(crate) flows: FxHashMap<u32, Flow>,
+    pub(crate) flows: flow_table::FlowTable,
     next_flow_id: u32,
     pub(crate) requests: FxHashMap<u64, Request>,
     next_request: u64,
@@ -253,7 +256,7 @@ impl Model {
             handles: Vec::new(),
             sockets: Vec::new(),
             external: FxHashMap::default(),
-            flows: FxHashMap::default(),
+            flows: flow_table::FlowTable::default(),
             next_flow_id: 1,
             requests: FxHashMap::default(),
             next_request: 1,
@@ -348,7 +351,10 @@ impl Model {
     /// Removes and returns completions delivered since the last call (for the surfaces, which
     /// write them into the caller's OVERLAPPED and buffers).
     pub fn take_completions(&mut self) -> Vec<Completion> {
-        std::mem::take(&mut self.outbox)
+        // The next batch is likely as large as this one: give the outbox that room up front
+        // instead of growing it from empty again (no allocation when this batch was empty).
+        let room = self.outbox.len();
+        std::mem::replace(&mut self.outbox, Vec::with_capacity(room))
     }
 
     /// Whether completions are waiting in the outbox.
@@ -409,8 +415,8 @@ impl Model {
             .map(|i| {
                 self.handles[i]
                     .pending
-                    .iter()
-                    .any(|r| self.requests.get(r).is_some_and(|q| q.key == key))
+                    .get(&key)
+                    .is_some_and(|r| self.requests.contains_key(r))
             })
             .unwrap_or(false)
     }
@@ -582,7 +588,7 @@ impl Model {
             state: HandleState::Open,
             flows: Vec::new(),
             tracked: Vec::new(),
-            pending: Vec::new(),
+            pending: FxHashMap::default(),
         });
         Some(value)
     }
@@ -913,7 +919,7 @@ impl Model {
                 kind,
             },
         );
-        self.handles[h].pending.push(id);
+        self.handles[h].pending.insert(key, id);
         id
     }
 
@@ -921,17 +927,20 @@ impl Model {
     pub(crate) fn key_in_use(&self, h: usize, key: OverlappedKey) -> bool {
         self.handles[h]
             .pending
-            .iter()
-            .any(|r| self.requests.get(r).is_some_and(|q| q.key == key))
+            .get(&key)
+            .is_some_and(|r| self.requests.contains_key(r))
     }
 
     /// Removes a pending request from every index and returns it.
     pub(crate) fn unregister(&mut self, id: u64) -> Option<Request> {
         let r = self.requests.remove(&id)?;
-        self.handles[r.handle as usize].pending.retain(|x| *x != id);
+        let pending = &mut self.handles[r.handle as usize].pending;
+        if pending.get(&r.key) == Some(&id) {
+            pending.remove(&r.key);
+        }
         if let ReqKind::Notify(op) = r.kind {
             if let Some(f) = self.flows.get_mut(&r.flow) {
-                if f.notify[op.index()] == Some(id) {
+                if f.notify[op.index()].map(NonZeroU64::get) == Some(id) {
                     f.notify[op.index()] = None;
                 }
                 let path = f.path;
@@ -1009,28 +1018,43 @@ impl Model {
             congested,
             available_bps,
         });
-        let waiters = self.paths[p as usize].waiters.clone();
-        for w in waiters {
-            self.check_notification(w);
+        // The waiters of path `p` are notifications of flows on `p`: completing one removes it
+        // from this list. Taking the list out first keeps that removal O(1) and the survivors in
+        // their order (completions come out in waiting order, as before).
+        let mut waiters = std::mem::take(&mut self.paths[p as usize].waiters);
+        let mut kept = 0;
+        for i in 0..waiters.len() {
+            let w = waiters[i];
+            if !self.check_notification(w) {
+                waiters[kept] = w;
+                kept += 1;
+            }
         }
+        waiters.truncate(kept);
+        let list = &mut self.paths[p as usize].waiters;
+        waiters.append(list);
+        *list = waiters;
     }
 
-    /// Completes a pending notification if its condition holds now (NOT-4, NOT-5).
-    pub(crate) fn check_notification(&mut self, id: u64) {
+    /// Completes a pending notification if its condition holds now (NOT-4, NOT-5); returns
+    /// whether it completed.
+    pub(crate) fn check_notification(&mut self, id: u64) -> bool {
         let Some(r) = self.requests.get(&id) else {
-            return;
+            return false;
         };
         let ReqKind::Notify(op) = r.kind else {
-            return;
+            return false;
         };
         let Some(f) = self.flows.get(&r.flow) else {
-            return;
+            return false;
         };
         if let Some(data) = self.notify_condition(f, op) {
             let r = self.unregister(id).expect("pending");
             let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, data);
             self.deliver(c);
+            return true;
         }
+        false
     }
 
     /// Completes the pending requests on flows whose route broke with the route's error.

@@ -155,6 +155,7 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
     let mut positions = Vec::with_capacity(raw.steps.len());
     let mut offsets = Vec::with_capacity(raw.steps.len());
     let mut texts = Vec::with_capacity(raw.steps.len());
+    let lines = LineStarts::new(src);
     for r in &raw.steps {
         // The raw text may start with the comments above the step; point at the step itself.
         let whole = r.get_ron();
@@ -163,7 +164,7 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
         let offset = (text.as_ptr() as usize)
             .saturating_sub(src.as_ptr() as usize)
             .min(src.len());
-        let base = pos_of(src, offset);
+        let base = lines.pos_of(src, offset);
         let step: Step = opts.from_str(text).map_err(|e| ron_error(file, src, base, &e))?;
         steps.push(step);
         positions.push(base);
@@ -236,6 +237,30 @@ fn leading_trivia(text: &str) -> usize {
             i += j;
         } else {
             return i;
+        }
+    }
+}
+
+/// Where each line of a source starts, so the positions of all steps cost one pass over the
+/// file instead of one pass per step.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(src: &str) -> LineStarts {
+        let mut v = vec![0];
+        v.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        LineStarts(v)
+    }
+
+    /// Same as [`pos_of`].
+    fn pos_of(&self, src: &str, offset: usize) -> Pos {
+        let offset = offset.min(src.len());
+        // Lines starting at or before `offset`; the last of them holds it.
+        let line = self.0.partition_point(|&s| s <= offset);
+        let line_start = self.0[line - 1];
+        Pos {
+            line,
+            col: src[line_start..offset].chars().count() + 1,
         }
     }
 }
@@ -550,4 +575,18 @@ fn validate_names(s: &Scenario) -> Result<(), NameError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::{pos_of, LineStarts};
+
+    #[test]
+    fn line_starts_give_the_same_positions_as_a_scan_from_the_start() {
+        let src = "a\n\nbé // ü\n  x\r\ny\n";
+        let lines = LineStarts::new(src);
+        for (offset, _) in src.char_indices().chain([(src.len(), ' ')]) {
+            assert_eq!(lines.pos_of(src, offset), pos_of(src, offset), "offset {offset}");
+        }
+    }
 }

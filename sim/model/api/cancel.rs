@@ -21,9 +21,9 @@ impl Model {
                                               // CAN-4, CAN-7: only requests issued on this handle.
         let found = self.handles[h]
             .pending
-            .iter()
+            .get(&key)
             .copied()
-            .find(|r| self.requests.get(r).is_some_and(|q| q.key == key));
+            .filter(|r| self.requests.contains_key(r));
         match found {
             Some(id) => {
                 // CAN-3: started; the request completes with 995 through its usual channel.

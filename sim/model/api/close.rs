@@ -38,7 +38,7 @@ impl Model {
         for id in flows {
             self.destroy_flow(id, Win32Error::ERROR_OPERATION_ABORTED);
         }
-        let mut pending = self.handles[h].pending.clone();
+        let mut pending: Vec<u64> = self.handles[h].pending.values().copied().collect();
         pending.sort_unstable();
         for r in pending {
             self.abort_request(r, Win32Error::ERROR_OPERATION_ABORTED);

@@ -1,5 +1,7 @@
 //! `QOSNotifyFlow` (NOT).
 
+use std::num::NonZeroU64;
+
 use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey, QueryData};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
@@ -138,7 +140,7 @@ impl Model {
         }
         // NOT-12, NOT-13: one-shot; fires when the path changes (path_changed).
         let id = self.new_request(h, k, flow, ReqKind::Notify(op));
-        self.flows.get_mut(&flow).expect("present").notify[op.index()] = Some(id);
+        self.flows.get_mut(&flow).expect("present").notify[op.index()] = NonZeroU64::new(id);
         self.paths[path as usize].waiters.push(id);
         Err(Win32Error::ERROR_IO_PENDING.into())
     }

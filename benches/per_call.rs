@@ -1,0 +1,226 @@
+//! Per-call cost of the qos2.h functions on the model, each next to its floor: the same
+//! bookkeeping done with a plain `std::collections::HashMap` insert / lookup / remove of a small
+//! struct, measured in the same criterion group.
+//!
+//! Targets (issue "Benchmarks and performance targets"): add+remove ≤ 3x the floor, query ≤ 2x.
+//! Create/close and set are reported for information.
+
+mod support;
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use criterion::Criterion;
+use qwave_sim::model::{Model, World};
+use support::{batched, Ratio, RunMode};
+
+/// What the floor keeps per flow: about what an app-side fake would.
+#[derive(Clone, Copy)]
+struct Small {
+    socket: u64,
+    handle: u64,
+    traffic_type: i32,
+    rate: u64,
+}
+
+/// The floor's state: flows by id, handles by value.
+#[derive(Default)]
+struct Floor {
+    flows: HashMap<u32, Small>,
+    handles: HashMap<u64, u32>,
+    next: u32,
+}
+
+/// A model with recording off, one handle, one UDP socket: the state a test double has between
+/// an app's calls.
+fn model(record: bool) -> (Model, u64, u64) {
+    let mut m = Model::new(support::world(10, None, 65_536), 1);
+    m.set_recording(record);
+    let h = support::handle(&mut m);
+    let s = support::udp(&mut m);
+    (m, h, s)
+}
+
+/// Handle values never come back (AMB-29 style: the model keeps every handle ever created), so
+/// create/close runs on a fresh model every this many iterations (outside the timed region).
+const HANDLE_BATCH: u64 = 200_000;
+/// Recording on: the trace is drained every this many iterations (outside the timed region).
+const TRACE_BATCH: u64 = 100_000;
+
+fn create_close(c: &mut Criterion) {
+    let mut g = c.benchmark_group("create_close");
+    g.bench_function("model", |b| {
+        b.iter_custom(|iters| {
+            batched(
+                iters,
+                HANDLE_BATCH,
+                || model(false).0,
+                |m| {
+                    let h = black_box(m.create_handle(Some((1, 0)), true));
+                    if let Ok(qwave_sim::model::CallOutput::Handle(h)) = h {
+                        black_box(m.close_handle(h)).ok();
+                    }
+                },
+            )
+        })
+    });
+    g.bench_function("floor", |b| {
+        let mut f = Floor::default();
+        b.iter(|| {
+            f.next += 1;
+            let v = 0x5157_0000_0000 | u64::from(f.next);
+            f.handles.insert(v, f.next);
+            black_box(f.handles.remove(&black_box(v)));
+        })
+    });
+    g.finish();
+}
+
+fn add_remove(c: &mut Criterion) {
+    let mut g = c.benchmark_group("add_remove");
+    g.bench_function("model", |b| {
+        let (mut m, h, s) = model(false);
+        b.iter(|| {
+            let r = m.add_socket_to_flow(h, s, Some(support::peer(0)), 3, 0, Some(0));
+            if let Ok(qwave_sim::model::CallOutput::Flow(id)) = black_box(r) {
+                black_box(m.remove_socket_from_flow(h, s, id, 0)).ok();
+            }
+        })
+    });
+    g.bench_function("model_recording", |b| {
+        b.iter_custom(|iters| {
+            batched(
+                iters,
+                TRACE_BATCH,
+                || model(true),
+                |(m, h, s)| {
+                    let r = m.add_socket_to_flow(*h, *s, Some(support::peer(0)), 3, 0, Some(0));
+                    if let Ok(qwave_sim::model::CallOutput::Flow(id)) = black_box(r) {
+                        black_box(m.remove_socket_from_flow(*h, *s, id, 0)).ok();
+                    }
+                },
+            )
+        })
+    });
+    g.bench_function("floor", |b| {
+        let mut f = Floor::default();
+        b.iter(|| {
+            f.next += 1;
+            let id = f.next;
+            f.flows.insert(
+                id,
+                Small {
+                    socket: black_box(7),
+                    handle: 1,
+                    traffic_type: 3,
+                    rate: 0,
+                },
+            );
+            black_box(f.flows.remove(&black_box(id)));
+        })
+    });
+    g.finish();
+}
+
+fn query(c: &mut Criterion) {
+    let mut g = c.benchmark_group("query");
+    g.bench_function("model", |b| {
+        let (mut m, h, s) = model(false);
+        let id = support::add(&mut m, h, s, 0, true);
+        // QOSQueryPacketPriority: the query every app makes.
+        b.iter(|| black_box(m.query_flow(h, black_box(id), 1, Some(16), true, 0, None)))
+    });
+    g.bench_function("floor", |b| {
+        let mut f = Floor::default();
+        f.flows.insert(
+            1,
+            Small {
+                socket: 7,
+                handle: 1,
+                traffic_type: 3,
+                rate: 0,
+            },
+        );
+        b.iter(|| {
+            let s = f.flows.get(&black_box(1)).copied();
+            black_box(s.map(|s| (s.socket, s.handle, s.traffic_type, s.rate)))
+        })
+    });
+    g.finish();
+}
+
+fn set(c: &mut Criterion) {
+    let mut g = c.benchmark_group("set");
+    g.bench_function("model", |b| {
+        let (mut m, h, s) = model(false);
+        let id = support::add(&mut m, h, s, 0, true);
+        let buf = 4i32.to_le_bytes(); // QOSSetTrafficType(QOSTrafficTypeVoice)
+        b.iter(|| black_box(m.set_flow(h, black_box(id), 0, 4, Some(&buf), 0, None)))
+    });
+    g.bench_function("floor", |b| {
+        let mut f = Floor::default();
+        f.flows.insert(
+            1,
+            Small {
+                socket: 7,
+                handle: 1,
+                traffic_type: 3,
+                rate: 0,
+            },
+        );
+        b.iter(|| {
+            if let Some(s) = f.flows.get_mut(&black_box(1)) {
+                s.traffic_type = black_box(4);
+            }
+        })
+    });
+    g.finish();
+}
+
+fn main() {
+    let mode = RunMode::detect();
+    // The model must agree with World::default() assumptions used above.
+    let _ = World::default();
+    let mut c = mode.criterion();
+    create_close(&mut c);
+    add_remove(&mut c);
+    query(&mut c);
+    set(&mut c);
+    c.final_summary();
+    support::print_ratios(
+        "per call (model, recording off)",
+        mode,
+        &[
+            Ratio {
+                label: "QOSAddSocketToFlow+QOSRemoveSocketFromFlow",
+                num: ("add_remove", "model"),
+                den: ("add_remove", "floor"),
+                target: Some(3.0),
+            },
+            Ratio {
+                label: "  same, recording on",
+                num: ("add_remove", "model_recording"),
+                den: ("add_remove", "floor"),
+                target: None,
+            },
+            Ratio {
+                label: "QOSQueryFlow(PacketPriority)",
+                num: ("query", "model"),
+                den: ("query", "floor"),
+                target: Some(2.0),
+            },
+            Ratio {
+                label: "QOSSetFlow(TrafficType)",
+                num: ("set", "model"),
+                den: ("set", "floor"),
+                target: None,
+            },
+            Ratio {
+                label: "QOSCreateHandle+QOSCloseHandle",
+                num: ("create_close", "model"),
+                den: ("create_close", "floor"),
+                target: None,
+            },
+        ],
+    );
+}

@@ -1,0 +1,120 @@
+//! Scenario replay and parsing: steps per second for a long generated scenario (parsing
+//! excluded), and RON parsing throughput of `scenario::parse` (with its diagnostics and
+//! validation) against deserialising the same text straight into the serde structs with ron.
+//!
+//! Targets: ≥ 1M steps/s; parsing within 1.5x of the plain ron deserialisation.
+
+mod support;
+
+use std::hint::black_box;
+
+use criterion::Throughput;
+use qwave_sim::model::{CallOutput, Model, VirtualTime};
+use qwave_sim::scenario::{self, RunOptions, Scenario};
+use support::{Ratio, RunMode};
+
+/// A long scenario, recorded from a model run: one handle, 64 flows over 10 LLTD peers, then
+/// rounds of `QOSQueryFlow`, `QOSSetFlow`, remove/re-add and waits.
+fn generate(rounds: u32) -> Scenario {
+    let world = support::world(10, None, 65_536);
+    let mut m = Model::new(world.clone(), 5);
+    let h = support::handle(&mut m);
+    let mut flows: Vec<(u64, u32)> = (0..64)
+        .map(|i| {
+            let s = support::udp(&mut m);
+            (s, support::add(&mut m, h, s, i % 10, i % 2 == 0))
+        })
+        .collect();
+    let tt = 4i32.to_le_bytes();
+    for r in 0..rounds {
+        for (i, (s, id)) in flows.iter_mut().enumerate() {
+            m.query_flow(h, *id, 1, Some(16), true, 0, None).ok();
+            if (r as usize + i) % 4 == 0 {
+                m.set_flow(h, *id, 0, 4, Some(&tt), 0, None).ok();
+            }
+            if (r as usize + i) % 16 == 0 {
+                m.remove_socket_from_flow(h, *s, *id, 0).ok();
+                if let Ok(CallOutput::Flow(n)) =
+                    m.add_socket_to_flow(h, *s, Some(support::peer(i as u32 % 10)), 3, 0, Some(0))
+                {
+                    *id = n;
+                }
+            }
+        }
+        m.advance_to(VirtualTime(u64::from(r + 1) * 100_000));
+    }
+    scenario::record(&world, 5, m.events())
+}
+
+fn main() {
+    let mode = RunMode::detect();
+    let rounds = std::env::var("QWAVE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(mode.size(20, 500));
+    let s = generate(rounds);
+    let steps = s.steps.len() as u64;
+    let text = s.to_ron();
+    // The generated scenario must replay cleanly and parse back to itself.
+    let out = scenario::run(&s, &RunOptions::default());
+    assert!(out.passed(), "replay failed: {:?}", out.failures.first());
+    assert_eq!(out.steps_run as u64, steps);
+    let parsed = scenario::parse("generated.ron", &text).expect("parses");
+    assert!(parsed.scenario == s, "parse(to_ron(s)) != s");
+    let plain: Scenario = scenario::load::options().from_str(&text).expect("plain ron");
+    assert!(plain == s);
+    println!("generated scenario: {steps} steps, {} bytes of RON", text.len());
+
+    let mut c = mode.criterion();
+    let mut g = c.benchmark_group("replay");
+    g.sample_size(10).throughput(Throughput::Elements(steps));
+    g.bench_function("run", |b| {
+        b.iter(|| black_box(scenario::run(&s, &RunOptions::default())))
+    });
+    g.finish();
+    let mut g = c.benchmark_group("parse");
+    g.sample_size(10).throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("scenario_parse", |b| {
+        b.iter(|| black_box(scenario::parse("generated.ron", &text).expect("parses")))
+    });
+    g.bench_function("ron_floor", |b| {
+        b.iter(|| {
+            black_box(
+                scenario::load::options()
+                    .from_str::<Scenario>(&text)
+                    .expect("parses"),
+            )
+        })
+    });
+    g.finish();
+    c.final_summary();
+    support::print_ratios(
+        "scenarios",
+        mode,
+        &[Ratio {
+            label: "scenario::parse vs plain ron from_str",
+            num: ("parse", "scenario_parse"),
+            den: ("parse", "ron_floor"),
+            target: Some(1.5),
+        }],
+    );
+    if mode != RunMode::Test {
+        if let Some(ns) = support::estimate_ns("replay", "run") {
+            let rate = steps as f64 / (ns / 1e9);
+            support::print_absolute(
+                &format!("replay, {steps} steps (parsing excluded)"),
+                format!("{:.2}M steps/s", rate / 1e6),
+                "≥ 1M steps/s",
+                Some(rate >= 1e6),
+            );
+        }
+        if let Some(ns) = support::estimate_ns("parse", "scenario_parse") {
+            support::print_absolute(
+                "scenario::parse throughput",
+                format!("{:.1} MB/s", text.len() as f64 / (ns / 1e9) / 1e6),
+                "-",
+                None,
+            );
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Per-call cost through the windows-shaped surface (`qwave_sim::windows::...`): thread-local
+//! lookup of the current sim, lock, pointer decoding, the model call, the write-back, and the
+//! last error. Each next to its floor, measured in the same group: a plain
+//! `std::collections::HashMap` insert / lookup / remove of a small struct.
+//!
+//! Targets: add+remove ≤ 3x the floor, query ≤ 2x.
+
+mod support;
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use criterion::Criterion;
+use qwave_sim::windows::Win32::Foundation::HANDLE;
+use qwave_sim::windows::Win32::NetworkManagement::QoS::*;
+use qwave_sim::windows::Win32::Networking::WinSock::*;
+use qwave_sim::Sim;
+use support::{Ratio, RunMode};
+
+#[derive(Clone, Copy)]
+struct Small {
+    socket: u64,
+    handle: u64,
+    traffic_type: i32,
+    rate: u64,
+}
+
+/// A sim (recording off) with one QoS handle and one UDP socket.
+fn setup() -> (Sim, HANDLE, SOCKET) {
+    let sim = Sim::builder()
+        .world(support::world(10, None, 65_536))
+        .record(false)
+        .build();
+    let (h, s) = {
+        let _g = sim.enter();
+        let mut h = HANDLE::default();
+        let v = QOS_VERSION {
+            MajorVersion: 1,
+            MinorVersion: 0,
+        };
+        // SAFETY: valid pointers to locals.
+        assert!(unsafe { QOSCreateHandle(&v, &mut h) }.as_bool());
+        let mut wsa = WSADATA::default();
+        // SAFETY: valid pointer to a local.
+        assert_eq!(unsafe { WSAStartup(0x0202, &mut wsa) }, 0);
+        // SAFETY: plain values.
+        let s = unsafe { socket(AF_INET.0 as i32, SOCK_DGRAM, IPPROTO_UDP.0) }.expect("socket");
+        (h, s)
+    };
+    (sim, h, s)
+}
+
+fn dest() -> SOCKADDR_IN {
+    let mut a = SOCKADDR_IN {
+        sin_family: AF_INET,
+        sin_port: 5000u16.to_be(),
+        ..Default::default()
+    };
+    a.sin_addr.S_un.S_addr = u32::from_ne_bytes([192, 168, 1, 101]);
+    a
+}
+
+fn add(h: HANDLE, s: SOCKET, d: &SOCKADDR_IN) -> Option<u32> {
+    let mut id = 0u32;
+    // SAFETY: `d` is a SOCKADDR_IN, `id` a local.
+    let ok = unsafe {
+        QOSAddSocketToFlow(
+            h,
+            s,
+            Some((d as *const SOCKADDR_IN).cast()),
+            QOSTrafficTypeAudioVideo,
+            None,
+            &mut id,
+        )
+    };
+    ok.as_bool().then_some(id)
+}
+
+fn per_call(c: &mut Criterion) {
+    let mut g = c.benchmark_group("surface_create_close");
+    g.bench_function("surface", |b| {
+        b.iter_custom(|iters| {
+            support::batched(
+                iters,
+                200_000,
+                || {
+                    let (sim, _, _) = setup();
+                    sim
+                },
+                |sim| {
+                    let _g = sim.enter();
+                    let v = QOS_VERSION {
+                        MajorVersion: 1,
+                        MinorVersion: 0,
+                    };
+                    let mut h = HANDLE::default();
+                    // SAFETY: valid pointers to locals.
+                    if unsafe { QOSCreateHandle(&v, &mut h) }.as_bool() {
+                        // SAFETY: a handle we own.
+                        black_box(unsafe { QOSCloseHandle(h) }.as_bool());
+                    }
+                },
+            )
+        })
+    });
+    g.bench_function("floor", |b| {
+        let mut m: HashMap<u64, u32> = HashMap::new();
+        let mut n = 0u32;
+        b.iter(|| {
+            n += 1;
+            let v = 0x5157_0000_0000 | u64::from(n);
+            m.insert(v, n);
+            black_box(m.remove(&black_box(v)));
+        })
+    });
+    g.finish();
+
+    let (sim, h, s) = setup();
+    let _g = sim.enter();
+    let d = dest();
+    let mut g = c.benchmark_group("surface_add_remove");
+    g.bench_function("surface", |b| {
+        b.iter(|| {
+            if let Some(id) = add(h, s, &d) {
+                // SAFETY: plain values.
+                black_box(unsafe { QOSRemoveSocketFromFlow(h, Some(s), id, None) }.as_bool());
+            }
+        })
+    });
+    g.bench_function("floor", |b| {
+        let mut m: HashMap<u32, Small> = HashMap::new();
+        let mut n = 0u32;
+        b.iter(|| {
+            n += 1;
+            m.insert(
+                n,
+                Small {
+                    socket: black_box(7),
+                    handle: 1,
+                    traffic_type: 3,
+                    rate: 0,
+                },
+            );
+            black_box(m.remove(&black_box(n)));
+        })
+    });
+    g.finish();
+
+    let id = add(h, s, &d).expect("flow");
+    let mut g = c.benchmark_group("surface_query");
+    g.bench_function("surface", |b| {
+        b.iter(|| {
+            let mut p = QOS_PACKET_PRIORITY::default();
+            let mut size = std::mem::size_of::<QOS_PACKET_PRIORITY>() as u32;
+            // SAFETY: `size` and `p` are locals of the right size.
+            let ok = unsafe {
+                QOSQueryFlow(
+                    h,
+                    black_box(id),
+                    QOSQueryPacketPriority,
+                    &mut size,
+                    (&mut p as *mut QOS_PACKET_PRIORITY).cast(),
+                    None,
+                    None,
+                )
+            };
+            black_box((ok, p.ConformantDSCPValue))
+        })
+    });
+    g.bench_function("floor", |b| {
+        let mut m: HashMap<u32, Small> = HashMap::new();
+        m.insert(
+            1,
+            Small {
+                socket: 7,
+                handle: 1,
+                traffic_type: 3,
+                rate: 0,
+            },
+        );
+        b.iter(|| {
+            let s = m.get(&black_box(1)).copied();
+            black_box(s.map(|s| (s.socket, s.handle, s.traffic_type, s.rate)))
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("surface_set");
+    g.bench_function("surface", |b| {
+        let tt = QOSTrafficTypeVoice;
+        b.iter(|| {
+            // SAFETY: `tt` is a 4-byte QOS_TRAFFIC_TYPE.
+            black_box(unsafe {
+                QOSSetFlow(
+                    h,
+                    black_box(id),
+                    QOSSetTrafficType,
+                    4,
+                    (&tt as *const QOS_TRAFFIC_TYPE).cast(),
+                    None,
+                    None,
+                )
+            })
+        })
+    });
+    g.bench_function("floor", |b| {
+        let mut m: HashMap<u32, Small> = HashMap::new();
+        m.insert(
+            1,
+            Small {
+                socket: 7,
+                handle: 1,
+                traffic_type: 3,
+                rate: 0,
+            },
+        );
+        b.iter(|| {
+            if let Some(s) = m.get_mut(&black_box(1)) {
+                s.traffic_type = black_box(4);
+            }
+        })
+    });
+    g.finish();
+}
+
+fn main() {
+    let mode = RunMode::detect();
+    let mut c = mode.criterion();
+    per_call(&mut c);
+    c.final_summary();
+    support::print_ratios(
+        "per call through the windows surface (recording off)",
+        mode,
+        &[
+            Ratio {
+                label: "QOSAddSocketToFlow+QOSRemoveSocketFromFlow",
+                num: ("surface_add_remove", "surface"),
+                den: ("surface_add_remove", "floor"),
+                target: Some(3.0),
+            },
+            Ratio {
+                label: "QOSQueryFlow(QOSQueryPacketPriority)",
+                num: ("surface_query", "surface"),
+                den: ("surface_query", "floor"),
+                target: Some(2.0),
+            },
+            Ratio {
+                label: "QOSSetFlow(QOSSetTrafficType)",
+                num: ("surface_set", "surface"),
+                den: ("surface_set", "floor"),
+                target: None,
+            },
+            Ratio {
+                label: "QOSCreateHandle+QOSCloseHandle",
+                num: ("surface_create_close", "surface"),
+                den: ("surface_create_close", "floor"),
+                target: None,
+            },
+        ],
+    );
+}
