@@ -71,6 +71,14 @@ fn main() {
     g.bench_function("run", |b| {
         b.iter(|| black_box(scenario::run(&s, &RunOptions::default())))
     });
+    let at_end = RunOptions {
+        invariants_at_end_only: true,
+        ..RunOptions::default()
+    };
+    assert!(scenario::run(&s, &at_end).passed());
+    g.bench_function("run_invariants_at_end", |b| {
+        b.iter(|| black_box(scenario::run(&s, &at_end)))
+    });
     g.finish();
     let mut g = c.benchmark_group("parse");
     g.sample_size(10).throughput(Throughput::Bytes(text.len() as u64));
@@ -99,14 +107,19 @@ fn main() {
         }],
     );
     if mode != RunMode::Test {
-        if let Some(ns) = support::estimate_ns("replay", "run") {
-            let rate = steps as f64 / (ns / 1e9);
-            support::print_absolute(
-                &format!("replay, {steps} steps (parsing excluded)"),
-                format!("{:.2}M steps/s", rate / 1e6),
-                "≥ 1M steps/s",
-                Some(rate >= 1e6),
-            );
+        for (bench, what) in [
+            ("run", "invariants checked after every step"),
+            ("run_invariants_at_end", "invariants checked once at the end"),
+        ] {
+            if let Some(ns) = support::estimate_ns("replay", bench) {
+                let rate = steps as f64 / (ns / 1e9);
+                support::print_absolute(
+                    &format!("replay, {steps} steps (parsing excluded, {what})"),
+                    format!("{:.2}M steps/s", rate / 1e6),
+                    "≥ 1M steps/s",
+                    Some(rate >= 1e6),
+                );
+            }
         }
         if let Some(ns) = support::estimate_ns("parse", "scenario_parse") {
             support::print_absolute(

@@ -105,6 +105,7 @@ fn another_seed_changes_a_fault_plan_run_and_is_reproducible() {
             &RunOptions {
                 seed: Some(seed),
                 until: None,
+                ..RunOptions::default()
             },
         )
     };
@@ -523,6 +524,7 @@ fn every_library_run_records_and_replays_to_the_same_trace() {
             &RunOptions {
                 seed: Some(seed),
                 until: None,
+                ..RunOptions::default()
             },
         );
         round_trip(
@@ -543,6 +545,7 @@ fn until_stops_at_a_step_or_a_time() {
         &RunOptions {
             seed: None,
             until: Some(scenario::Until::Step(3)),
+            ..RunOptions::default()
         },
     );
     assert_eq!(part.steps_run, 3);
@@ -552,6 +555,7 @@ fn until_stops_at_a_step_or_a_time() {
         &RunOptions {
             seed: None,
             until: Some(scenario::Until::Time(qwave_sim::model::VirtualTime(1_000_000))),
+            ..RunOptions::default()
         },
     );
     let last = timed.events.last().expect("events");

@@ -202,6 +202,7 @@ fn work(cfg: &Config, status: &mut Status, out: &mut impl Write, err: &mut impl 
     let opts = RunOptions {
         seed: cfg.seed,
         until: cfg.until,
+        ..RunOptions::default()
     };
     for path in &cfg.files {
         let loaded = match scenario::load(path) {
