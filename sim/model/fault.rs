@@ -161,3 +161,139 @@ impl Fault {
         }
     }
 }
+
+use super::flow::PathIdx;
+use super::{net, Event, HandleState, Model, Owner};
+
+impl Model {
+    /// Completes the pending requests on flows whose route broke with the route's error.
+    fn fail_broken_routes(&mut self) {
+        let mut ids: Vec<u64> = self.requests.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            let Some(r) = self.requests.get(&id) else { continue };
+            let Some(f) = self.flows.get(&r.flow) else {
+                continue;
+            };
+            if let Err(e) = self.flow_route(f) {
+                self.abort_request(id, e);
+            }
+        }
+    }
+
+    fn path_by_ref(&self, r: PathRef) -> Option<PathIdx> {
+        match r {
+            PathRef::OffLink => Some(0),
+            PathRef::Peer(ip) => self.peer_index.get(&net::unmap(ip)).copied(),
+        }
+    }
+
+    /// Applies a fault now.
+    pub(crate) fn apply_fault(&mut self, fault: Fault) {
+        self.push_event(Event::Fault(fault.clone()));
+        match fault {
+            Fault::DeviceReset => {
+                self.invalidate_all(HandleState::Stale, Win32Error::ERROR_OPERATION_ABORTED)
+            }
+            Fault::Sleep => {
+                self.invalidate_all(HandleState::Dead, Win32Error::ERROR_OPERATION_ABORTED);
+                self.asleep = true;
+            }
+            Fault::Resume => {
+                if self.asleep {
+                    self.asleep = false;
+                    self.create_failures_left = self.world.settings.create_failures_after_resume;
+                }
+            }
+            Fault::InterfaceDown(name) | Fault::InterfaceUp(name)
+                if !self.interfaces.iter().any(|i| i.name == name) => {}
+            Fault::InterfaceDown(name) => {
+                self.interfaces
+                    .iter_mut()
+                    .filter(|i| i.name == name)
+                    .for_each(|i| i.up = false);
+                self.fail_broken_routes();
+            }
+            Fault::InterfaceUp(name) => {
+                self.interfaces
+                    .iter_mut()
+                    .filter(|i| i.name == name)
+                    .for_each(|i| i.up = true);
+            }
+            Fault::RouteLost(p) => {
+                if !self.unreachable.contains(&p) {
+                    self.unreachable.push(p);
+                }
+                self.fail_broken_routes();
+            }
+            Fault::RouteRestored(p) => {
+                self.unreachable.retain(|u| *u != p);
+            }
+            Fault::AdapterError { interface, failing } => {
+                self.interfaces
+                    .iter_mut()
+                    .filter(|i| i.name == interface)
+                    .for_each(|i| i.hardware_fault = failing);
+                if failing {
+                    self.fail_broken_routes();
+                }
+            }
+            Fault::Congestion { path, congested } => {
+                if let Some(p) = self.path_by_ref(path) {
+                    self.paths[p as usize].config.congested = congested;
+                    self.path_changed(p, path);
+                }
+            }
+            Fault::Bandwidth {
+                path,
+                available_bps,
+                bottleneck_bps,
+            } => {
+                if let Some(p) = self.path_by_ref(path) {
+                    let cfg = &mut self.paths[p as usize].config;
+                    cfg.available_bps = available_bps;
+                    if let Some(b) = bottleneck_bps {
+                        cfg.bottleneck_bps = b;
+                    }
+                    self.path_changed(p, path);
+                }
+            }
+            Fault::FailCalls { func, code, count } => {
+                if count > 0 && code != Win32Error::ERROR_SUCCESS {
+                    self.failures.push((func, code, count));
+                }
+            }
+            Fault::Service(s) => self.service = s,
+        }
+    }
+
+    /// Device reset (GEN-8) and sleep (GEN-9): every open handle changes state, every flow of
+    /// this process goes, every pending request completes with `code`, tracking ends.
+    fn invalidate_all(&mut self, to: HandleState, code: Win32Error) {
+        let mut ids: Vec<u32> = self
+            .flows
+            .values()
+            .filter(|f| f.owner != Owner::Foreign)
+            .map(|f| f.id)
+            .collect();
+        ids.sort_unstable();
+        for id in ids {
+            self.destroy_flow(id, code);
+        }
+        let mut pending: Vec<u64> = self.requests.keys().copied().collect();
+        pending.sort_unstable();
+        for r in pending {
+            self.abort_request(r, code);
+        }
+        for h in &mut self.handles {
+            if h.state == HandleState::Open || (to == HandleState::Dead && h.state == HandleState::Stale) {
+                h.state = to;
+            }
+            h.tracked.clear();
+        }
+        self.lingering.clear();
+        for p in &mut self.paths {
+            p.probing_since = None;
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //!
 //! Each takes the caller's arguments with pointers already decoded (`None` = NULL), checks
 //! them in the order of AMB-33 (handle → arguments → flow → flow kind → privilege → policy →
-//! path → data readiness), records the call as an [`Event`](super::Event), and returns the
+//! path → data readiness), records the call as an [`Event`], and returns the
 //! result. A surface turns the result into `BOOL` + last error + buffer contents.
 
 pub mod add;

@@ -1,0 +1,129 @@
+//! Paths toward peers: their live state, how far qWAVE has measured them (QRY-9, AMB-36), the
+//! bandwidth left for a flow (SET-6e), and the notifications waiting on them (NOT-4, NOT-5).
+
+use super::*;
+
+/// Live state of a path.
+#[derive(Clone, Debug)]
+pub struct PathState {
+    /// Which path.
+    pub id: PathRef,
+    /// Current capacity.
+    pub config: PathConfig,
+    /// Peer properties (for on-link peers): lltd, refuses, resolution fails.
+    pub lltd_qos: bool,
+    /// Peer rejects qWAVE.
+    pub refuses_qwave: bool,
+    /// Name resolution fails.
+    pub resolution_fails: bool,
+    /// When qWAVE started measuring it (first adaptive flow or tracked client).
+    pub probing_since: Option<VirtualTime>,
+    /// Sum of admitted rates of adaptive flows on it.
+    pub admitted_bps: u64,
+    /// Pending `QOSNotifyFlow` requests waiting on it.
+    pub(crate) waiters: Vec<u64>,
+}
+
+/// How far the estimate of a path has come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Nothing measured yet: `ERROR_NO_DATA`.
+    NoData,
+    /// Bottleneck and RTT known, available bandwidth not yet.
+    Partial,
+    /// Everything known.
+    Full,
+}
+
+impl Model {
+    /// How far qWAVE's measurement of a path has come (QRY-9, AMB-36).
+    pub(crate) fn estimate_phase(&self, path: PathIdx) -> Phase {
+        let Some(p) = self.path(path) else {
+            return Phase::NoData;
+        };
+        let Some(since) = p.probing_since else {
+            return Phase::NoData;
+        };
+        let s = &self.world.settings;
+        let elapsed = self.now.0.saturating_sub(since.0);
+        let warm = s.warmup_ms.saturating_mul(1000);
+        if elapsed < warm {
+            Phase::NoData
+        } else if elapsed < warm.saturating_add(s.partial_ms.saturating_mul(1000)) {
+            Phase::Partial
+        } else {
+            Phase::Full
+        }
+    }
+
+    /// Bandwidth left on a path for flow `f`: free capacity minus what other flows hold;
+    /// 0 while congested (QRY-10: the sample reads 0 as congestion).
+    pub(crate) fn available_for(&self, f: &Flow) -> u64 {
+        let Some(p) = self.path(f.path) else {
+            return 0;
+        };
+        if p.config.congested {
+            return 0;
+        }
+        let others = p.admitted_bps.saturating_sub(f.held_bps);
+        p.config.available_bps.saturating_sub(others)
+    }
+
+    pub(crate) fn jitter(&mut self, v: u64) -> u64 {
+        let pct = u64::from(self.world.settings.estimate_jitter_pct.min(100));
+        if pct == 0 || v == 0 {
+            return v;
+        }
+        let span = v / 100 * pct;
+        let off = self.rng.below(span.saturating_mul(2).saturating_add(1));
+        v.saturating_sub(span).saturating_add(off)
+    }
+
+    /// Re-evaluates every notification waiting on path `p` after its state changed.
+    pub(crate) fn path_changed(&mut self, p: PathIdx, id: PathRef) {
+        let cfg = &self.paths[p as usize].config;
+        let (congested, available_bps) = (cfg.congested, cfg.available_bps);
+        self.push_event(Event::Path {
+            path: id,
+            congested,
+            available_bps,
+        });
+        // The waiters of path `p` are notifications of flows on `p`: completing one removes it
+        // from this list. Taking the list out first keeps that removal O(1) and the survivors in
+        // their order (completions come out in waiting order, as before).
+        let mut waiters = std::mem::take(&mut self.paths[p as usize].waiters);
+        let mut kept = 0;
+        for i in 0..waiters.len() {
+            let w = waiters[i];
+            if !self.check_notification(w) {
+                waiters[kept] = w;
+                kept += 1;
+            }
+        }
+        waiters.truncate(kept);
+        let list = &mut self.paths[p as usize].waiters;
+        waiters.append(list);
+        *list = waiters;
+    }
+
+    /// Completes a pending notification if its condition holds now (NOT-4, NOT-5); returns
+    /// whether it completed.
+    pub(crate) fn check_notification(&mut self, id: u64) -> bool {
+        let Some(r) = self.requests.get(&id) else {
+            return false;
+        };
+        let ReqKind::Notify(op) = r.kind else {
+            return false;
+        };
+        let Some(f) = self.flows.get(&r.flow) else {
+            return false;
+        };
+        if let Some(data) = self.notify_condition(f, op) {
+            let r = self.unregister(id).expect("pending");
+            let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, data);
+            self.deliver(c);
+            return true;
+        }
+        false
+    }
+}

@@ -1,0 +1,48 @@
+//! Client tracking state (STA, STO) and its lingering after a handle closes (AMB-3).
+
+use super::*;
+
+impl Model {
+    pub(crate) fn start_probing_path(&mut self, path: PathIdx) {
+        if let Some(p) = self.paths.get_mut(path as usize) {
+            if p.probing_since.is_none() {
+                p.probing_since = Some(self.now);
+            }
+        }
+    }
+
+    pub(crate) fn stop_tracking_everywhere(&mut self, family: Family, ip: IpAddr) -> bool {
+        let mut found = false;
+        for h in &mut self.handles {
+            let before = h.tracked.len();
+            h.tracked.retain(|e| *e != (family, ip));
+            found |= h.tracked.len() != before;
+        }
+        let before = self.lingering.len();
+        self.lingering.retain(|(_, f, a)| !(*f == family && *a == ip));
+        found | (self.lingering.len() != before)
+    }
+
+    /// AMB-3: a closed handle's clients keep being tracked for `tracking_linger_ms`.
+    pub(crate) fn linger_tracking(&mut self, h: usize) {
+        let tracked = std::mem::take(&mut self.handles[h].tracked);
+        let ms = self.world.settings.tracking_linger_ms;
+        if ms == 0 {
+            return;
+        }
+        for (f, ip) in tracked {
+            let id = self.next_linger;
+            self.next_linger += 1;
+            self.lingering.push((id, f, ip));
+            self.schedule(
+                self.now.plus_us(ms.saturating_mul(1000)),
+                Scheduled::LingerEnd(id),
+            );
+        }
+    }
+
+    /// Clients tracked after their handle closed (AMB-3).
+    pub fn lingering_clients(&self) -> Vec<(Family, IpAddr)> {
+        self.lingering.iter().map(|(_, f, a)| (*f, *a)).collect()
+    }
+}
