@@ -102,11 +102,30 @@ fn windows_sys_ops_seed_corpus_runs_clean() {
     let files = files_in(&dir);
     assert!(files.len() >= 20, "seed corpus has only {} files", files.len());
     let mut failures = Vec::new();
+    let mut calls = Vec::new();
     for f in &files {
         let data = std::fs::read(f).expect("read seed");
-        if let Err(e) = qwave_sim::fuzz::windows_sys_bytes(&data) {
-            failures.push(format!("{}:\n{e}", f.display()));
+        match qwave_sim::fuzz::windows_sys_calls(&data) {
+            Ok(log) => calls.extend(log),
+            Err(e) => failures.push(format!("{}:\n{e}", f.display())),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Not vacuous: the seeds reach the success paths and overlapped requests, not only
+    // argument errors.
+    for (call, result) in [
+        ("QOSCreateHandle(", "-> TRUE"),
+        ("QOSAddSocketToFlow(", "-> TRUE"),
+        ("socket(", "(last error 0xdeadbeef)"),
+        ("QOS", "last error 0x3e5)"), // ERROR_IO_PENDING
+        ("QOS", "last error 0x57)"),  // ERROR_INVALID_PARAMETER
+        ("QOS", "last error 0x6)"),   // ERROR_INVALID_HANDLE
+    ] {
+        assert!(
+            calls.iter().any(|c| c.starts_with(call) && c.contains(result)),
+            "no `{call}…{result}` in the {} calls of the seed corpus; the first ones:\n{}",
+            calls.len(),
+            calls[..calls.len().min(12)].join("\n")
+        );
+    }
 }

@@ -53,4 +53,4 @@ pub use op::{AddrArg, FlowArg, HandleArg, Op, SetBuf, SocketArg, KNOWN_ADDRESSES
 pub use plan::{FaultPlan, PlannedFault};
 pub use scenario_text::{scenario_bytes, time_cap_us, ScenarioFinding, MAX_SCENARIO_TIME_US};
 pub use strategy::{extreme_op, fault, fault_plan, from_arbitrary, op, ops, run, world};
-pub use windows_sys_ops::{windows_sys_bytes, SysFinding, MAX_SYS_CALLS};
+pub use windows_sys_ops::{windows_sys_bytes, windows_sys_calls, SysFinding, MAX_SYS_CALLS};

@@ -125,6 +125,13 @@ struct Fuzz<'a, 'b> {
 /// invariant and last-error rule. A panic is a finding too (the functions are
 /// `extern "system"`, so it aborts).
 pub fn windows_sys_bytes(data: &[u8]) -> Result<(), SysFinding> {
+    windows_sys_calls(data).map(drop)
+}
+
+/// [`windows_sys_bytes`], returning the calls made: one line each, in C form with the return
+/// value and the last error (`QOSQueryFlow(0x1, 1, 2, &16, &buf, 0x0, NULL) -> TRUE (last
+/// error 0xdeadbeef)`), to see what an input does.
+pub fn windows_sys_calls(data: &[u8]) -> Result<Vec<String>, SysFinding> {
     let mut u = Unstructured::new(data);
     let seed = u.arbitrary::<u64>().unwrap_or(0);
     let sim = Sim::builder().seed(seed).world(World::default()).build();
@@ -139,7 +146,7 @@ pub fn windows_sys_bytes(data: &[u8]) -> Result<(), SysFinding> {
         keep: Keep::default(),
         log: Vec::new(),
     };
-    let r = f.run();
+    let r = f.run().map(|()| std::mem::take(&mut f.log));
     let keep = std::mem::take(&mut f.keep);
     drop(f);
     drop(guard);
