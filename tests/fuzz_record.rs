@@ -64,13 +64,12 @@ fn shrunk_failure_is_saved_as_a_replayable_scenario() {
     let file = dir.join("app_survives.ron");
     let src = std::fs::read_to_string(&file).expect("the failing run was recorded");
     let loaded = qwave_sim::scenario::parse(&file.display().to_string(), &src).expect("it parses");
-    // The file is the shrunk case: it contains that one fault.
-    let fault = format!("{:?}", shrunk.faults[0].fault);
-    let head = fault.split(['(', ' ', '{']).next().unwrap_or(&fault);
-    assert!(
-        src.contains(head),
-        "recording lacks the shrunk fault {fault}:\n{src}"
-    );
+    // The file is the shrunk case: rerunning the shrunk plan records the very same file.
+    let again = dir.join("again");
+    let rerun = std::panic::catch_unwind(|| naive_app_keeps_its_flow(&shrunk, &again));
+    assert!(rerun.is_err(), "the shrunk plan must fail again");
+    let src_again = std::fs::read_to_string(again.join("app_survives.ron")).expect("rerun recorded");
+    assert_eq!(src, src_again, "the recording is not the shrunk case");
     let out = qwave_sim::scenario::run(&loaded.scenario, &Default::default());
     assert!(out.passed(), "replay failed: {:?}\n{src}", out.failures);
     assert!(
