@@ -6,16 +6,27 @@
 //! handle right after resume may fail). The property: whatever faults happen, once they stop
 //! and the system heals, the app is back to a marked flow within a few ticks.
 //!
+//! The app runs on a [`Sim`] with the plan's faults scheduled (`FaultPlan::apply_to_sim`), under
+//! `sim.record_on_failure("app_survives")`: when the property fails, proptest shrinks the plan
+//! and the shrunk case is left in `target/qwave-sim/recordings/app_survives.ron` (the path is
+//! printed), which `qwave-sim check` replays:
+//!
 //! ```sh
 //! cargo test --features fuzz --example fuzz_app      # the proptest! property below
 //! cargo run  --features fuzz --example fuzz_app      # the same with a report, via TestRunner
+//! cargo run -- check target/qwave-sim/recordings/app_survives.ron   # after a failure
 //! ```
+//!
+//! `tests/fuzz_record.rs` proves the round trip with an app that fails on purpose.
+
+use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use qwave_sim::fuzz::{fault_plan, FaultPlan};
 use qwave_sim::model::event::{CallOutput, QueryData};
-use qwave_sim::model::{Fault, Model, PathRef, SockAddrIn, Win32Error, World};
+use qwave_sim::model::{Fault, Model, PathRef, SockAddrIn, Win32Error};
+use qwave_sim::Sim;
 
 const PEER: &str = "192.168.1.20:5004";
 const QOS_NON_ADAPTIVE_FLOW: u32 = 0x2;
@@ -125,32 +136,46 @@ fn heal(m: &mut Model) {
     });
 }
 
-/// Runs the app through `plan`; `Err` says why it did not recover.
-fn app_recovers(plan: &FaultPlan) -> Result<(), String> {
-    let mut m = Model::new(World::default(), 1);
-    plan.apply(&mut m);
-    let mut app = VoiceApp::new(&mut m);
+/// Runs the app on `sim`, through the faults already scheduled on it; `Err` says why it did
+/// not recover.
+fn app_recovers(sim: &Sim, plan: &FaultPlan) -> Result<(), String> {
+    let mut app = sim.with_model(VoiceApp::new);
     // Live through the faults, one tick every 100 ms of virtual time.
-    while m.now().as_us() <= plan.end_us() {
-        app.tick(&mut m);
-        m.check_invariants().map_err(|v| v.to_string())?;
-        m.advance_us(100_000);
+    while sim.with_model(|m| m.now().as_us()) <= plan.end_us() {
+        sim.with_model(|m| app.tick(m));
+        sim.check_invariants().map_err(|v| v.to_string())?;
+        sim.advance(Duration::from_millis(100));
     }
-    heal(&mut m);
+    sim.with_model(heal);
     // Within a second the app must be back to a marked flow: one tick to notice the dead
     // handle, one per injected failure left (at most 5, see `bounded`), one for the CRE-8
     // failure right after resume, one to succeed.
     for _ in 0..RECOVERY_TICKS {
-        app.tick(&mut m);
-        if app.marked(&mut m) {
+        if sim.with_model(|m| {
+            app.tick(m);
+            app.marked(m)
+        }) {
             return Ok(());
         }
-        m.advance_us(100_000);
+        sim.advance(Duration::from_millis(100));
     }
     Err(format!(
         "no marked voice flow {RECOVERY_TICKS} ticks after healing (handle {:?}, flow {:?})",
         app.handle, app.flow
     ))
+}
+
+/// The property for one plan: a fresh sim with the plan's faults scheduled, the app driven
+/// through them. On failure the run is saved as a scenario (see `record_on_failure`): the
+/// recording guard saves when it is dropped during a panic, so the check panics (`assert!`)
+/// rather than returning a `prop_assert!` error. proptest catches the panic and shrinks; the
+/// last failing case, the shrunk one, is the one left in the file.
+fn app_survives_plan(plan: &FaultPlan) {
+    let sim = Sim::builder().seed(1).build();
+    let _rec = sim.record_on_failure("app_survives"); // target/qwave-sim/recordings/
+    plan.apply_to_sim(&sim);
+    let r = app_recovers(&sim, plan);
+    assert!(r.is_ok(), "{}\nplan:\n{plan}", r.unwrap_err());
 }
 
 /// Ticks the app gets after healing.
@@ -183,8 +208,7 @@ proptest! {
     #[test]
     fn app_survives(plan in fault_plan()) {
         prop_assume!(bounded(&plan));
-        let r = app_recovers(&plan);
-        prop_assert!(r.is_ok(), "{}\nplan:\n{plan}", r.unwrap_err());
+        app_survives_plan(&plan);
     }
 }
 
@@ -196,7 +220,8 @@ fn main() {
     });
     let result = runner.run(&fault_plan(), |plan| {
         prop_assume!(bounded(&plan));
-        app_recovers(&plan).map_err(TestCaseError::fail)
+        app_survives_plan(&plan);
+        Ok(())
     });
     match result {
         Ok(()) => println!("VoiceApp recovered from 256 random fault plans"),

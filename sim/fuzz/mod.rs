@@ -10,17 +10,28 @@
 //! - proptest strategies: [`world`], [`fault`], [`fault_plan`], [`op`], [`ops`], [`run`].
 //! - [`Driver`]: runs steps on a model, checking [`InvariantChecker`] after each;
 //!   [`run_bytes`] is the whole `model_ops` fuzz target.
+//! - [`scenario_bytes`]: the `scenario_text` target (bytes as a scenario file, parsed and
+//!   run as `qwave-sim check` does); [`windows_sys_bytes`]: the `windows_sys_ops` target (bytes
+//!   as raw [`crate::windows_sys`] calls, NULL and garbage arguments included, on a [`crate::Sim`]).
+//!
+//! Fuzzing an app: drive a [`Sim`](crate::Sim) with a generated [`FaultPlan`] scheduled on it
+//! and a recording guard. When the property fails, proptest shrinks the plan; the guard saves
+//! each failing run when it is dropped during a panic, so the last file written —
+//! `target/qwave-sim/recordings/app_survives.ron`, path printed — is the shrunk case, and
+//! `qwave-sim check` replays it. Check with `assert!` (a panic), not `prop_assert!` (an error
+//! return does not trigger the guard). `examples/fuzz_app.rs` is a full example.
 //!
 //! ```
 //! use proptest::prelude::*;
-//! use qwave_sim::fuzz;
-//! use qwave_sim::model::{Model, World};
+//! use qwave_sim::{fuzz, Sim};
 //!
 //! proptest!(ProptestConfig::with_cases(8), |(plan in fuzz::fault_plan())| {
-//!     let mut m = Model::new(World::default(), 7);
-//!     plan.apply(&mut m);
-//!     m.advance_us(plan.end_us());
-//!     prop_assert!(m.check_invariants().is_ok());
+//!     let sim = Sim::new();
+//!     let _rec = sim.record_on_failure("app_survives");
+//!     plan.apply_to_sim(&sim);
+//!     // ... the app under test drives `sim` here ...
+//!     sim.advance(std::time::Duration::from_micros(plan.end_us()));
+//!     assert!(sim.check_invariants().is_ok());
 //! });
 //! ```
 //!
@@ -30,7 +41,9 @@ mod arb;
 mod driver;
 mod op;
 mod plan;
+mod scenario_text;
 mod strategy;
+mod windows_sys_ops;
 
 pub use arb::{Run, MAX_PLANNED_FAULTS, MAX_STEPS};
 pub use driver::{
@@ -38,4 +51,6 @@ pub use driver::{
 };
 pub use op::{AddrArg, FlowArg, HandleArg, Op, SetBuf, SocketArg, KNOWN_ADDRESSES};
 pub use plan::{FaultPlan, PlannedFault};
+pub use scenario_text::{scenario_bytes, time_cap_us, ScenarioFinding, MAX_SCENARIO_TIME_US};
 pub use strategy::{extreme_op, fault, fault_plan, from_arbitrary, op, ops, run, world};
+pub use windows_sys_ops::{windows_sys_bytes, windows_sys_calls, SysFinding, MAX_SYS_CALLS};

@@ -29,6 +29,13 @@ impl FaultPlan {
         }
     }
 
+    /// Schedules every fault on `sim`'s model, as [`FaultPlan::apply`] does: the faults then
+    /// happen while the app under test drives the sim, and appear in its recording
+    /// ([`Sim::record_on_failure`](crate::Sim::record_on_failure)).
+    pub fn apply_to_sim(&self, sim: &crate::Sim) {
+        sim.with_model(|m| self.apply(m));
+    }
+
     /// The instant of the last fault (0 for an empty plan): advance past it to see them all.
     pub fn end_us(&self) -> u64 {
         self.faults.iter().map(|p| p.at_us).max().unwrap_or(0)
