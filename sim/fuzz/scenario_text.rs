@@ -55,7 +55,7 @@ pub fn time_cap_us(world: &World) -> u64 {
 }
 
 /// Runs `data` as a scenario file: (lossy) UTF-8 → [`scenario::parse`] → if it parses,
-/// [`scenario::run`] (the `qwave-sim check` path) bounded by [`time_cap_us`]. Parse errors
+/// [`scenario::run()`] (the `qwave-sim check` path) bounded by [`time_cap_us`]. Parse errors
 /// and failed expectations are fine; a panic or a broken model invariant is a finding.
 /// Returns whether the text parsed, or the finding.
 pub fn scenario_bytes(data: &[u8]) -> Result<bool, ScenarioFinding> {
