@@ -7,29 +7,11 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::Criterion;
 use qwave_sim::model::{Model, World};
 use support::{batched, Ratio, RunMode};
-
-/// What the floor keeps per flow: about what an app-side fake would.
-#[derive(Clone, Copy)]
-struct Small {
-    socket: u64,
-    handle: u64,
-    traffic_type: i32,
-    rate: u64,
-}
-
-/// The floor's state: flows by id, handles by value.
-#[derive(Default)]
-struct Floor {
-    flows: HashMap<u32, Small>,
-    handles: HashMap<u64, u32>,
-    next: u32,
-}
 
 /// A model with recording off, one handle, one UDP socket: the state a test double has between
 /// an app's calls.
@@ -64,15 +46,7 @@ fn create_close(c: &mut Criterion) {
             )
         })
     });
-    g.bench_function("floor", |b| {
-        let mut f = Floor::default();
-        b.iter(|| {
-            f.next += 1;
-            let v = 0x5157_0000_0000 | u64::from(f.next);
-            f.handles.insert(v, f.next);
-            black_box(f.handles.remove(&black_box(v)));
-        })
-    });
+    support::floor::create_close(&mut g);
     g.finish();
 }
 
@@ -102,23 +76,7 @@ fn add_remove(c: &mut Criterion) {
             )
         })
     });
-    g.bench_function("floor", |b| {
-        let mut f = Floor::default();
-        b.iter(|| {
-            f.next += 1;
-            let id = f.next;
-            f.flows.insert(
-                id,
-                Small {
-                    socket: black_box(7),
-                    handle: 1,
-                    traffic_type: 3,
-                    rate: 0,
-                },
-            );
-            black_box(f.flows.remove(&black_box(id)));
-        })
-    });
+    support::floor::add_remove(&mut g);
     g.finish();
 }
 
@@ -130,22 +88,7 @@ fn query(c: &mut Criterion) {
         // QOSQueryPacketPriority: the query every app makes.
         b.iter(|| black_box(m.query_flow(h, black_box(id), 1, Some(16), true, 0, None)))
     });
-    g.bench_function("floor", |b| {
-        let mut f = Floor::default();
-        f.flows.insert(
-            1,
-            Small {
-                socket: 7,
-                handle: 1,
-                traffic_type: 3,
-                rate: 0,
-            },
-        );
-        b.iter(|| {
-            let s = f.flows.get(&black_box(1)).copied();
-            black_box(s.map(|s| (s.socket, s.handle, s.traffic_type, s.rate)))
-        })
-    });
+    support::floor::query(&mut g);
     g.finish();
 }
 
@@ -157,23 +100,7 @@ fn set(c: &mut Criterion) {
         let buf = 4i32.to_le_bytes(); // QOSSetTrafficType(QOSTrafficTypeVoice)
         b.iter(|| black_box(m.set_flow(h, black_box(id), 0, 4, Some(&buf), 0, None)))
     });
-    g.bench_function("floor", |b| {
-        let mut f = Floor::default();
-        f.flows.insert(
-            1,
-            Small {
-                socket: 7,
-                handle: 1,
-                traffic_type: 3,
-                rate: 0,
-            },
-        );
-        b.iter(|| {
-            if let Some(s) = f.flows.get_mut(&black_box(1)) {
-                s.traffic_type = black_box(4);
-            }
-        })
-    });
+    support::floor::set(&mut g);
     g.finish();
 }
 

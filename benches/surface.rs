@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::Criterion;
@@ -16,14 +15,6 @@ use qwave_sim::windows::Win32::NetworkManagement::QoS::*;
 use qwave_sim::windows::Win32::Networking::WinSock::*;
 use qwave_sim::Sim;
 use support::{Ratio, RunMode};
-
-#[derive(Clone, Copy)]
-struct Small {
-    socket: u64,
-    handle: u64,
-    traffic_type: i32,
-    rate: u64,
-}
 
 /// A sim (recording off) with one QoS handle and one UDP socket.
 fn setup() -> (Sim, HANDLE, SOCKET) {
@@ -103,16 +94,7 @@ fn per_call(c: &mut Criterion) {
             )
         })
     });
-    g.bench_function("floor", |b| {
-        let mut m: HashMap<u64, u32> = HashMap::new();
-        let mut n = 0u32;
-        b.iter(|| {
-            n += 1;
-            let v = 0x5157_0000_0000 | u64::from(n);
-            m.insert(v, n);
-            black_box(m.remove(&black_box(v)));
-        })
-    });
+    support::floor::create_close(&mut g);
     g.finish();
 
     let (sim, h, s) = setup();
@@ -127,23 +109,7 @@ fn per_call(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("floor", |b| {
-        let mut m: HashMap<u32, Small> = HashMap::new();
-        let mut n = 0u32;
-        b.iter(|| {
-            n += 1;
-            m.insert(
-                n,
-                Small {
-                    socket: black_box(7),
-                    handle: 1,
-                    traffic_type: 3,
-                    rate: 0,
-                },
-            );
-            black_box(m.remove(&black_box(n)));
-        })
-    });
+    support::floor::add_remove(&mut g);
     g.finish();
 
     let id = add(h, s, &d).expect("flow");
@@ -167,22 +133,7 @@ fn per_call(c: &mut Criterion) {
             black_box((ok, p.ConformantDSCPValue))
         })
     });
-    g.bench_function("floor", |b| {
-        let mut m: HashMap<u32, Small> = HashMap::new();
-        m.insert(
-            1,
-            Small {
-                socket: 7,
-                handle: 1,
-                traffic_type: 3,
-                rate: 0,
-            },
-        );
-        b.iter(|| {
-            let s = m.get(&black_box(1)).copied();
-            black_box(s.map(|s| (s.socket, s.handle, s.traffic_type, s.rate)))
-        })
-    });
+    support::floor::query(&mut g);
     g.finish();
 
     let mut g = c.benchmark_group("surface_set");
@@ -203,23 +154,7 @@ fn per_call(c: &mut Criterion) {
             })
         })
     });
-    g.bench_function("floor", |b| {
-        let mut m: HashMap<u32, Small> = HashMap::new();
-        m.insert(
-            1,
-            Small {
-                socket: 7,
-                handle: 1,
-                traffic_type: 3,
-                rate: 0,
-            },
-        );
-        b.iter(|| {
-            if let Some(s) = m.get_mut(&black_box(1)) {
-                s.traffic_type = black_box(4);
-            }
-        })
-    });
+    support::floor::set(&mut g);
     g.finish();
 }
 

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)] // each bench binary uses a different subset
 
+pub mod floor;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
