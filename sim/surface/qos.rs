@@ -94,18 +94,36 @@ pub(crate) fn remove_socket_from_flow(handle: u64, socket: u64, flow: u32, flags
     })
 }
 
-/// Accepts an overlapped request the model answered with `ERROR_IO_PENDING`.
-unsafe fn pend(st: &mut State, handle: u64, ov: usize, size: usize, buf: usize, cap: u32, func: Func) {
-    let event = unsafe { super::io::Io::event_of(ov) };
-    let io = PendingIo {
-        ov,
-        size,
-        buf,
-        cap,
-        event,
-        func,
-    };
-    unsafe { st.io.begin(handle, io) };
+/// The end of every overlapped-capable call: a request the model answered with
+/// `ERROR_IO_PENDING` is remembered with where its result goes (GEN-3); then the OVERLAPPED's
+/// key is released unless a request still uses it (keys live only while pending).
+#[allow(clippy::too_many_arguments)]
+unsafe fn settle_overlapped(
+    st: &mut State,
+    r: &CallResult,
+    handle: u64,
+    ov: usize,
+    size: usize,
+    buf: usize,
+    cap: u32,
+    func: Func,
+) {
+    if ov == 0 {
+        return;
+    }
+    if is_pending(r) {
+        let event = unsafe { super::io::Io::event_of(ov) };
+        let io = PendingIo {
+            ov,
+            size,
+            buf,
+            cap,
+            event,
+            func,
+        };
+        unsafe { st.io.begin(handle, io) };
+    }
+    st.io.release_key(ov);
 }
 
 fn is_pending(r: &CallResult) -> bool {
@@ -137,12 +155,7 @@ pub(crate) unsafe fn set_flow(
             Some(&[])
         };
         let r = st.model.set_flow(handle, flow, op, size, bytes, flags, key);
-        if is_pending(&r) {
-            unsafe { pend(st, handle, ov as usize, 0, 0, 0, Func::SetFlow) };
-        }
-        if !ov.is_null() {
-            st.io.release_key(ov as usize); // a key lives only while a request uses it
-        }
+        unsafe { settle_overlapped(st, &r, handle, ov as usize, 0, 0, 0, Func::SetFlow) };
         finish(st, &r, std::ptr::null_mut())
     })
 }
@@ -171,23 +184,19 @@ pub(crate) unsafe fn query_flow(
         if let Ok(CallOutput::Data(d, _)) = r {
             unsafe { write_data(buffer as usize, size as usize, cap.unwrap_or(0), Some(d)) };
         }
-        if is_pending(&r) {
-            let cap = cap.unwrap_or(0);
-            unsafe {
-                pend(
-                    st,
-                    handle,
-                    ov as usize,
-                    size as usize,
-                    buffer as usize,
-                    cap,
-                    Func::QueryFlow,
-                )
-            };
-        }
-        if !ov.is_null() {
-            st.io.release_key(ov as usize); // a key lives only while a request uses it
-        }
+        let cap = cap.unwrap_or(0);
+        unsafe {
+            settle_overlapped(
+                st,
+                &r,
+                handle,
+                ov as usize,
+                size as usize,
+                buffer as usize,
+                cap,
+                Func::QueryFlow,
+            )
+        };
         finish(st, &r, size)
     })
 }
@@ -227,23 +236,19 @@ pub(crate) unsafe fn notify_flow(
                 unsafe { st.io.complete_now(handle, ov as usize, bytes) };
             }
         }
-        if is_pending(&r) {
-            let cap = cap.unwrap_or(0);
-            unsafe {
-                pend(
-                    st,
-                    handle,
-                    ov as usize,
-                    size as usize,
-                    buffer as usize,
-                    cap,
-                    Func::NotifyFlow,
-                )
-            };
-        }
-        if !ov.is_null() {
-            st.io.release_key(ov as usize); // a key lives only while a request uses it
-        }
+        let cap = cap.unwrap_or(0);
+        unsafe {
+            settle_overlapped(
+                st,
+                &r,
+                handle,
+                ov as usize,
+                size as usize,
+                buffer as usize,
+                cap,
+                Func::NotifyFlow,
+            )
+        };
         finish(st, &r, size)
     })
 }
