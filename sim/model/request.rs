@@ -62,13 +62,9 @@ impl Model {
                 if let Some(p) = self.paths.get_mut(path as usize) {
                     p.waiters.retain(|x| *x != id);
                 }
-            } else {
-                // The flow was destroyed first (close, remove, sleep, reset): its path is no
-                // longer known, so drop the waiter wherever it is.
-                for p in &mut self.paths {
-                    p.waiters.retain(|x| *x != id);
-                }
             }
+            // A request never outlives its flow: `destroy_flow` aborts a flow's requests before
+            // removing it, so the flow is always found here (checked by the invariants).
         }
         Some(r)
     }
