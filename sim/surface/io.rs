@@ -8,10 +8,13 @@
 //! `Internal` = the status, then signals `hEvent` and posts to the completion port the QoS
 //! handle is bound to (GEN-5, CRE-10).
 //!
-//! **`Internal` holds the Win32 error code** (0 on success, e.g. 995 when cancelled), not an
-//! NTSTATUS as on real Windows; while pending it holds `STATUS_PENDING` (0x103), which apps
-//! test with `HasOverlappedIoCompleted`-style checks. Apps that read the status through
-//! `GetOverlappedResult` / `GetQueuedCompletionStatus` see exactly what Windows reports.
+//! **`Internal` holds an NTSTATUS**, as on Windows, where the kernel writes the I/O status block
+//! there: `STATUS_PENDING` (0x103) while the request is outstanding (what
+//! `HasOverlappedIoCompleted` tests), then `STATUS_SUCCESS` (0) or the failure's NTSTATUS
+//! (`STATUS_CANCELLED` 0xC0000120 for a request that ends with 995, …; see [`ntstatus_of`]).
+//! `GetOverlappedResult` maps it back to the Win32 code with [`win32_of_ntstatus`], the
+//! `RtlNtStatusToDosError` step Windows (and Wine's kernelbase) takes, so apps that read the
+//! status through it or `GetQueuedCompletionStatus` see exactly what Windows reports.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -19,6 +22,53 @@ use crate::model::{Completion, Func, QueryData};
 
 /// `STATUS_PENDING`, written to `OVERLAPPED.Internal` while a request is outstanding.
 pub(crate) const STATUS_PENDING: usize = 0x103;
+
+/// Win32 codes a completion can carry and the native NTSTATUS a driver completes the request
+/// with, each the pair `RtlNtStatusToDosError` maps (Wine's `dlls/ntdll/error.c` table).
+const NTSTATUS_TABLE: &[(u32, u32)] = &[
+    (0, 0x0000_0000),    // STATUS_SUCCESS
+    (5, 0xC000_0022),    // STATUS_ACCESS_DENIED
+    (6, 0xC000_0008),    // STATUS_INVALID_HANDLE
+    (8, 0xC000_0017),    // STATUS_NO_MEMORY
+    (50, 0xC000_00BB),   // STATUS_NOT_SUPPORTED
+    (54, 0xC000_00BF),   // STATUS_NETWORK_BUSY
+    (57, 0xC000_00C2),   // STATUS_ADAPTER_HARDWARE_ERROR
+    (59, 0xC000_00C4),   // STATUS_UNEXPECTED_NETWORK_ERROR
+    (87, 0xC000_000D),   // STATUS_INVALID_PARAMETER
+    (122, 0xC000_0023),  // STATUS_BUFFER_TOO_SMALL
+    (232, 0xC000_00D9),  // STATUS_PIPE_EMPTY
+    (995, 0xC000_0120),  // STATUS_CANCELLED
+    (1117, 0xC000_0185), // STATUS_IO_DEVICE_ERROR
+    (1168, 0xC000_0225), // STATUS_NOT_FOUND
+    (1232, 0xC000_023D), // STATUS_HOST_UNREACHABLE
+    (1237, 0xC000_022D), // STATUS_RETRY
+    (1260, 0xC000_0361), // STATUS_ACCESS_DISABLED_BY_POLICY_DEFAULT
+    (1450, 0xC000_009A), // STATUS_INSUFFICIENT_RESOURCES
+];
+
+/// `FACILITY_NTWIN32` error NTSTATUS (`0xC007xxxx`): a Win32 code with no native NTSTATUS
+/// travels as this, and `RtlNtStatusToDosError` returns its low 16 bits.
+const NTWIN32: u32 = 0xC007_0000;
+
+/// The NTSTATUS Windows stores in `OVERLAPPED.Internal` for a request that ends with `code`.
+pub(crate) fn ntstatus_of(code: u32) -> u32 {
+    NTSTATUS_TABLE
+        .iter()
+        .find(|(w, _)| *w == code)
+        .map_or(NTWIN32 | (code & 0xFFFF), |(_, nt)| *nt)
+}
+
+/// `RtlNtStatusToDosError` for the statuses the sim stores: the Win32 code `GetLastError`
+/// reports after `GetOverlappedResult` read `status` from `Internal`.
+pub(crate) fn win32_of_ntstatus(status: u32) -> u32 {
+    if status & 0xFFFF_0000 == NTWIN32 {
+        return status & 0xFFFF;
+    }
+    NTSTATUS_TABLE
+        .iter()
+        .find(|(_, nt)| *nt == status)
+        .map_or(status, |(w, _)| *w)
+}
 /// Event handle values: a tag no real handle, QoS handle or socket value carries.
 pub(crate) const EVENT_TAG: u64 = 0x5145 << 40;
 /// Completion-port handle values.
@@ -309,7 +359,7 @@ impl Io {
         let ov = p.ov as *mut RawOverlapped;
         unsafe {
             (*ov).internal_high = c.bytes as usize;
-            (*ov).internal = c.status.0 as usize;
+            (*ov).internal = ntstatus_of(c.status.0) as usize;
         }
         self.signal(c.handle, p.ov, p.event, c.bytes, c.status.0);
     }
@@ -324,7 +374,7 @@ impl Io {
         let o = ov as *mut RawOverlapped;
         unsafe {
             (*o).internal_high = bytes as usize;
-            (*o).internal = 0;
+            (*o).internal = ntstatus_of(0) as usize;
         }
         self.signal(handle, ov, event, bytes, 0);
     }

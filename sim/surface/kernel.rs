@@ -115,10 +115,10 @@ pub(crate) unsafe fn get_overlapped_result(handle: u64, ov: *const u8, bytes: *m
         if !bytes.is_null() {
             unsafe { bytes.write_unaligned(n as u32) };
         }
-        if status == 0 {
-            true
-        } else {
-            fail(status as u32)
+        // `Internal` holds an NTSTATUS; Windows reports its Win32 code (RtlNtStatusToDosError).
+        match super::io::win32_of_ntstatus(status as u32) {
+            0 => true,
+            code => fail(code),
         }
     })
 }

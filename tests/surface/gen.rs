@@ -358,7 +358,11 @@ fn not_14_closing_the_handle_aborts_a_pending_notification() {
     assert_fails(&sim, r, ERROR_IO_PENDING);
     assert_ok(&sim, unsafe { QOSCloseHandle(h) });
     assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 0) }, WAIT_OBJECT_0);
-    assert_eq!(ov.Internal, ERROR_OPERATION_ABORTED.0 as usize);
+    // As on Windows, `Internal` holds the NTSTATUS; GetOverlappedResult maps it to 995.
+    assert_eq!(ov.Internal, STATUS_CANCELLED.0 as u32 as usize);
+    let mut n = 7;
+    let e = unsafe { GetOverlappedResult(h, &ov, &mut n, false) }.unwrap_err();
+    assert_eq!(WIN32_ERROR::from_error(&e), Some(ERROR_OPERATION_ABORTED));
     sim.check_invariants().unwrap();
 }
 
@@ -492,5 +496,44 @@ fn cancelioex_without_overlapped_cancels_every_request_of_the_handle() {
     let e = unsafe { CancelIoEx(h, None) }.unwrap_err();
     assert_eq!(e, ERROR_NOT_FOUND.into(), "nothing left to cancel");
     assert_eq!(sim.deadlocks(), 0);
+    sim.check_invariants().unwrap();
+}
+
+#[test]
+fn gen_3_internal_holds_the_ntstatus_and_get_overlapped_result_maps_it_back() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    let h = create_handle();
+    let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    sim.advance(Duration::from_secs(2));
+    // 500 Mb/s does not fit the path: the overlapped request completes with ERROR_NETWORK_BUSY.
+    let rate = QOS_FLOWRATE_OUTGOING {
+        Bandwidth: 500_000_000,
+        ShapingBehavior: QOSShapeAndMark,
+        Reason: QOSFlowRateNotApplicable,
+    };
+    let mut ov = overlapped_with_event();
+    let r = unsafe {
+        QOSSetFlow(
+            h,
+            flow,
+            QOSSetOutgoingRate,
+            16,
+            &rate as *const _ as *const c_void,
+            None,
+            Some(&mut ov),
+        )
+    };
+    assert_fails(&sim, r, ERROR_IO_PENDING);
+    assert_eq!(ov.Internal, STATUS_PENDING.0 as usize);
+    assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, INFINITE) }, WAIT_OBJECT_0);
+    assert_eq!(
+        ov.Internal, 0xC000_00BF,
+        "STATUS_NETWORK_BUSY, not the Win32 code 54"
+    );
+    let mut bytes = 9u32;
+    let e = unsafe { GetOverlappedResult(h, &ov, &mut bytes, false) }.unwrap_err();
+    assert_eq!(WIN32_ERROR::from_error(&e), Some(ERROR_NETWORK_BUSY));
+    assert_eq!(bytes, 0);
     sim.check_invariants().unwrap();
 }

@@ -153,7 +153,8 @@ fn app_shaped_run_as_against_windows_sys() {
             ERROR_OPERATION_ABORTED,
         );
         assert_eq!((key, pov), (42, &mut ov2 as *mut OVERLAPPED));
-        assert_eq!(ov2.Internal, ERROR_OPERATION_ABORTED as usize);
+        // `Internal` holds the NTSTATUS; GetQueuedCompletionStatus reported its Win32 code.
+        assert_eq!(ov2.Internal, STATUS_CANCELLED as u32 as usize);
 
         SetLastError(SENTINEL);
         succeeds(&sim, QOSRemoveSocketFromFlow(h, s4, f1, 0));

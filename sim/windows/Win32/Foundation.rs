@@ -184,6 +184,11 @@ pub struct NTSTATUS(pub i32);
 
 /// `STATUS_PENDING` (0x103): `OVERLAPPED.Internal` while a request is outstanding.
 pub const STATUS_PENDING: NTSTATUS = NTSTATUS(0x103);
+/// `STATUS_SUCCESS` (0): `OVERLAPPED.Internal` of a request that succeeded.
+pub const STATUS_SUCCESS: NTSTATUS = NTSTATUS(0);
+/// `STATUS_CANCELLED` (0xC0000120): `OVERLAPPED.Internal` of a request that ended with
+/// `ERROR_OPERATION_ABORTED` (cancelled, or aborted by a close).
+pub const STATUS_CANCELLED: NTSTATUS = NTSTATUS(0xC000_0120_u32 as i32);
 
 /// The result of a wait function.
 #[repr(transparent)]

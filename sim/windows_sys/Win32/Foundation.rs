@@ -78,7 +78,7 @@ same_as_windows! { w, WIN32_ERROR;
 }
 
 same_as_windows! { w, HRESULT; S_OK, E_FAIL, E_HANDLE, E_INVALIDARG, E_NOTIMPL, E_OUTOFMEMORY }
-same_as_windows! { w, NTSTATUS; STATUS_PENDING }
+same_as_windows! { w, NTSTATUS; STATUS_PENDING, STATUS_SUCCESS, STATUS_CANCELLED }
 same_as_windows! { w, WAIT_EVENT; WAIT_OBJECT_0, WAIT_ABANDONED, WAIT_TIMEOUT, WAIT_FAILED }
 
 /// The calling thread's simulated last error (GEN-1). Works without an entered sim.

@@ -1,8 +1,10 @@
 //! `windows::Win32::System::IO`: `OVERLAPPED`, `GetOverlappedResult`, `CancelIoEx` and I/O
 //! completion ports, on the virtual clock.
 //!
-//! The sim writes a request's **Win32 error code** to `OVERLAPPED.Internal` when it completes
-//! (0 on success), not an NTSTATUS; while pending, `Internal` is `STATUS_PENDING` (0x103).
+//! As on Windows, `OVERLAPPED.Internal` holds an NTSTATUS: `STATUS_PENDING` (0x103) while the
+//! request is outstanding, then `STATUS_SUCCESS` or the failure's NTSTATUS (`STATUS_CANCELLED`
+//! for `ERROR_OPERATION_ABORTED`, …), zero-extended; `GetOverlappedResult` maps it to the Win32
+//! code.
 //! The functions here report statuses exactly as Windows does.
 
 use crate::surface::kernel;
@@ -13,7 +15,7 @@ use crate::windows::Win32::Foundation::{from_raw, raw, HANDLE};
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct OVERLAPPED {
-    /// Status: `STATUS_PENDING` while outstanding, then the Win32 code (sim).
+    /// Status: `STATUS_PENDING` while outstanding, then the NTSTATUS of the result.
     pub Internal: usize,
     /// Bytes transferred.
     pub InternalHigh: usize,
