@@ -1136,6 +1136,11 @@ pub const RULES: &[Rule] = &[
         summary: "A rate change refused with ERROR_NETWORK_BUSY leaves the flow's previous contract, admission and marking as they were.",
         testable: true,
     },
+    Rule {
+        id: "SIM-6",
+        summary: "A completed QOSNotifyAvailable hands nothing back: the caller's Buffer keeps its target and *Size stays as passed.",
+        testable: true,
+    },
 ];
 
 /// The rule with this id, if listed.

@@ -30,7 +30,8 @@ pub enum QueryData {
     PacketPriority(Marking),
     /// `UINT64` outgoing rate, bits/s.
     OutgoingRate(u64),
-    /// `UINT64` bandwidth available to the flow when `QOSNotifyAvailable` fires.
+    /// A `UINT64` bandwidth in a `QOSNotifyAvailable` buffer. The model never hands it back: a
+    /// completed notification writes nothing (SIM-6); scenario files may still name it.
     Available(u64),
 }
 

@@ -118,9 +118,9 @@ impl Model {
         let Some(f) = self.flows.get(&r.flow) else {
             return false;
         };
-        if let Some(data) = self.notify_condition(f, op) {
+        if self.notify_condition(f, op) {
             let r = self.unregister(id).expect("pending");
-            let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, data);
+            let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, None);
             self.deliver(c);
             return true;
         }

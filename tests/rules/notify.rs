@@ -107,12 +107,12 @@ fn not_5_available_fires_when_the_path_can_carry_the_total_target() {
     let c = t.completions();
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].status, E::ERROR_SUCCESS);
-    assert_eq!(c[0].data, Some(QueryData::Available(6_000_000)));
-    assert_eq!(c[0].bytes, 8);
+    // SIM-6: nothing is written back into the caller's target buffer.
+    assert_eq!((c[0].data, c[0].bytes), (None, 0));
     // Already true: fires on the next step.
     assert_eq!(code(&t.notify(h, f, 2, 5_000_000, Some(2))), E::ERROR_IO_PENDING);
     let c = t.completions();
-    assert_eq!((c.len(), c[0].data), (1, Some(QueryData::Available(6_000_000))));
+    assert_eq!((c.len(), c[0].key, c[0].data), (1, 2, None));
     // A path change fires it too, and so does another flow going away.
     assert_eq!(code(&t.notify(h, f, 2, 7_000_000, Some(3))), E::ERROR_IO_PENDING);
     t.inject(Fault::Bandwidth {
@@ -121,17 +121,11 @@ fn not_5_available_fires_when_the_path_can_carry_the_total_target() {
         bottleneck_bps: None,
     });
     let c = t.completions();
-    assert_eq!(
-        (c.len(), c[0].key, c[0].data),
-        (1, 3, Some(QueryData::Available(7_000_000)))
-    );
+    assert_eq!((c.len(), c[0].key, c[0].status), (1, 3, E::ERROR_SUCCESS));
     assert_eq!(code(&t.notify(h, f, 2, 50_000_000, Some(4))), E::ERROR_IO_PENDING);
     t.remove(h2, 0, g).expect("remove the other flow");
     let c = t.completions();
-    assert_eq!(
-        (c.len(), c[0].key, c[0].data),
-        (1, 4, Some(QueryData::Available(81_000_000)))
-    );
+    assert_eq!((c.len(), c[0].key, c[0].status), (1, 4, E::ERROR_SUCCESS));
 }
 
 #[test]
@@ -165,9 +159,9 @@ fn not_7_small_size_is_insufficient_buffer_with_the_required_size() {
         );
     }
     assert_eq!(t.m.pending_count(), 0);
-    // On success *Size is the bytes copied (synchronous form).
+    // Success hands nothing back (SIM-6): the surface leaves Buffer and *Size as they were.
     let r = t.run(|m| m.notify_flow(h, f, 2, Some(64), Some(1_000_000), 0, None));
-    assert_eq!(r, Ok(CallOutput::Data(QueryData::Available(80_000_000), 8)));
+    assert_eq!(r, Ok(CallOutput::None));
 }
 
 #[test]

@@ -205,7 +205,11 @@ fn set_6e_rate_above_path_is_network_busy_then_admitted_after_notify_available()
     let c = t.completions();
     assert_eq!(c.len(), 1);
     assert_eq!((c[0].key, c[0].status), (1, E::ERROR_SUCCESS));
-    assert_eq!(c[0].data, Some(QueryData::Available(95_000_000)));
+    assert_eq!(
+        (c[0].data, c[0].bytes),
+        (None, 0),
+        "the target buffer is left alone"
+    );
     t.set_rate(h, f, 90_000_000).expect("now admitted");
     assert_eq!(t.outgoing_rate(h, f), 90_000_000);
     assert_eq!(t.path_of(LLTD_PEER).admitted_bps, 90_000_000);

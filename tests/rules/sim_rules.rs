@@ -92,3 +92,19 @@ fn sim_5_refused_upgrade_keeps_the_admitted_contract_and_marking() {
     assert_eq!(flow.held_bps, 5_000_000);
     assert_eq!(t.priority(h, f).conformant_dscp, 56);
 }
+
+#[test]
+fn sim_6_a_fired_notify_available_hands_no_bandwidth_back() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.set_rate(h, f, 1_000_000).expect("rate");
+    // Overlapped: the completion carries no data and no bytes.
+    assert_eq!(code(&t.notify(h, f, 2, 2_000_000, Some(1))), E::ERROR_IO_PENDING);
+    let c = t.completions();
+    assert_eq!(
+        (c.len(), c[0].status, c[0].data, c[0].bytes),
+        (1, E::ERROR_SUCCESS, None, 0)
+    );
+    // Blocking: TRUE, and nothing to write into Buffer or *Size.
+    assert_eq!(t.notify(h, f, 2, 2_000_000, None), Ok(CallOutput::None));
+}

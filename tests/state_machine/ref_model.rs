@@ -1119,7 +1119,7 @@ impl RefState {
             1 => (!self.congested[p]).then_some(None),
             _ => {
                 let avail = self.available_for(flow);
-                (avail >= target).then_some(Some(QueryData::Available(avail)))
+                (avail >= target).then_some(None)
             }
         }
     }

@@ -2,7 +2,7 @@
 
 use std::num::NonZeroU64;
 
-use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey, QueryData};
+use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
 use crate::model::{CallError, Func, HandleState, Model, ReqKind, Scheduled, Win32Error};
@@ -127,14 +127,14 @@ impl Model {
         let Some(k) = overlapped else {
             return self.block_on_notify(h, flow, op, now_holds); // NOT-12, AMB-31
         };
-        if let Some(data) = now_holds {
+        if now_holds {
             if self.world_settings().immediate_completion == ImmediateCompletion::ReturnTrue {
-                return Ok(output(data)); // AMB-32 (setting): TRUE at once
+                return Ok(CallOutput::None); // AMB-32 (setting): TRUE at once
             }
             // AMB-32: FALSE + IO_PENDING, completion on the next simulator step.
             let id = self.new_request(h, k, flow, ReqKind::Notify(op));
             let r = self.unregister(id).expect("just registered");
-            let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, data);
+            let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, None);
             self.schedule(self.now(), Scheduled::Deliver(c));
             return Err(Win32Error::ERROR_IO_PENDING.into());
         }
@@ -145,38 +145,31 @@ impl Model {
         Err(Win32Error::ERROR_IO_PENDING.into())
     }
 
-    /// NOT-4, NOT-5: `Some(data)` if the notification would fire now.
-    pub(crate) fn notify_condition(&self, f: &Flow, op: NotifyOp) -> Option<Option<QueryData>> {
+    /// NOT-4, NOT-5: whether the notification would fire now. A completed notification hands
+    /// nothing back: the caller's `QOSNotifyAvailable` buffer keeps its target (no source says
+    /// Windows writes the current bandwidth there; the official sample never reads it).
+    pub(crate) fn notify_condition(&self, f: &Flow, op: NotifyOp) -> bool {
         let congested = self
             .paths
             .get(f.path as usize)
             .is_some_and(|p| p.config.congested);
         match op {
-            NotifyOp::Congested => congested.then_some(None),
-            NotifyOp::Uncongested => (!congested).then_some(None),
-            NotifyOp::Available(target) => {
-                let avail = self.available_for(f);
-                (avail >= target).then_some(Some(QueryData::Available(avail)))
-            }
+            NotifyOp::Congested => congested,
+            NotifyOp::Uncongested => !congested,
+            NotifyOp::Available(target) => self.available_for(f) >= target,
         }
     }
 
     /// NOT-12, AMB-31: a synchronous notification blocks on the virtual clock until its
     /// condition holds; if nothing scheduled can make it hold within `deadlock_after_ms`, the
     /// run records a deadlock and the call fails with `ERROR_TIMEOUT`.
-    fn block_on_notify(
-        &mut self,
-        h: usize,
-        flow: u32,
-        op: NotifyOp,
-        mut holds: Option<Option<QueryData>>,
-    ) -> CallResult {
+    fn block_on_notify(&mut self, h: usize, flow: u32, op: NotifyOp, mut holds: bool) -> CallResult {
         let limit = self
             .now()
             .plus_us(self.world_settings().deadlock_after_ms.saturating_mul(1000));
         loop {
-            if let Some(data) = holds {
-                return Ok(output(data));
+            if holds {
+                return Ok(CallOutput::None);
             }
             if !self.step_before(limit) {
                 self.run_until(limit);
@@ -194,12 +187,5 @@ impl Model {
             }
             holds = self.notify_condition(f, op);
         }
-    }
-}
-
-fn output(data: Option<QueryData>) -> CallOutput {
-    match data {
-        Some(d) => CallOutput::Data(d, 8),
-        None => CallOutput::None,
     }
 }
