@@ -570,7 +570,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "NOT-5",
-        summary: "Available takes the flow's total target bandwidth (UINT64, Size 8) and fires when the path can carry it.",
+        summary: "Available takes the flow's total target bandwidth (UINT64, Size 8) and fires when the path can carry it; no notification fires before the path's estimate is complete.",
         testable: true,
     },
     Rule {

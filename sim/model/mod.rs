@@ -383,11 +383,7 @@ impl Model {
         if f.dest.ip().is_loopback() {
             return;
         }
-        if let Some(p) = self.paths.get_mut(path as usize) {
-            if p.probing_since.is_none() {
-                p.probing_since = Some(self.now);
-            }
-        }
+        self.start_probing_path(path);
     }
 
     /// Destroys a flow: releases its sockets and admitted bandwidth and aborts its pending

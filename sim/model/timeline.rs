@@ -16,6 +16,8 @@ pub(crate) enum Scheduled {
     Toggle(PathIdx),
     /// End lingering tracking of a closed handle's clients (AMB-3).
     LingerEnd(u64),
+    /// A path's estimate becomes complete: notifications waiting for it re-check (NOT-5).
+    EstimateReady(PathIdx),
 }
 
 impl Model {
@@ -94,6 +96,7 @@ impl Model {
                 self.path_changed(p, id);
             }
             Scheduled::LingerEnd(id) => self.lingering.retain(|(l, _, _)| *l != id),
+            Scheduled::EstimateReady(p) => self.recheck_waiters(p),
         }
     }
 }

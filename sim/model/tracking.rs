@@ -3,12 +3,19 @@
 use super::*;
 
 impl Model {
+    /// qWAVE starts measuring `path` (a first adaptive flow or tracked client), unless it already
+    /// is; notifications waiting on the path re-check once the estimate is complete (NOT-5).
     pub(crate) fn start_probing_path(&mut self, path: PathIdx) {
-        if let Some(p) = self.paths.get_mut(path as usize) {
-            if p.probing_since.is_none() {
-                p.probing_since = Some(self.now);
-            }
+        let Some(p) = self.paths.get_mut(path as usize) else {
+            return;
+        };
+        if p.probing_since.is_some() {
+            return;
         }
+        p.probing_since = Some(self.now);
+        let s = &self.world.settings;
+        let ready_us = s.warmup_ms.saturating_add(s.partial_ms).saturating_mul(1000);
+        self.schedule(self.now.plus_us(ready_us), Scheduled::EstimateReady(path));
     }
 
     pub(crate) fn stop_tracking_everywhere(&mut self, family: Family, ip: IpAddr) -> bool {

@@ -129,6 +129,41 @@ fn not_5_available_fires_when_the_path_can_carry_the_total_target() {
 }
 
 #[test]
+fn not_5_not_4_capacity_notifications_wait_until_the_estimate_exists() {
+    let mut t = T::new();
+    // Congested from the start: only a measurement can tell qWAVE so.
+    congest(&mut t, true);
+    let (h, _, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
+    let s = t.udp(AF_INET);
+    let g = t.flow(h, s, LLTD_PEER, TrafficType::AudioVideo, 0);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(1))), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, g, 2, 1_000_000, Some(2))), E::ERROR_IO_PENDING);
+    assert_eq!(code(&t.notify(h, g, 1, 0, Some(3))), E::ERROR_IO_PENDING);
+    // At the same moment the query has no data yet: a re-arming app must not loop.
+    assert_eq!(code(&t.query(h, f, 0, 0)), E::ERROR_NO_DATA);
+    t.advance_ms(1_999);
+    assert!(
+        t.completions().is_empty(),
+        "partial estimates know no capacity yet"
+    );
+    t.advance_ms(1);
+    assert_eq!(
+        t.statuses(),
+        vec![(1, E::ERROR_SUCCESS)],
+        "the estimate completes at 2 s"
+    );
+    congest(&mut t, false);
+    let mut c = t.statuses();
+    c.sort();
+    assert_eq!(c, vec![(2, E::ERROR_SUCCESS), (3, E::ERROR_SUCCESS)]);
+    // A blocking notification before the estimate blocks until it exists.
+    let (h2, _, f2) = t.adaptive(LLTD_PEER6, TrafficType::Voice);
+    let start = t.m.now().as_us();
+    assert_eq!(t.notify(h2, f2, 1, 0, None), Ok(CallOutput::None));
+    assert_eq!(t.m.now().as_us() - start, 2_000_000);
+}
+
+#[test]
 fn not_6_available_target_not_above_current_bandwidth_is_invalid_parameter() {
     let mut t = T::new();
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);

@@ -5,7 +5,7 @@ use std::num::NonZeroU64;
 use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
-use crate::model::{CallError, Func, HandleState, Model, ReqKind, Scheduled, Win32Error};
+use crate::model::{CallError, Func, HandleState, Model, Phase, ReqKind, Scheduled, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -149,6 +149,13 @@ impl Model {
     /// nothing back: the caller's `QOSNotifyAvailable` buffer keeps its target (no source says
     /// Windows writes the current bandwidth there; the official sample never reads it).
     pub(crate) fn notify_condition(&self, f: &Flow, op: NotifyOp) -> bool {
+        // NOT-5, NOT-4: each notification reports on measured capacity (congestion is the
+        // available bandwidth reaching 0, QRY-10), so none fires before the estimate is complete:
+        // until then QOSQueryFlow says 232 and QOSSetFlow 54, and an app re-arming on the
+        // notification would loop.
+        if self.estimate_phase(f.path) != Phase::Full {
+            return false;
+        }
         let congested = self
             .paths
             .get(f.path as usize)
