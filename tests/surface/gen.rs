@@ -222,6 +222,8 @@ fn gen_5_cre_10_completions_are_queued_on_the_bound_completion_port() {
     let _g = sim.enter();
     let h = create_handle();
     let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    sim.advance(Duration::from_secs(2)); // the path's estimate completes (NOT-5)
+    let t0 = sim.now();
     let port = unsafe { CreateIoCompletionPort(h, None, 77, 0) }.unwrap();
     let mut ov = OVERLAPPED::default();
     let r = unsafe { QOSNotifyFlow(h, flow, QOSNotifyCongested, None, None, None, Some(&mut ov)) };
@@ -233,13 +235,13 @@ fn gen_5_cre_10_completions_are_queued_on_the_bound_completion_port() {
     assert!(pov.is_null());
     assert_eq!(
         sim.now(),
-        Duration::from_millis(50),
+        t0 + Duration::from_millis(50),
         "a timed wait advances virtual time"
     );
 
     let peer = PathRef::Peer("192.168.1.20".parse().unwrap());
     sim.inject_at(
-        Duration::from_millis(300),
+        t0 + Duration::from_millis(300),
         Fault::Congestion {
             path: peer,
             congested: true,
@@ -247,7 +249,7 @@ fn gen_5_cre_10_completions_are_queued_on_the_bound_completion_port() {
     );
     unsafe { GetQueuedCompletionStatus(port, &mut bytes, &mut key, &mut pov, INFINITE) }.unwrap();
     assert_eq!((key, pov), (77, &mut ov as *mut OVERLAPPED));
-    assert_eq!(sim.now(), Duration::from_millis(300));
+    assert_eq!(sim.now(), t0 + Duration::from_millis(300));
     assert_eq!(ov.Internal, 0);
     sim.check_invariants().unwrap();
 }
@@ -434,6 +436,7 @@ fn amb_32_return_true_setting_still_completes_the_overlapped() {
     let _g = sim.enter();
     let h = create_handle();
     let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    sim.advance(Duration::from_secs(2)); // the path's estimate completes (NOT-5)
     let port = unsafe { CreateIoCompletionPort(h, None, 9, 0) }.unwrap();
     let mut ov = overlapped_with_event();
     // Not congested now: an Uncongested notification can be answered at once.
@@ -452,6 +455,7 @@ fn amb_32_default_immediate_answer_is_pending_then_delivered_on_the_next_step() 
     let _g = sim.enter();
     let h = create_handle();
     let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    sim.advance(Duration::from_secs(2)); // the path's estimate completes (NOT-5)
     let mut ov = overlapped_with_event();
     let r = unsafe { QOSNotifyFlow(h, flow, QOSNotifyUncongested, None, None, None, Some(&mut ov)) };
     assert_fails(&sim, r, ERROR_IO_PENDING);
@@ -460,7 +464,7 @@ fn amb_32_default_immediate_answer_is_pending_then_delivered_on_the_next_step() 
         WAIT_OBJECT_0,
         "a zero-timeout wait runs the due step"
     );
-    assert_eq!(sim.now(), std::time::Duration::ZERO);
+    assert_eq!(sim.now(), Duration::from_secs(2));
     assert_eq!(ov.Internal, 0);
 }
 
