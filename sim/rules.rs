@@ -1133,7 +1133,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "SIM-5",
-        summary: "A rate change refused with ERROR_NETWORK_BUSY leaves the flow's previous contract, admission and marking as they were.",
+        summary: "A rate change refused with ERROR_NETWORK_BUSY withdraws the flow's earlier admission and marking; the earlier contract stays recorded.",
         testable: true,
     },
     Rule {

@@ -75,21 +75,24 @@ fn sim_4_default_minimum_bandwidth_is_granted_as_64_kbps() {
 }
 
 #[test]
-fn sim_5_refused_upgrade_keeps_the_admitted_contract_and_marking() {
+fn sim_5_set_6e_refused_upgrade_withdraws_the_admission_and_its_marking() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     t.warm();
     assert!(t.set_rate(h, f, 5_000_000).is_ok());
     assert_eq!(t.priority(h, f).conformant_dscp, 56);
-    // 500 Mb/s does not fit the 80 Mb/s the path has free.
+    // 500 Mb/s does not fit the 80 Mb/s the path has free: "the flow will not receive
+    // priority marking" (QOSSetFlow remarks), whatever it had before.
     assert_eq!(code(&t.set_rate(h, f, 500_000_000)), E::ERROR_NETWORK_BUSY);
-    assert_eq!(
-        t.query(h, f, 2, 0),
-        Ok(CallOutput::Data(QueryData::OutgoingRate(5_000_000), 8))
-    );
+    assert_eq!(t.priority(h, f), marked(0, 0));
     let flow = t.m.flow(f).unwrap();
-    assert!(flow.admitted);
-    assert_eq!(flow.held_bps, 5_000_000);
+    assert!(!flow.admitted);
+    assert_eq!(flow.held_bps, 0);
+    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, 0, "its bandwidth is released");
+    // The earlier contract stays recorded (it still shapes the flow).
+    assert_eq!(t.outgoing_rate(h, f), 5_000_000);
+    // The documented recovery: stream at a rate that fits, with priority again.
+    t.set_rate(h, f, 5_000_000).expect("fits");
     assert_eq!(t.priority(h, f).conformant_dscp, 56);
 }
 

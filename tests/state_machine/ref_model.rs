@@ -925,7 +925,10 @@ impl RefState {
                         bps
                     }; // SET-6c
                     if want > available.unwrap_or(0) {
-                        return Err(E::ERROR_NETWORK_BUSY); // SET-6e
+                        // SET-6e, SIM-5: refused, and an earlier admission is withdrawn.
+                        f.admitted = false;
+                        f.held = 0;
+                        return Err(E::ERROR_NETWORK_BUSY);
                     }
                     (true, want)
                 };

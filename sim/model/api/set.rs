@@ -160,15 +160,14 @@ impl Model {
             Route::OffLink { .. } => self.set_contract(flow, Some(c), true, 0),
             Route::OnLink { path, .. } => {
                 let want = c.effective_bps(); // SET-6c
-                if self.estimate_phase(path) != Phase::Full
-                    && self.world_settings().rate_before_estimate == RateBeforeEstimate::NetworkBusy
-                {
-                    return Err(Win32Error::ERROR_NETWORK_BUSY); // SET-6f, STA-4
-                }
-                // SET-6e: the path must carry the rate; a flow lowering its admitted rate (the
-                // sample's reaction to congestion, SET-6d) needs nothing new from the path.
-                if want > self.available_for(f) && want > f.held_bps {
-                    // SET-6e: no new contract; SIM-5: an admitted one stays as it was.
+                let unmeasured = self.estimate_phase(path) != Phase::Full
+                    && self.world_settings().rate_before_estimate == RateBeforeEstimate::NetworkBusy; // SET-6f, STA-4
+                                                                                                      // SET-6e: the path must carry the rate; a flow lowering its admitted rate (the
+                                                                                                      // sample's reaction to congestion, SET-6d) needs nothing new from the path.
+                if unmeasured || (want > self.available_for(f) && want > f.held_bps) {
+                    // SET-6e, SIM-5: no new contract, and no priority either: an earlier
+                    // admission is withdrawn (its bandwidth released); the contract stays recorded.
+                    self.set_contract(flow, f.rate, false, 0);
                     return Err(Win32Error::ERROR_NETWORK_BUSY);
                 }
                 self.set_contract(flow, Some(c), true, want);
