@@ -438,7 +438,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "SET-11",
-        summary: "Not enough data yet gives ERROR_RETRY (1237), a transient failure.",
+        summary: "Not enough data yet gives ERROR_RETRY (1237), a transient failure: a rate toward a tracked client whose experiments have not completed.",
         testable: true,
     },
     Rule {

@@ -48,6 +48,14 @@ impl Model {
         }
     }
 
+    /// Whether `ip` is a tracked client, through any handle or lingering after a close (STA-3:
+    /// the family and address identify it).
+    pub(crate) fn client_tracked(&self, ip: IpAddr) -> bool {
+        let id = (Family::of(ip), ip);
+        self.handles.iter().any(|h| h.tracked.binary_search(&id).is_ok())
+            || self.lingering.iter().any(|(_, f, a)| (*f, *a) == id)
+    }
+
     /// Clients tracked after their handle closed (AMB-3).
     pub fn lingering_clients(&self) -> Vec<(Family, IpAddr)> {
         self.lingering.iter().map(|(_, f, a)| (*f, *a)).collect()

@@ -393,14 +393,24 @@ fn set_10_not_supported_passes_through_and_changes_nothing() {
 }
 
 #[test]
-fn set_11_retry_passes_through_and_changes_nothing() {
+fn set_11_rate_while_a_tracked_clients_experiments_run_is_retry_and_changes_nothing() {
     let mut t = T::new();
-    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
-    t.fail_next(Func::SetFlow, E::ERROR_RETRY, 1);
+    let h = t.handle();
+    t.start(h, LLTD_PEER).expect("track the client");
+    let s = t.udp(AF_INET);
+    let f = t.flow(h, s, LLTD_PEER, TrafficType::Voice, 0);
+    // Tracking started the experiments; until they complete qWAVE lacks data: ERROR_RETRY.
     assert_eq!(code(&t.set_rate(h, f, 1_000_000)), E::ERROR_RETRY);
+    t.advance_ms(1_500);
+    assert_eq!(code(&t.set_rate(h, f, 1_000_000)), E::ERROR_RETRY, "partial data");
+    assert_eq!(t.outgoing_rate(h, f), 0, "nothing changed");
     assert_eq!(t.path_of(LLTD_PEER).admitted_bps, 0);
-    t.set_rate(h, f, 1_000_000).expect("retry succeeds");
-    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, 1_000_000);
+    t.advance_ms(500);
+    t.set_rate(h, f, 1_000_000).expect("the retry succeeds");
+    assert!(t.m.flow(f).unwrap().admitted);
+    // Without tracking the same moment is SET-6f's ERROR_NETWORK_BUSY.
+    let (h2, _, g) = t.adaptive(LLTD_PEER6, TrafficType::Voice);
+    assert_eq!(code(&t.set_rate(h2, g, 1_000_000)), E::ERROR_NETWORK_BUSY);
 }
 
 #[test]

@@ -161,9 +161,15 @@ impl Model {
             Route::OnLink { path, .. } => {
                 let want = c.effective_bps(); // SET-6c
                 let unmeasured = self.estimate_phase(path) != Phase::Full
-                    && self.world_settings().rate_before_estimate == RateBeforeEstimate::NetworkBusy; // SET-6f, STA-4
-                                                                                                      // SET-6e: the path must carry the rate; a flow lowering its admitted rate (the
-                                                                                                      // sample's reaction to congestion, SET-6d) needs nothing new from the path.
+                    && self.world_settings().rate_before_estimate == RateBeforeEstimate::NetworkBusy;
+                if unmeasured && self.client_tracked(f.dest.ip()) {
+                    // SET-11, STA-4: experiments toward a tracked client are under way; qWAVE
+                    // errs on the side of caution until they complete (transient, no change).
+                    return Err(Win32Error::ERROR_RETRY);
+                }
+                // SET-6f: without tracking, this rate has to start the experiments itself.
+                // SET-6e: the path must carry the rate; a flow lowering its admitted rate (the
+                // sample's reaction to congestion, SET-6d) needs nothing new from the path.
                 if unmeasured || (want > self.available_for(f) && want > f.held_bps) {
                     // SET-6e, SIM-5: no new contract, and no priority either: an earlier
                     // admission is withdrawn (its bandwidth released); the contract stays recorded.
