@@ -111,6 +111,14 @@ unsafe fn settle_overlapped(
     if ov == 0 {
         return;
     }
+    if let Ok(out) = r {
+        // AMB-32 `ReturnTrue`: finished at once; the OVERLAPPED still completes (event, port).
+        let bytes = match out {
+            CallOutput::Data(_, n) => *n,
+            _ => 0,
+        };
+        unsafe { st.io.complete_now(handle, ov, bytes) };
+    }
     if is_pending(r) {
         let event = unsafe { super::io::Io::event_of(ov) };
         let io = PendingIo {
@@ -226,15 +234,11 @@ pub(crate) unsafe fn notify_flow(
         };
         let r = st.model.notify_flow(handle, flow, op, cap, target, flags, key);
         if let Ok(out) = &r {
-            let (data, bytes) = match out {
-                CallOutput::Data(d, n) => (Some(*d), *n),
-                _ => (None, 0),
+            let data = match out {
+                CallOutput::Data(d, _) => Some(*d),
+                _ => None,
             };
             unsafe { write_data(buffer as usize, size as usize, cap.unwrap_or(0), data) };
-            if !ov.is_null() {
-                // AMB-32 `ReturnTrue`: finished at once, the OVERLAPPED still completes.
-                unsafe { st.io.complete_now(handle, ov as usize, bytes) };
-            }
         }
         let cap = cap.unwrap_or(0);
         unsafe {

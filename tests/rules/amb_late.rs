@@ -227,6 +227,33 @@ fn amb_32_immediate_condition_is_io_pending_then_completes_on_the_next_step() {
     assert!(t.completions().is_empty());
     // A condition that does not hold still pends.
     assert_eq!(code(&t.notify(h, f, 0, 0, Some(3))), E::ERROR_IO_PENDING);
+    // The choice covers every overlapped request: Set and Query answer at once too.
+    assert_eq!(
+        t.set_ov(h, f, rate(2_000_000, Shaping::ShapeAndMark), 4),
+        Ok(CallOutput::None)
+    );
+    assert_eq!(
+        t.query_ov(h, f, 2, 0, 5),
+        Ok(CallOutput::Data(QueryData::OutgoingRate(2_000_000), 8))
+    );
+    assert_eq!(
+        code(&t.set_ov(h, f, rate(500_000_000, Shaping::ShapeAndMark), 6)),
+        E::ERROR_NETWORK_BUSY
+    );
+    // A FRESH query has to measure first: it still pends.
+    assert_eq!(
+        code(&t.query_ov(h, f, 0, QOS_QUERYFLOW_FRESH, 7)),
+        E::ERROR_IO_PENDING
+    );
+    assert_eq!(t.m.pending_count(), 2, "Congested and the FRESH query");
+    // Default: Set and Query pend and complete after the I/O latency.
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(
+        code(&t.set_ov(h, f, rate(2_000_000, Shaping::ShapeAndMark), 1)),
+        E::ERROR_IO_PENDING
+    );
+    assert_eq!(code(&t.query_ov(h, f, 2, 0, 2)), E::ERROR_IO_PENDING);
 }
 
 #[test]

@@ -542,3 +542,50 @@ fn gen_3_internal_holds_the_ntstatus_and_get_overlapped_result_maps_it_back() {
     assert_eq!(bytes, 0);
     sim.check_invariants().unwrap();
 }
+
+#[test]
+fn amb_32_return_true_setting_covers_set_and_query_and_completes_their_overlapped() {
+    let mut world = qwave_sim::model::World::default();
+    world.settings.immediate_completion = qwave_sim::model::world::ImmediateCompletion::ReturnTrue;
+    let sim = Sim::builder().world(world).build();
+    let _g = sim.enter();
+    let h = create_handle();
+    let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, Some(QOS_NON_ADAPTIVE_FLOW));
+    let rate = QOS_FLOWRATE_OUTGOING {
+        Bandwidth: 3_000_000,
+        ShapingBehavior: QOSShapeAndMark,
+        Reason: QOSFlowRateNotApplicable,
+    };
+    let mut ov = overlapped_with_event();
+    let r = unsafe {
+        QOSSetFlow(
+            h,
+            flow,
+            QOSSetOutgoingRate,
+            16,
+            &rate as *const _ as *const c_void,
+            None,
+            Some(&mut ov),
+        )
+    };
+    assert_ok(&sim, r);
+    assert_eq!((ov.Internal, ov.InternalHigh), (0, 0));
+    assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 0) }, WAIT_OBJECT_0);
+    let mut ov = overlapped_with_event();
+    let (mut out, mut size) = (0u64, 8u32);
+    let r = unsafe {
+        QOSQueryFlow(
+            h,
+            flow,
+            QOSQueryOutgoingRate,
+            &mut size,
+            &mut out as *mut u64 as *mut c_void,
+            None,
+            Some(&mut ov),
+        )
+    };
+    assert_ok(&sim, r);
+    assert_eq!((out, size, ov.Internal, ov.InternalHigh), (3_000_000, 8, 0, 8));
+    assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 0) }, WAIT_OBJECT_0);
+    sim.check_invariants().unwrap();
+}

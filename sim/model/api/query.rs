@@ -3,6 +3,7 @@
 use super::QOS_QUERYFLOW_FRESH;
 use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey, QueryData};
 use crate::model::flow::Owner;
+use crate::model::world::ImmediateCompletion;
 use crate::model::{flow, CallError, Func, HandleState, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
@@ -122,7 +123,13 @@ impl Model {
         } else {
             settings.io_latency_ms
         };
+        // AMB-32 (setting): a query is answerable at once unless FRESH makes it measure first.
+        let at_once = settings.immediate_completion == ImmediateCompletion::ReturnTrue && !fresh;
         match overlapped {
+            Some(_) if at_once => {
+                let data = self.execute_query(flow, op, fresh, foreign)?;
+                Ok(CallOutput::Data(data, op.size()))
+            }
             Some(k) => {
                 // QRY-15, GEN-3
                 let id = self.new_request(h, k, flow, ReqKind::Query { op, fresh });

@@ -2,7 +2,7 @@
 
 use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey};
 use crate::model::flow::{RateContract, Shaping, TrafficType};
-use crate::model::world::{RateBeforeEstimate, WindowsVersion};
+use crate::model::world::{ImmediateCompletion, RateBeforeEstimate, WindowsVersion};
 use crate::model::{Func, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
@@ -102,7 +102,13 @@ impl Model {
                 return Err(Win32Error::ERROR_ACCESS_DISABLED_BY_POLICY.into()); // SET-7f
             }
         }
+        let at_once = self.world_settings().immediate_completion == ImmediateCompletion::ReturnTrue;
         match overlapped {
+            // AMB-32 (setting): a Set is always answerable at once; TRUE (or its failure) now.
+            Some(_) if at_once => self
+                .execute_set(flow, set_op)
+                .map(|_| CallOutput::None)
+                .map_err(Into::into),
             Some(k) => {
                 // SET-15, GEN-3: accepted; the result arrives after the I/O latency.
                 let id = self.new_request(h, k, flow, ReqKind::Set(set_op));
