@@ -269,6 +269,15 @@ fn amb_33_checks_run_in_the_documented_order() {
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
     let r = t.run(|m| m.query_flow(h, 999, 0, Some(4), true, 0, None));
     assert_eq!(code(&r), E::ERROR_INSUFFICIENT_BUFFER);
+    // size before privilege: a caller without admin rights learns the size first (ENU-4, ENU-2)
+    assert_eq!(
+        t.enumerate(h, Some(4), true),
+        Err(CallError {
+            code: E::ERROR_INSUFFICIENT_BUFFER,
+            size: Some(8)
+        })
+    );
+    assert_eq!(code(&t.enumerate(h, Some(8), true)), E::ERROR_ACCESS_DENIED);
     // flow lookup before privilege
     assert_eq!(code(&t.set(h, 999, SetOp::OutgoingDscp(1))), E::ERROR_NOT_FOUND);
     // flow kind before privilege

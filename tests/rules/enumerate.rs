@@ -30,7 +30,12 @@ fn enu_2_without_admin_is_access_denied() {
     let mut t = T::new();
     let (h, _, _) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     assert_eq!(code(&t.enumerate(h, Some(64), true)), E::ERROR_ACCESS_DENIED);
-    assert_eq!(code(&t.enumerate(h, Some(0), false)), E::ERROR_ACCESS_DENIED);
+    // AMB-33: the size check comes first, so a too small *Size still gives 122.
+    assert_eq!(
+        code(&t.enumerate(h, Some(0), false)),
+        E::ERROR_INSUFFICIENT_BUFFER
+    );
+    assert_eq!(code(&t.enumerate(h, Some(4), true)), E::ERROR_ACCESS_DENIED);
     let mut t = T::with(admin_world());
     let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     assert_eq!(flows(t.enumerate(h, Some(64), true)), vec![f]);

@@ -1268,16 +1268,16 @@ impl RefState {
         if !buffer && size > 0 {
             return err(EINVAL); // AMB-21
         }
-        self.injected(Func::EnumerateFlows)?;
-        if !self.knobs.admin {
-            return err(E::ERROR_ACCESS_DENIED); // ENU-2
-        }
         let need = 4 * self.flows.len() as u32;
         if size < need {
             return Err(CallError {
                 code: E::ERROR_INSUFFICIENT_BUFFER,
                 size: Some(need),
-            }); // ENU-4
+            }); // ENU-4, AMB-33: before privilege
+        }
+        self.injected(Func::EnumerateFlows)?;
+        if !self.knobs.admin {
+            return err(E::ERROR_ACCESS_DENIED); // ENU-2
         }
         Ok(CallOutput::Flows(self.flow_ids())) // ENU-3, ENU-5
     }

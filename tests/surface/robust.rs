@@ -172,11 +172,16 @@ fn wrong_sizes_never_read_or_write_past_the_buffer() {
     };
     assert_fails(&sim, r, ERROR_INSUFFICIENT_BUFFER);
     assert_eq!((size, buf), (16, [0xAA; 4]));
-    // Enumerate needs an administrator (ENU-2); `*Size` stays as it was.
+    // Enumerate checks the size before the caller's rights (AMB-33), then needs an
+    // administrator (ENU-2) and leaves `*Size` as it was.
     let mut size = 0u32;
     let r = unsafe { QOSEnumerateFlows(h, &mut size, null_mut()) };
+    assert_fails(&sim, r, ERROR_INSUFFICIENT_BUFFER);
+    assert_eq!(size, 4);
+    let mut ids = [0u32; 1];
+    let r = unsafe { QOSEnumerateFlows(h, &mut size, ids.as_mut_ptr() as *mut c_void) };
     assert_fails(&sim, r, ERROR_ACCESS_DENIED);
-    assert_eq!(size, 0);
+    assert_eq!((size, ids), (4, [0]));
     // NotifyAvailable with Size 4: never reads the 8-byte target.
     let mut small = 4u32;
     let mut four = [0u8; 4];

@@ -213,9 +213,20 @@ fn wrong_sizes_out_of_range_enums_and_unknown_families_give_the_win32_error() {
         fails(
             &sim,
             QOSEnumerateFlows(h, &mut size, null_mut()),
+            ERROR_INSUFFICIENT_BUFFER,
+        );
+        assert_eq!(size, 4, "AMB-33: the size check comes before privilege");
+        let mut ids = [0u32; 1];
+        fails(
+            &sim,
+            QOSEnumerateFlows(h, &mut size, ids.as_mut_ptr() as *mut c_void),
             ERROR_ACCESS_DENIED,
         );
-        assert_eq!(size, 0, "ENU-2: not an administrator, *Size untouched");
+        assert_eq!(
+            (size, ids),
+            (4, [0]),
+            "ENU-2: not an administrator, *Size untouched"
+        );
         wsa_fails(&sim, bind(s, dest, 8), WSAEFAULT);
         let local = sockaddr_in("192.168.1.10:4000");
         assert_eq!(bind(s, as_sockaddr(&local), 16), 0);

@@ -20,10 +20,7 @@ impl Model {
         if !buffer && size > 0 {
             return Err(Win32Error::ERROR_INVALID_PARAMETER.into()); // ENU-8, AMB-21
         }
-        self.injected_failure(Func::EnumerateFlows)?; // ENU-10, GEN-11
-        if !self.world().policy.admin {
-            return Err(Win32Error::ERROR_ACCESS_DENIED.into()); // ENU-2
-        }
+        // AMB-33: size checks are argument checks and come before privilege.
         let need = u32::try_from(self.flow_count().saturating_mul(4)).unwrap_or(u32::MAX);
         if size < need {
             // ENU-4, ENU-6: 122 and the bytes needed.
@@ -31,6 +28,10 @@ impl Model {
                 code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
                 size: Some(need),
             });
+        }
+        self.injected_failure(Func::EnumerateFlows)?; // ENU-10, GEN-11
+        if !self.world().policy.admin {
+            return Err(Win32Error::ERROR_ACCESS_DENIED.into()); // ENU-2
         }
         // ENU-3, ENU-5, ENU-7, ENU-9, AMB-22: every flow of the system, sorted; none → size 0.
         Ok(CallOutput::Flows(self.flow_ids()))
