@@ -1077,7 +1077,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "AMB-36",
-        summary: "232, 1237 or partial data while estimates warm up. Choice: 232 for settings.warmup_ms, then AvailableBandwidthSet FALSE for settings.partial_ms, then full; FRESH during warm-up gives 1237.",
+        summary: "232, 1237 or partial data while estimates warm up. Choice: 232 for settings.warmup_ms, then AvailableBandwidthSet FALSE for settings.partial_ms, then full; FRESH during warm-up gives 1237; settings.warmup = Queries counts fundamentals queries instead.",
         testable: true,
     },
     Rule {

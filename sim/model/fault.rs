@@ -294,6 +294,7 @@ impl Model {
         self.lingering.clear();
         for p in &mut self.paths {
             p.probing_since = None;
+            p.queries = 0;
         }
     }
 }

@@ -97,6 +97,7 @@ impl Model {
             refuses_qwave: false,
             resolution_fails: false,
             probing_since: None,
+            queries: 0,
             admitted_bps: 0,
             waiters: Vec::new(),
         }];
@@ -114,6 +115,7 @@ impl Model {
                 refuses_qwave: p.refuses_qwave,
                 resolution_fails: p.resolution_fails,
                 probing_since: None,
+                queries: 0,
                 admitted_bps: 0,
                 waiters: Vec::new(),
             });

@@ -2,6 +2,7 @@
 //! bandwidth left for a flow (SET-6e), and the notifications waiting on them (NOT-4, NOT-5).
 
 use super::*;
+use world::Warmup;
 
 /// Live state of a path.
 #[derive(Clone, Debug)]
@@ -18,6 +19,8 @@ pub struct PathState {
     pub resolution_fails: bool,
     /// When qWAVE started measuring it (first adaptive flow or tracked client).
     pub probing_since: Option<VirtualTime>,
+    /// Fundamentals queries answered on it since then (the `Warmup::Queries` form, AMB-36).
+    pub queries: u32,
     /// Sum of admitted rates of adaptive flows on it.
     pub admitted_bps: u64,
     /// Pending `QOSNotifyFlow` requests waiting on it.
@@ -45,14 +48,36 @@ impl Model {
             return Phase::NoData;
         };
         let s = &self.world.settings;
-        let elapsed = self.now.0.saturating_sub(since.0);
-        let warm = s.warmup_ms.saturating_mul(1000);
-        if elapsed < warm {
+        let (done, warm, partial) = match s.warmup {
+            Warmup::Time => (
+                self.now.0.saturating_sub(since.0),
+                s.warmup_ms.saturating_mul(1000),
+                s.partial_ms.saturating_mul(1000),
+            ),
+            Warmup::Queries { no_data, partial } => {
+                (u64::from(p.queries), u64::from(no_data), u64::from(partial))
+            }
+        };
+        if done < warm {
             Phase::NoData
-        } else if elapsed < warm.saturating_add(s.partial_ms.saturating_mul(1000)) {
+        } else if done < warm.saturating_add(partial) {
             Phase::Partial
         } else {
             Phase::Full
+        }
+    }
+
+    /// AMB-36 `Warmup::Queries`: one more fundamentals query was answered on `path`; once that
+    /// completes the estimate, waiting notifications re-check (NOT-5).
+    pub(crate) fn count_query(&mut self, path: PathIdx) {
+        if !matches!(self.world.settings.warmup, Warmup::Queries { .. }) {
+            return;
+        }
+        let before = self.estimate_phase(path);
+        let p = &mut self.paths[path as usize];
+        p.queries = p.queries.saturating_add(1);
+        if before != Phase::Full && self.estimate_phase(path) == Phase::Full {
+            self.recheck_waiters(path);
         }
     }
 

@@ -13,9 +13,12 @@ impl Model {
             return;
         }
         p.probing_since = Some(self.now);
+        p.queries = 0;
         let s = &self.world.settings;
-        let ready_us = s.warmup_ms.saturating_add(s.partial_ms).saturating_mul(1000);
-        self.schedule(self.now.plus_us(ready_us), Scheduled::EstimateReady(path));
+        if s.warmup == world::Warmup::Time {
+            let ready_us = s.warmup_ms.saturating_add(s.partial_ms).saturating_mul(1000);
+            self.schedule(self.now.plus_us(ready_us), Scheduled::EstimateReady(path));
+        }
     }
 
     pub(crate) fn stop_tracking_everywhere(&mut self, family: Family, ip: IpAddr) -> bool {

@@ -196,6 +196,23 @@ pub enum RateBeforeEstimate {
     Admit,
 }
 
+/// How a path's estimate warms up (QRY-9, AMB-36).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Warmup {
+    /// By virtual time since measuring began: `warmup_ms` of `ERROR_NO_DATA`, then `partial_ms`
+    /// of partial data, then full estimates.
+    #[default]
+    Time,
+    /// By fundamentals queries on the path since measuring began (the rule list's form): the
+    /// first `no_data` queries give `ERROR_NO_DATA`, the next `partial` partial data, then full.
+    Queries {
+        /// Queries answered with `ERROR_NO_DATA`.
+        no_data: u32,
+        /// Queries answered with `AvailableBandwidthSet` FALSE after those.
+        partial: u32,
+    },
+}
+
 /// Choices where the rules leave Windows' behaviour open. Each names the rule it settles.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -210,6 +227,9 @@ pub struct Settings {
     /// After warm-up, this long again with only the bottleneck and RTT known (partial `*Set`
     /// flags, AMB-36).
     pub partial_ms: u64,
+    /// Whether the estimate warms up by time (`warmup_ms`, `partial_ms`) or by the number of
+    /// fundamentals queries (AMB-36).
+    pub warmup: Warmup,
     /// Extra time a `QOS_QUERYFLOW_FRESH` query spends measuring (QRY-6).
     pub fresh_probe_ms: u64,
     /// Time an overlapped `QOSSetFlow` / non-fresh `QOSQueryFlow` takes to complete.
@@ -248,6 +268,7 @@ impl Default for Settings {
             service: ServiceState::default(),
             warmup_ms: 1_000,
             partial_ms: 1_000,
+            warmup: Warmup::Time,
             fresh_probe_ms: 100,
             io_latency_ms: 1,
             estimate_jitter_pct: 0,

@@ -394,6 +394,32 @@ fn amb_36_warm_up_setting_no_data_then_partial_then_full_fresh_is_retry() {
 }
 
 #[test]
+fn amb_36_query_count_form_no_data_then_partial_then_full() {
+    let mut t = T::world(|w| {
+        w.settings.warmup = Warmup::Queries {
+            no_data: 2,
+            partial: 1,
+        }
+    });
+    let (h, _, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.notify(h, f, 1, 0, Some(1))), E::ERROR_IO_PENDING);
+    t.advance_ms(60_000);
+    // Time alone does not warm the estimate up in this form; queries do.
+    assert_eq!(code(&t.set_rate(h, f, 1_000_000)), E::ERROR_NETWORK_BUSY);
+    assert_eq!(code(&t.query(h, f, 0, 0)), E::ERROR_NO_DATA);
+    assert_eq!(code(&t.query(h, f, 0, QOS_QUERYFLOW_FRESH)), E::ERROR_RETRY);
+    assert!(t.completions().is_empty());
+    assert_eq!(t.fundamentals(h, f), (Some(100_000_000), None, Some(2_000)));
+    // The third query completed the estimate: the waiting notification fires.
+    assert_eq!(t.statuses(), vec![(1, E::ERROR_SUCCESS)]);
+    assert_eq!(
+        t.fundamentals(h, f),
+        (Some(100_000_000), Some(80_000_000), Some(2_000))
+    );
+    t.set_rate(h, f, 1_000_000).expect("admitted");
+}
+
+#[test]
 fn amb_37_closed_socket_leaves_its_flow_alive_until_removed() {
     let mut t = T::new();
     let (h, s, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);

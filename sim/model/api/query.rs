@@ -176,7 +176,9 @@ impl Model {
                 let rtt = self.paths[path as usize].config.rtt_us;
                 let bottleneck = self.paths[path as usize].config.bottleneck_bps;
                 let available = self.available_for(f);
-                match self.estimate_phase(path) {
+                let phase = self.estimate_phase(path);
+                self.count_query(path); // AMB-36: the query-count form of the warm-up
+                match phase {
                     // QRY-9, AMB-36: nothing yet; FRESH asks to come back later.
                     Phase::NoData if fresh && !foreign => Err(Win32Error::ERROR_RETRY),
                     Phase::NoData => Err(Win32Error::ERROR_NO_DATA),
