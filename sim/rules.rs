@@ -1097,7 +1097,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "AMB-40",
-        summary: "Calls during a sleep transition. Choice: with settings.power_transition_errors (default off) they give 782; after resume GEN-9 applies.",
+        summary: "Calls during a sleep transition. Choice: with settings.power_transition_errors (default off) they give 782, or 783 after a second Sleep before the Resume; after resume GEN-9 applies.",
         testable: true,
     },
     Rule {

@@ -197,11 +197,15 @@ impl Model {
             }
             Fault::Sleep => {
                 self.invalidate_all(HandleState::Dead, Win32Error::ERROR_OPERATION_ABORTED);
+                // AMB-40: sleeping again before resuming (sleep → hibernate) is a transition
+                // that may still end in another state: a "complex" one.
+                self.complex_transition = self.asleep;
                 self.asleep = true;
             }
             Fault::Resume => {
                 if self.asleep {
                     self.asleep = false;
+                    self.complex_transition = false;
                     self.create_failures_left = self.world.settings.create_failures_after_resume;
                 }
             }

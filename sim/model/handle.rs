@@ -81,12 +81,16 @@ impl Model {
         Some(value)
     }
 
-    /// AMB-40: while asleep with power-transition errors on, every call reports 782.
+    /// AMB-40: while asleep with power-transition errors on, every call reports 782, or 783
+    /// once a second sleep made the transition a complex one.
     pub(crate) fn power_transition(&self) -> Result<(), Win32Error> {
-        if self.asleep && self.world.settings.power_transition_errors {
-            Err(Win32Error::ERROR_SYSTEM_POWERSTATE_TRANSITION)
-        } else {
-            Ok(())
+        match (
+            self.asleep && self.world.settings.power_transition_errors,
+            self.complex_transition,
+        ) {
+            (false, _) => Ok(()),
+            (true, false) => Err(Win32Error::ERROR_SYSTEM_POWERSTATE_TRANSITION),
+            (true, true) => Err(Win32Error::ERROR_SYSTEM_POWERSTATE_COMPLEX_TRANSITION),
         }
     }
 

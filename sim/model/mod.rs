@@ -75,6 +75,8 @@ pub struct Model {
     next_seq: u64,
     failures: Vec<(Option<Func>, Win32Error, u32)>,
     pub(crate) asleep: bool,
+    /// A second sleep arrived while asleep: the transition may end in another state (AMB-40).
+    complex_transition: bool,
     create_failures_left: u32,
     service: world::ServiceState,
     /// Tracking entries that outlive their closed handle (AMB-3): (linger id, family, ip).
@@ -139,6 +141,7 @@ impl Model {
             next_seq: 0,
             failures: Vec::new(),
             asleep: false,
+            complex_transition: false,
             create_failures_left: 0,
             service: world.settings.service,
             lingering: Vec::new(),

@@ -468,6 +468,12 @@ fn amb_40_power_transition_errors_are_a_setting_then_resume_rules_apply() {
     assert_eq!(code(&t.query(h, f, 1, 0)), pt);
     assert_eq!(code(&t.run(|m| m.create_handle(Some((1, 0)), true))), pt);
     assert_eq!(code(&t.close(h)), pt);
+    // Sleeping again before the resume (sleep → hibernate): the transition may still end in
+    // another state, a complex one (783) until the resume.
+    t.inject(Fault::Sleep);
+    let complex = E::ERROR_SYSTEM_POWERSTATE_COMPLEX_TRANSITION;
+    assert_eq!(code(&t.query(h, f, 1, 0)), complex);
+    assert_eq!(code(&t.run(|m| m.create_handle(Some((1, 0)), true))), complex);
     t.inject(Fault::Resume);
     assert_eq!(code(&t.query(h, f, 1, 0)), E::ERROR_INVALID_HANDLE, "GEN-9");
     assert_eq!(
@@ -475,6 +481,10 @@ fn amb_40_power_transition_errors_are_a_setting_then_resume_rules_apply() {
         E::ERROR_GEN_FAILURE
     );
     t.handle();
+    // The next sleep is a plain transition again.
+    t.inject(Fault::Sleep);
+    assert_eq!(code(&t.close(h)), pt);
+    t.inject(Fault::Resume);
     // Default: no transition code; the dead handle answers 6 and create fails while asleep.
     let mut t = T::new();
     let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
