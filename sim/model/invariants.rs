@@ -375,7 +375,13 @@ impl InvariantChecker {
         let func = args.func().win32_name();
         let code = result.as_ref().err().map(|e| e.code);
         // AMB-40: a power transition may pre-empt every other answer.
-        if code == Some(Win32Error::ERROR_SYSTEM_POWERSTATE_TRANSITION) {
+        if matches!(
+            code,
+            Some(
+                Win32Error::ERROR_SYSTEM_POWERSTATE_TRANSITION
+                    | Win32Error::ERROR_SYSTEM_POWERSTATE_COMPLEX_TRANSITION
+            )
+        ) {
             return Ok(());
         }
         let overlapped = match args {
