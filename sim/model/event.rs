@@ -329,6 +329,17 @@ pub enum Event {
     Advance(VirtualTime),
     /// A blocking call could never finish: nothing scheduled can satisfy it (AMB-31).
     Deadlock(Func),
+    /// A `QOSShapeOnly` contract took effect on a flow. The sources disagree on its marking
+    /// (AMB-25): the header says best effort, the QOS_SHAPING page the conformant values; both
+    /// are recorded, with the one `settings.shape_only_marks` applies.
+    ShapeOnlyMarking {
+        /// The flow.
+        flow: u32,
+        /// What its packets get under the setting in force.
+        applied: Marking,
+        /// What they would get under the other reading.
+        other: Marking,
+    },
 }
 
 /// An event with the virtual time it happened at.

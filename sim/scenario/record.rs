@@ -200,7 +200,7 @@ impl Recorder {
                 let step = Step::AdvanceTo(Dur::from_us(t.0));
                 self.push_action(step, *t);
             }
-            Event::Path { .. } | Event::Deadlock(_) => {}
+            Event::Path { .. } | Event::Deadlock(_) | Event::ShapeOnlyMarking { .. } => {}
         }
     }
 

@@ -13,7 +13,7 @@ use crate::model::{
 pub struct Entry {
     /// Virtual time in microseconds.
     pub at_us: u64,
-    /// `call`, `socket`, `complete`, `fault`, `path`, `advance` or `deadlock`.
+    /// `call`, `socket`, `complete`, `fault`, `path`, `advance`, `deadlock` or `marking`.
     pub kind: &'static str,
     /// The function, socket call or fault name.
     pub what: String,
@@ -141,6 +141,15 @@ fn entry(s: &Stamped, n: &Names) -> Entry {
         Event::Deadlock(func) => {
             e.kind = "deadlock";
             e.what = func.win32_name().into();
+        }
+        Event::ShapeOnlyMarking { flow, applied, other } => {
+            e.kind = "marking";
+            e.what = "QOSShapeOnly".into(); // AMB-25: both readings of its marking
+            e.args = vec![f("FlowId", n.flow(*flow))];
+            e.out = vec![
+                f("applied", data(&QueryData::PacketPriority(*applied))),
+                f("other", data(&QueryData::PacketPriority(*other))),
+            ];
         }
     }
     e

@@ -64,6 +64,27 @@ fn amb_25_shape_only_marks_best_effort_unless_the_setting_says_otherwise() {
     t.set(h, f, rate(1_000_000, Shaping::ShapeOnly))
         .expect("shape only");
     assert_eq!(t.priority(h, f), marked(56, 7));
+    // The trace records both readings, so a test can assert either.
+    assert_eq!(shape_only_events(&t), vec![(f, marked(56, 7), marked(0, 0))]);
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.set(h, f, rate(1_000_000, Shaping::ShapeAndMark))
+        .expect("shape and mark");
+    assert!(shape_only_events(&t).is_empty(), "only QOSShapeOnly is ambiguous");
+    t.set(h, f, rate(1_000_000, Shaping::ShapeOnly))
+        .expect("shape only");
+    assert_eq!(shape_only_events(&t), vec![(f, marked(0, 0), marked(56, 7))]);
+}
+
+/// The AMB-25 records of a run: (flow, applied, other).
+fn shape_only_events(t: &T) -> Vec<(u32, Marking, Marking)> {
+    t.m.events()
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::ShapeOnlyMarking { flow, applied, other } => Some((flow, applied, other)),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]

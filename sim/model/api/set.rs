@@ -140,8 +140,24 @@ impl Model {
                 self.flows.get_mut(&flow).expect("present").custom_dscp = Some(d); // TT-4
                 Ok(())
             }
-            SetOp::OutgoingRate(c) => self.set_rate(flow, route, c),
+            SetOp::OutgoingRate(c) => {
+                self.set_rate(flow, route, c)?;
+                if c.shaping == Shaping::ShapeOnly {
+                    self.record_shape_only(flow); // AMB-25
+                }
+                Ok(())
+            }
         }
+    }
+
+    /// AMB-25: records both readings of a `QOSShapeOnly` flow's marking in the trace.
+    fn record_shape_only(&mut self, flow: u32) {
+        let f = &self.flows[&flow];
+        let mut cx = self.marking_context(f);
+        let applied = crate::model::flow::marking(f, &cx);
+        cx.shape_only_marks = !cx.shape_only_marks;
+        let other = crate::model::flow::marking(f, &cx);
+        self.push_event(crate::model::Event::ShapeOnlyMarking { flow, applied, other });
     }
 
     /// SET-6: a rate contract, with admission control for adaptive flows on measured paths.
