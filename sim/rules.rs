@@ -358,7 +358,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "SET-6a",
-        summary: "Bandwidth is bits/s at the IP layer, headers included; the simulator stores and reports it unchanged.",
+        summary: "Bandwidth is bits/s at the IP layer, headers included; stored and reported unchanged, and compared with AvailableBandwidth (no layer-3 overhead) after QOS_SUBTRACT_OVERHEAD.",
         testable: true,
     },
     Rule {

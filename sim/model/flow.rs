@@ -120,6 +120,19 @@ pub const DEFAULT_MINIMUM_BANDWIDTH: u64 = 0xFFFF_FFFF;
 /// What the system grants for `QOS_OUTGOING_DEFAULT_MINIMUM_BANDWIDTH` (our choice, SIM-4).
 pub const DEFAULT_MINIMUM_GRANT_BPS: u64 = 64_000;
 
+/// `QOS_SUBTRACT_OVERHEAD` (qos2.h): `rate` in bits/s at the IP layer less the IP and
+/// transport headers of `packet_bytes`-byte payloads, in the header's f64 arithmetic with its
+/// truncation. IPv4 adds 20 header bytes, anything else 40; TCP 20, anything else (UDP) 8.
+/// `packet_bytes` 0 (a division by zero in C) returns `rate` unchanged.
+pub fn subtract_overhead(ipv4: bool, tcp: bool, packet_bytes: u32, rate: u64) -> u64 {
+    if packet_bytes == 0 {
+        return rate;
+    }
+    let overhead = f64::from(if ipv4 { 20u8 } else { 40 } + if tcp { 20 } else { 8 }) * 8.0;
+    let d = overhead / (f64::from(packet_bytes) * 8.0 + overhead) * rate as f64;
+    rate.saturating_sub(d as u64)
+}
+
 impl RateContract {
     /// Bandwidth this contract takes from the path (SET-6b, SET-6c).
     pub fn effective_bps(&self) -> u64 {

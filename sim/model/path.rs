@@ -94,6 +94,16 @@ impl Model {
         p.config.available_bps.saturating_sub(others)
     }
 
+    /// SET-6a, QRY-10: an IP-layer rate (QOSSetFlow, QOSNotifyAvailable) in the units of
+    /// AvailableBandwidth, which excludes layer-3 overhead: `QOS_SUBTRACT_OVERHEAD` with the
+    /// family and protocol of the flow's socket and `settings.packet_bytes`.
+    pub(crate) fn payload_bps(&self, f: &Flow, bps: u64) -> u64 {
+        let sock = f.sockets.as_slice().first().and_then(|s| self.socket_info(*s));
+        let ipv4 = sock.map_or(f.dest.is_ipv4(), |s| s.family == Family::V4);
+        let tcp = sock.is_some_and(|s| s.protocol == Protocol::Tcp);
+        flow::subtract_overhead(ipv4, tcp, self.world.settings.packet_bytes, bps)
+    }
+
     pub(crate) fn jitter(&mut self, v: u64) -> u64 {
         let pct = u64::from(self.world.settings.estimate_jitter_pct.min(100));
         if pct == 0 || v == 0 {

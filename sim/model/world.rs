@@ -227,6 +227,11 @@ pub struct Settings {
     /// After warm-up, this long again with only the bottleneck and RTT known (partial `*Set`
     /// flags, AMB-36).
     pub partial_ms: u64,
+    /// Payload bytes per packet assumed when admission control (SET-6e) and
+    /// `QOSNotifyAvailable` (NOT-5) compare an IP-layer rate (SET-6a, headers included) with
+    /// the available bandwidth, which excludes them (QRY-10): the rate is converted with
+    /// `QOS_SUBTRACT_OVERHEAD` for the flow's socket. 0 compares the two unconverted.
+    pub packet_bytes: u32,
     /// Whether the estimate warms up by time (`warmup_ms`, `partial_ms`) or by the number of
     /// fundamentals queries (AMB-36).
     pub warmup: Warmup,
@@ -269,6 +274,7 @@ impl Default for Settings {
             warmup_ms: 1_000,
             partial_ms: 1_000,
             warmup: Warmup::Time,
+            packet_bytes: 1_400,
             fresh_probe_ms: 100,
             io_latency_ms: 1,
             estimate_jitter_pct: 0,

@@ -446,3 +446,9 @@ pub fn marked(dscp: u32, l2: u32) -> Marking {
 }
 
 pub use qwave_sim::model::{Family, Prefix};
+
+/// SET-6a vs QRY-10: what an IPv4/UDP flow's IP-layer rate takes from a path's available
+/// bandwidth (QOS_SUBTRACT_OVERHEAD with the default world's 1400-byte payloads).
+pub fn payload(bps: u64) -> u64 {
+    qwave_sim::model::flow::subtract_overhead(true, false, 1_400, bps)
+}

@@ -241,7 +241,7 @@ fn gen_12_measurement_needs_an_onlink_lltd_peer_offlink_gets_dscp_and_shaping_on
     // Admission and 802.1p on-link; DSCP and a shaping contract (no admission) off-link.
     assert!(t.set_rate(h_on, on, 1_000_000).is_ok());
     assert!(t.set_rate(h_off, off, 1_000_000).is_ok());
-    assert_eq!(t.m.flow(on).unwrap().held_bps, 1_000_000);
+    assert_eq!(t.m.flow(on).unwrap().held_bps, payload(1_000_000));
     assert_eq!(t.m.flow(off).unwrap().held_bps, 0);
     let on_mark = t.priority(h_on, on);
     let off_mark = t.priority(h_off, off);

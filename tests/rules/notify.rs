@@ -93,17 +93,18 @@ fn not_5_available_fires_when_the_path_can_carry_the_total_target() {
     let mut t = T::new();
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
     t.set_rate(h, f, 3_000_000).expect("3 Mb/s");
-    // Another flow takes most of the path: 80 - 76 = 4 Mb/s free besides ours.
+    // Another flow takes most of the path: 80 - 75.49 = 4.51 Mb/s free besides ours (rates
+    // include IP and UDP headers, the available bandwidth does not: QRY-10).
     let (h2, _, g) = t.adaptive(LLTD_PEER, TrafficType::AudioVideo);
-    t.set_rate(h2, g, 76_000_000).expect("76 Mb/s");
-    // Target is the total (3 + 2 = 5), not an increment; 4 < 5 so it waits.
+    t.set_rate(h2, g, 77_000_000).expect("77 Mb/s");
+    // Target is the total (3 + 2 = 5 with headers, 4.9 without), not an increment: it waits.
     assert_eq!(code(&t.notify(h, f, 2, 5_000_000, Some(1))), E::ERROR_IO_PENDING);
     assert!(t.completions().is_empty());
-    t.set_rate(h2, g, 75_500_000)
+    t.set_rate(h2, g, 76_800_000)
         .expect("other flow shrinks a little");
-    assert!(t.completions().is_empty(), "4.5 Mb/s: not yet");
+    assert!(t.completions().is_empty(), "4.71 Mb/s: not yet");
     // The other flow releasing bandwidth is enough: no path event is needed.
-    t.set_rate(h2, g, 74_000_000).expect("other flow shrinks");
+    t.set_rate(h2, g, 76_000_000).expect("other flow shrinks");
     let c = t.completions();
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].status, E::ERROR_SUCCESS);
@@ -117,7 +118,7 @@ fn not_5_available_fires_when_the_path_can_carry_the_total_target() {
     assert_eq!(code(&t.notify(h, f, 2, 7_000_000, Some(3))), E::ERROR_IO_PENDING);
     t.inject(Fault::Bandwidth {
         path: peer(),
-        available_bps: 81_000_000,
+        available_bps: 82_000_000,
         bottleneck_bps: None,
     });
     let c = t.completions();

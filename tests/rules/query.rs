@@ -208,8 +208,12 @@ fn qry_10_fundamentals_report_the_path_and_zero_available_when_congested() {
     t.set_rate(h2, g, 30_000_000).expect("other flow");
     assert_eq!(
         t.fundamentals(h, f),
-        (Some(100_000_000), Some(50_000_000), Some(2_000)),
-        "available excludes what other flows hold"
+        (
+            Some(100_000_000),
+            Some(80_000_000 - payload(30_000_000)),
+            Some(2_000)
+        ),
+        "available excludes what other flows hold (their rates less headers)"
     );
     assert_eq!(t.fundamentals(h2, g).1, Some(80_000_000), "own share counts");
     let peer = PathRef::Peer("192.168.1.20".parse().unwrap());
@@ -229,7 +233,11 @@ fn qry_10_fundamentals_report_the_path_and_zero_available_when_congested() {
     });
     assert_eq!(
         t.fundamentals(h, f),
-        (Some(70_000_000), Some(30_000_000), Some(2_000))
+        (
+            Some(70_000_000),
+            Some(60_000_000 - payload(30_000_000)),
+            Some(2_000)
+        )
     );
 }
 

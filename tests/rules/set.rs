@@ -106,15 +106,30 @@ fn set_6_declared_rate_shapes_and_unlocks_marking_under_admission_policy() {
 }
 
 #[test]
-fn set_6a_bandwidth_is_taken_as_given_in_ip_layer_bits_per_second() {
+fn set_6a_qry_10_ip_layer_rate_is_admitted_against_available_bandwidth_without_headers() {
     let mut t = T::new();
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::AudioVideo);
     let avail = t.path_of(LLTD_PEER).config.available_bps;
-    // Exactly the free capacity fits; one bit more does not: no unit or overhead conversion.
-    assert_eq!(code(&t.set_rate(h, f, avail + 1)), E::ERROR_NETWORK_BUSY);
-    t.set_rate(h, f, avail).expect("exactly the available bandwidth");
-    assert_eq!(t.outgoing_rate(h, f), avail);
-    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, avail);
+    // 81 Mb/s at the IP layer is 79.4 Mb/s of payload once the IPv4 + UDP headers of
+    // 1400-byte packets are taken off (QOS_SUBTRACT_OVERHEAD): it fits the 80 Mb/s free.
+    assert_eq!(payload(81_000_000), 79_411_765);
+    t.set_rate(h, f, 81_000_000).expect("fits without its headers");
+    assert_eq!(
+        t.outgoing_rate(h, f),
+        81_000_000,
+        "the contract is stored as given"
+    );
+    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, payload(81_000_000));
+    // 82 Mb/s is 80.39 Mb/s of payload: too much.
+    assert!(payload(82_000_000) > avail);
+    assert_eq!(code(&t.set_rate(h, f, 82_000_000)), E::ERROR_NETWORK_BUSY);
+    // A TCP flow over IPv6 carries 60 header bytes per packet.
+    let h6 = t.handle();
+    let s6 = t.tcp(AF_INET6);
+    let g = t.flow(h6, s6, LLTD_PEER6, TrafficType::AudioVideo, 0);
+    t.warm();
+    t.set_rate(h6, g, 1_000_000).expect("rate");
+    assert_eq!(t.m.flow(g).unwrap().held_bps, 1_000_000 - 1_000_000 * 60 / 1_460);
 }
 
 #[test]
@@ -123,7 +138,7 @@ fn set_6b_zero_bandwidth_stops_shaping_and_marking() {
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
     t.set_rate(h, f, 2_000_000).expect("rate");
     assert_eq!(t.priority(h, f), marked(56, 7));
-    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, 2_000_000);
+    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, payload(2_000_000));
     t.set_rate(h, f, 0).expect("zero");
     assert_eq!(t.priority(h, f), marked(0, 0));
     assert_eq!(t.path_of(LLTD_PEER).admitted_bps, 0);
@@ -212,7 +227,7 @@ fn set_6e_rate_above_path_is_network_busy_then_admitted_after_notify_available()
     );
     t.set_rate(h, f, 90_000_000).expect("now admitted");
     assert_eq!(t.outgoing_rate(h, f), 90_000_000);
-    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, 90_000_000);
+    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, payload(90_000_000));
 }
 
 #[test]

@@ -277,7 +277,7 @@ fn sto_5_running_flows_are_not_affected() {
     assert!(t.m.flow(f).is_some());
     assert_eq!(t.priority(h, f), marked(56, 7));
     assert_eq!(t.outgoing_rate(h, f), 4_000_000);
-    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, 4_000_000);
+    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, payload(4_000_000));
     assert_eq!(t.fundamentals(h, f).1, Some(80_000_000));
     assert!(t.m.is_pending(h, 1));
 }

@@ -429,6 +429,11 @@ pub struct RefState {
     pub resolved: Option<SmOp>,
 }
 
+/// `QOS_SUBTRACT_OVERHEAD` for a socket and 1400-byte payloads (the default `packet_bytes`).
+fn payload_of(s: &Sock, bps: u64) -> u64 {
+    qwave_sim::model::flow::subtract_overhead(!s.v6, s.tcp, 1_400, bps)
+}
+
 fn err(code: E) -> CallResult {
     Err(code.into())
 }
@@ -924,6 +929,8 @@ impl RefState {
                     } else {
                         bps
                     }; // SET-6c
+                       // SET-6a vs QRY-10: the IP-layer rate less the headers of 1400-byte packets.
+                    let want = payload_of(&SOCKETS[f.sockets[0] as usize], want);
                     if want > available.unwrap_or(0) {
                         // SET-6e, SIM-5: refused, and an earlier admission is withdrawn.
                         f.admitted = false;
@@ -1122,7 +1129,8 @@ impl RefState {
             1 => (!self.congested[p]).then_some(None),
             _ => {
                 let avail = self.available_for(flow);
-                (avail >= target).then_some(None)
+                let sock = &SOCKETS[f.sockets[0] as usize];
+                (avail >= payload_of(sock, target)).then_some(None) // NOT-5, QRY-10
             }
         }
     }
@@ -1186,7 +1194,7 @@ impl RefState {
             return err(E::ERROR_ALREADY_EXISTS); // NOT-8
         }
         if op == 2 {
-            let uses = f.held.max(if f.admitted {
+            let uses = (if f.admitted {
                 f.rate.map_or(0, |r| {
                     if r.0 == DEFAULT_MIN {
                         DEFAULT_MIN_GRANT

@@ -115,10 +115,8 @@ impl Model {
             return Err(Win32Error::ERROR_ALREADY_EXISTS.into()); // NOT-8
         }
         if let NotifyOp::Available(t) = op {
-            if t <= f
-                .held_bps
-                .max(f.rate.filter(|_| f.admitted).map_or(0, |r| r.effective_bps()))
-            {
+            // Both IP-layer rates: the target and the admitted contract.
+            if t <= f.rate.filter(|_| f.admitted).map_or(0, |r| r.effective_bps()) {
                 return Err(EINVAL.into()); // NOT-6, AMB-19
             }
         }
@@ -163,7 +161,8 @@ impl Model {
         match op {
             NotifyOp::Congested => congested,
             NotifyOp::Uncongested => !congested,
-            NotifyOp::Available(target) => self.available_for(f) >= target,
+            // NOT-5: the target includes layer-3 overhead, the available bandwidth does not.
+            NotifyOp::Available(target) => self.available_for(f) >= self.payload_bps(f, target),
         }
     }
 

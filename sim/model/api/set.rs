@@ -181,7 +181,8 @@ impl Model {
             // GEN-12: off-link gets DSCP and shaping, with no admission control.
             Route::OffLink { .. } => self.set_contract(flow, Some(c), true, 0),
             Route::OnLink { path, .. } => {
-                let want = c.effective_bps(); // SET-6c
+                // SET-6c; SET-6a vs QRY-10: the IP-layer rate in the path's units.
+                let want = self.payload_bps(f, c.effective_bps());
                 let unmeasured = self.estimate_phase(path) != Phase::Full
                     && self.world_settings().rate_before_estimate == RateBeforeEstimate::NetworkBusy;
                 if unmeasured && self.client_tracked(f.dest.ip()) {
