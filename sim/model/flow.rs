@@ -265,6 +265,9 @@ pub struct Flow {
     pub path: PathIdx,
     /// The interface index chosen.
     pub interface: u32,
+    /// The socket was bound to an address of `interface`: traffic leaves by it whatever the
+    /// routing table prefers.
+    pub pinned: bool,
     /// When the flow started.
     pub started: VirtualTime,
     /// The last accepted `QOSSetOutgoingRate` contract.

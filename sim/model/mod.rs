@@ -177,6 +177,7 @@ impl Model {
                 extra_dests: Vec::new(),
                 path: route.path().unwrap_or(0),
                 interface: route.interface(),
+                pinned: false,
                 started: VirtualTime::ZERO,
                 rate: (ff.rate_bps > 0).then_some(RateContract {
                     bandwidth_bps: ff.rate_bps,

@@ -50,6 +50,12 @@ impl Route {
 impl Model {
     /// Where `ip` is from this host, given the current interfaces and routes.
     pub fn route(&self, ip: IpAddr) -> Route {
+        self.route_via(ip, None)
+    }
+
+    /// Where `ip` is when traffic must leave by interface `via` (a socket bound to one of its
+    /// addresses, ADD parameter notes), or by the one the routing table prefers (`None`).
+    pub(crate) fn route_via(&self, ip: IpAddr, via: Option<u32>) -> Route {
         let ip = net::unmap(ip);
         if ip.is_loopback() {
             return Route::Loopback;
@@ -57,9 +63,11 @@ impl Model {
         if ip.is_unspecified() || ip.is_multicast() || self.unreachable.iter().any(|p| p.contains(ip)) {
             return Route::Unreachable;
         }
+        let usable = |i: &&Interface| via.is_none_or(|v| i.index == v);
         let on_link = self
             .interfaces
             .iter()
+            .filter(usable)
             .find(|i| i.addresses.iter().any(|p| p.contains(ip)));
         if let Some(iface) = on_link {
             if !iface.up {
@@ -82,6 +90,7 @@ impl Model {
         match self
             .interfaces
             .iter()
+            .filter(usable)
             .find(|i| i.addresses.iter().any(|p| p.contains(gw)))
         {
             Some(iface) if iface.up => Route::OffLink {
@@ -90,6 +99,21 @@ impl Model {
             },
             _ => Route::Unreachable,
         }
+    }
+
+    /// The interface a socket is bound to, if it was bound (or connected) to one of this host's
+    /// interface addresses: its traffic leaves by that interface.
+    pub(crate) fn bound_interface(&self, sock: &Socket) -> Option<u32> {
+        let ip = net::unmap(sock.bound?.ip());
+        self.interfaces
+            .iter()
+            .find(|i| i.addresses.iter().any(|p| p.addr == ip))
+            .map(|i| i.index)
+    }
+
+    /// The route of a flow's destination, by its pinned interface if its socket chose one.
+    pub(crate) fn flow_dest_route(&self, f: &Flow) -> Route {
+        self.route_via(f.dest.ip(), f.pinned.then_some(f.interface))
     }
 
     pub(crate) fn interface_faulty(&self, index: u32) -> bool {
@@ -111,7 +135,7 @@ impl Model {
                 path: 0,
             });
         }
-        let route = self.route(f.dest.ip());
+        let route = self.flow_dest_route(f);
         match route {
             Route::Unreachable => Err(Win32Error::ERROR_HOST_UNREACHABLE),
             r if self.interface_faulty(r.interface()) => Err(Win32Error::ERROR_ADAP_HDW_ERR),
@@ -120,7 +144,7 @@ impl Model {
     }
 
     pub(crate) fn marking_context(&self, f: &Flow) -> flow::MarkingContext {
-        let route = self.route(f.dest.ip());
+        let route = self.flow_dest_route(f);
         let keeps = match route {
             Route::OnLink { path, known, .. } => {
                 known

@@ -413,3 +413,47 @@ fn add_20_another_handles_or_processes_flow_cannot_be_joined() {
     assert_eq!(t.m.flow(f1).unwrap().sockets.len(), 1);
     assert!(t.m.flow(foreign).unwrap().sockets.is_empty());
 }
+
+/// A second adapter on the same LAN: the routing table prefers "Ethernet" (listed first).
+fn two_adapters() -> T {
+    T::world(|w| {
+        w.interfaces.push(Interface {
+            name: "Wi-Fi".into(),
+            index: 2,
+            addresses: vec!["192.168.1.11/24".parse().unwrap()],
+            ..Interface::default()
+        })
+    })
+}
+
+#[test]
+fn add_13_a_socket_bound_to_an_interface_address_selects_that_interface() {
+    let mut t = two_adapters();
+    let h = t.handle();
+    let free = t.udp(AF_INET);
+    let bound = t.udp(AF_INET);
+    t.run(|m| m.bind(bound, sa("192.168.1.11:0")))
+        .expect("bind to the Wi-Fi address");
+    let a = t.flow(h, free, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
+    let b = t.flow(h, bound, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
+    let c = t.flow(h, bound, LLTD_PEER, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
+    assert_eq!(t.m.flow(a).unwrap().interface, 1, "the routing table's choice");
+    assert_eq!(t.m.flow(b).unwrap().interface, 2, "the bound address's interface");
+    assert_eq!(t.m.flow(c).unwrap().interface, 2);
+    // The traffic leaves by that interface: losing the other one does not touch it.
+    t.inject(Fault::InterfaceDown("Ethernet".into()));
+    assert_eq!(code(&t.set_rate(h, a, 1_000_000)), E::ERROR_HOST_UNREACHABLE);
+    t.set_rate(h, b, 1_000_000).expect("leaves by Wi-Fi");
+    assert_eq!(t.priority(h, c), marked(56, 0));
+    // And losing its own interface does, whatever the routing table would pick.
+    t.inject(Fault::InterfaceUp("Ethernet".into()));
+    t.inject(Fault::InterfaceDown("Wi-Fi".into()));
+    assert_eq!(code(&t.set_rate(h, b, 1_000_000)), E::ERROR_HOST_UNREACHABLE);
+    t.set_rate(h, a, 1_000_000).expect("Ethernet is back");
+    let late = t.udp(AF_INET);
+    t.run(|m| m.bind(late, sa("192.168.1.11:0"))).expect("bind");
+    assert_eq!(
+        code(&t.add(h, late, LLTD_PEER, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW)),
+        E::ERROR_HOST_UNREACHABLE
+    );
+}

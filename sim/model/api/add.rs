@@ -80,13 +80,21 @@ impl Model {
         if self.flow_count() >= self.world_settings().max_flows as usize {
             return Err(Win32Error::ERROR_NO_SYSTEM_RESOURCES.into()); // GEN-11 flow limit
         }
+        // ADD parameter notes: a socket bound to an interface's address selects that interface.
+        let via = self.bound_interface(&sock);
         let route = if wildcard {
             Route::OffLink {
                 interface: 0,
                 path: 0,
             }
         } else {
-            self.reachable(dest)?
+            match self.route_via(dest.ip(), via) {
+                Route::Unreachable => return Err(Win32Error::ERROR_HOST_UNREACHABLE.into()), // ADD-13
+                r if self.interface_faulty(r.interface()) => {
+                    return Err(Win32Error::ERROR_ADAP_HDW_ERR.into())
+                } // ADD-14
+                r => r,
+            }
         };
         if !non_adaptive {
             self.check_adaptive_peer(route)?; // ADD-10..12, AMB-8, AMB-27
@@ -103,6 +111,7 @@ impl Model {
             extra_dests: Vec::new(),
             path: route.path().unwrap_or(0),
             interface: route.interface(),
+            pinned: via.is_some() && !wildcard,
             started: self.now(),
             rate: None,
             admitted: false,
