@@ -48,7 +48,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "GEN-7",
-        summary: "A flow id works only through the handle that created it; flows of other processes can be listed and queried but never changed.",
+        summary: "A flow id changes its flow only through the handle that created it; every listed flow (other processes' and other handles') can be queried but never changed.",
         testable: true,
     },
     Rule {

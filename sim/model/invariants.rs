@@ -223,8 +223,8 @@ impl Model {
                 self.flows
                     .get(&r.flow)
                     .is_some_and(|f| f.owner == Owner::Handle(r.handle)
-                    // QRY-16: another process's flow may be queried.
-                    || (f.owner == Owner::Foreign && matches!(r.kind, ReqKind::Query { .. }))),
+                    // QRY-16, GEN-7: another handle's or process's flow may be queried.
+                    || matches!(r.kind, ReqKind::Query { .. })),
                 "request {id} outlives its flow"
             );
         }

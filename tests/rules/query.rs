@@ -33,8 +33,12 @@ fn qry_2_unknown_flow_is_not_found_and_zero_is_invalid_parameter() {
     assert_eq!(code(&t.query(h, 0, 1, 0)), E::ERROR_INVALID_PARAMETER);
     assert_eq!(code(&t.query(h, f + 1, 1, 0)), E::ERROR_NOT_FOUND);
     let other = t.handle();
-    assert_eq!(code(&t.query(other, f, 1, 0)), E::ERROR_NOT_FOUND);
+    assert!(
+        t.query(other, f, 1, 0).is_ok(),
+        "another handle may read it (GEN-7)"
+    );
     t.remove(h, s, f).expect("remove");
+    assert_eq!(code(&t.query(other, f, 1, 0)), E::ERROR_NOT_FOUND);
     assert_eq!(code(&t.query(h, f, 1, 0)), E::ERROR_NOT_FOUND);
 }
 
@@ -376,4 +380,21 @@ fn qry_16_foreign_flows_can_be_queried_and_fresh_is_ignored() {
     let s = t.udp(AF_INET);
     let own = t.flow(h, s, LLTD_PEER, TrafficType::Voice, 0);
     assert_eq!(code(&t.query(h, own, 0, QOS_QUERYFLOW_FRESH)), E::ERROR_RETRY);
+}
+
+#[test]
+fn qry_16_gen_7_another_handles_flow_is_read_only_and_fresh_is_ignored_for_it() {
+    let mut t = T::new();
+    let (h1, _, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
+    let h2 = t.handle();
+    // FRESH is the owner's: for h2 it is ignored (no 100 ms probe, no ERROR_RETRY).
+    let start = t.m.now().as_us();
+    assert_eq!(code(&t.query(h2, f, 0, QOS_QUERYFLOW_FRESH)), E::ERROR_NO_DATA);
+    assert_eq!(t.m.now().as_us(), start);
+    assert_eq!(code(&t.query(h1, f, 0, QOS_QUERYFLOW_FRESH)), E::ERROR_RETRY);
+    // An overlapped query through h2 ends with the flow, like the owner's requests.
+    assert_eq!(code(&t.query_ov(h2, f, 1, 0, 7)), E::ERROR_IO_PENDING);
+    t.close(h1).expect("close the owner");
+    assert_eq!(t.statuses(), vec![(7, E::ERROR_OPERATION_ABORTED)]);
+    assert_eq!(code(&t.query(h2, f, 1, 0)), E::ERROR_NOT_FOUND);
 }

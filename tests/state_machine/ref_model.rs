@@ -1090,8 +1090,9 @@ impl RefState {
             return err(EINVAL);
         }
         self.injected(Func::QueryFlow)?;
-        let f = self.own(h, flow)?;
-        let fresh = flags & 1 != 0 && op == 0;
+        // GEN-7, QRY-16: any live flow can be queried; FRESH only counts for its owner.
+        let f = self.flows.get(&flow).ok_or(E::ERROR_NOT_FOUND)?;
+        let fresh = flags & 1 != 0 && op == 0 && f.owner == h;
         if op == 0 && !f.adaptive {
             return err(E::ERROR_NOT_SUPPORTED); // QRY-7
         }

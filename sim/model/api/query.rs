@@ -106,12 +106,10 @@ impl Model {
             }
         }
         self.injected_failure(Func::QueryFlow)?; // QRY-14, GEN-11
-                                                 // GEN-7, QRY-16: own flows, and flows of other processes (read-only).
-        let f = match self.flows.get(&flow) {
-            Some(f) if f.owner == Owner::Handle(h as u32) || f.owner == Owner::Foreign => f,
-            _ => return Err(Win32Error::ERROR_NOT_FOUND.into()), // QRY-2
-        };
-        let foreign = f.owner == Owner::Foreign;
+                                                 // GEN-7, QRY-16, ENU-7: every flow QOSEnumerateFlows lists can be queried (read-only):
+                                                 // this handle's, another handle's, another process's.
+        let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_NOT_FOUND)?; // QRY-2
+        let foreign = f.owner != Owner::Handle(h as u32);
         // QRY-6, QRY-16, AMB-16: FRESH only matters for our own fundamentals.
         let fresh = flags & QOS_QUERYFLOW_FRESH != 0 && op == QueryOp::Fundamentals && !foreign;
         if op == QueryOp::Fundamentals && !f.adaptive {
