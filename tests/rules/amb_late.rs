@@ -1,5 +1,6 @@
 //! AMB-22..AMB-42: the choices qwave-sim makes where the rules leave Windows' behaviour open.
 use crate::common::*;
+use qwave_sim::model::api::add::MAX_EXTRA_DESTS;
 
 fn peer() -> PathRef {
     PathRef::Peer("192.168.1.20".parse().unwrap())
@@ -195,9 +196,32 @@ fn amb_30_a_socket_in_two_live_flows_is_allowed_by_default() {
     let other = t.flow(h, s2, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
     let r = t.run(|m| m.add_socket_to_flow(h, s, sa(OFFLINK), 4, QOS_NON_ADAPTIVE_FLOW, Some(other)));
     assert_eq!(code(&r), E::ERROR_ALREADY_EXISTS, "joining another flow too");
+    // A socket in no other flow joins, and a member is re-added (AMB-38), under the setting.
+    let s3 = t.udp(AF_INET);
+    let join = |t: &mut T, s: u64, f: u32| {
+        t.run(|m| m.add_socket_to_flow(h, s, sa(OFFLINK), 4, QOS_NON_ADAPTIVE_FLOW, Some(f)))
+    };
+    assert_eq!(join(&mut t, s3, other), Ok(CallOutput::Flow(other)));
+    assert_eq!(
+        join(&mut t, s3, other),
+        Ok(CallOutput::Flow(other)),
+        "already a member"
+    );
+    assert_eq!(t.m.socket_info(s3).unwrap().flow_count(), 1);
     // Re-adding after removal is fine (RW-8).
     t.remove(h, 0, a).expect("remove");
     t.flow(h, s, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
+    // Default: a socket of a live flow joins another flow as well.
+    let mut t = T::new();
+    let h = t.handle();
+    let (s, s2) = (t.udp(AF_INET), t.udp(AF_INET));
+    let a = t.flow(h, s, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
+    let b = t.flow(h, s2, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
+    let r = t.run(|m| m.add_socket_to_flow(h, s, sa(OFFLINK), 4, QOS_NON_ADAPTIVE_FLOW, Some(b)));
+    assert_eq!(r, Ok(CallOutput::Flow(b)));
+    assert_eq!(t.m.flow(b).unwrap().sockets.as_slice(), &[s2, s]);
+    assert_eq!(t.m.flow(a).unwrap().sockets.as_slice(), &[s]);
+    assert_eq!(t.m.socket_info(s).unwrap().flow_count(), 2);
 }
 
 #[test]
@@ -205,8 +229,13 @@ fn amb_31_synchronous_notify_blocks_on_the_virtual_clock_or_reports_a_deadlock()
     let mut t = T::world(|w| w.settings.deadlock_after_ms = 60_000);
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
     let start = t.m.now().as_us();
-    // Nothing scheduled can congest the path: the call gives up and the run notes a deadlock.
-    assert_eq!(code(&t.notify(h, f, 0, 0, None)), E::ERROR_TIMEOUT);
+    // Nothing scheduled can congest the path: the call gives up and the run notes a deadlock
+    // (within a wall-clock bound: a wait that never gives up fails the test, not the suite).
+    let (mut t, r) = within(20, move || {
+        let r = t.notify(h, f, 0, 0, None);
+        (t, r)
+    });
+    assert_eq!(code(&r), E::ERROR_TIMEOUT);
     assert_eq!(t.m.now().as_us() - start, 60_000_000);
     assert_eq!(t.m.deadlocks(), 1);
     assert!(t
@@ -469,6 +498,28 @@ fn amb_38_re_adding_a_member_socket_with_another_destination_keeps_the_id() {
     assert_eq!(flow.traffic_type, TrafficType::Voice, "traffic type ignored");
     assert_eq!(t.m.flow_count(), 1);
     assert_eq!(t.m.socket_info(s).unwrap().flow_count(), 1);
+    // Each destination is remembered once; the flow's own is not repeated.
+    let join =
+        |t: &mut T, d: &str| t.run(|m| m.add_socket_to_flow(h, s, sa(d), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+    assert_eq!(join(&mut t, other), Ok(CallOutput::Flow(f)));
+    assert_eq!(join(&mut t, OFFLINK), Ok(CallOutput::Flow(f)));
+    assert_eq!(t.m.flow(f).unwrap().extra_dests.len(), 1);
+    // Chromium-style: one per destination, up to MAX_EXTRA_DESTS remembered, all accepted.
+    for i in 0..100 {
+        let d = format!("203.0.113.{}:{}", 100 + i % 100, 7000 + i);
+        assert_eq!(join(&mut t, &d), Ok(CallOutput::Flow(f)), "{d}");
+    }
+    assert_eq!(t.m.flow(f).unwrap().extra_dests.len(), MAX_EXTRA_DESTS);
+    // A new member needs a route to its destination; a lenient wildcard has none to check.
+    let s2 = t.udp(AF_INET);
+    let r = t.run(|m| m.add_socket_to_flow(h, s2, sa(UNREACHABLE), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+    assert_eq!(code(&r), E::ERROR_HOST_UNREACHABLE);
+    assert_eq!(t.m.flow(f).unwrap().sockets.len(), 1);
+    let mut t = T::world(|w| w.settings.lenient_zero_dest = true);
+    let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
+    let s3 = t.udp(AF_INET);
+    let r = t.run(|m| m.add_socket_to_flow(h, s3, sa("0.0.0.0:0"), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+    assert_eq!(r, Ok(CallOutput::Flow(f)));
 }
 
 #[test]

@@ -452,3 +452,16 @@ pub use qwave_sim::model::{Family, Prefix};
 pub fn payload(bps: u64) -> u64 {
     qwave_sim::model::flow::subtract_overhead(true, false, 1_400, bps)
 }
+
+/// Runs `f` on its own thread and fails the test if it has not finished within `secs` seconds
+/// of wall time (a model loop that never ends fails instead of hanging the suite).
+pub fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(r) => r,
+        Err(e) => panic!("did not finish within {secs} s: {e}"),
+    }
+}

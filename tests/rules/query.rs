@@ -181,6 +181,19 @@ fn qry_8_unmeasurable_path_is_not_supported_but_the_flow_is_still_marked() {
     let (h2, _, g) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     t.warm();
     t.fundamentals(h2, g);
+    // Another process's adaptive flow toward an on-link peer without an LLTD responder (one
+    // this process could not even add, ADD-10) cannot be measured either.
+    let mut t = T::world(|w| {
+        w.foreign_flows.push(ForeignFlow {
+            destination: "192.168.1.30".parse().unwrap(),
+            adaptive: true,
+            ..ForeignFlow::default()
+        })
+    });
+    let foreign = t.m.flow_ids()[0];
+    let h = t.handle();
+    t.warm();
+    assert_eq!(code(&t.query(h, foreign, 0, 0)), E::ERROR_NOT_SUPPORTED);
 }
 
 #[test]
@@ -397,4 +410,18 @@ fn qry_16_gen_7_another_handles_flow_is_read_only_and_fresh_is_ignored_for_it() 
     t.close(h1).expect("close the owner");
     assert_eq!(t.statuses(), vec![(7, E::ERROR_OPERATION_ABORTED)]);
     assert_eq!(code(&t.query(h2, f, 1, 0)), E::ERROR_NOT_FOUND);
+}
+
+#[test]
+fn qry_6_a_fresh_query_interrupted_by_a_reset_ends_aborted() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    // The device resets 50 ms into the 100 ms measurement the synchronous call waits for.
+    let at = VirtualTime(t.m.now().as_us() + 50_000);
+    t.run(|m| m.inject_at(at, Fault::DeviceReset));
+    assert_eq!(
+        code(&t.query(h, f, 0, QOS_QUERYFLOW_FRESH)),
+        E::ERROR_OPERATION_ABORTED
+    );
+    assert!(t.m.flow(f).is_none());
 }

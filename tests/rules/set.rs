@@ -38,6 +38,9 @@ fn set_3_size_must_match_the_operation_and_buffer_must_be_given() {
         let r = t.run(|m| m.set_flow(h, f, op, size, Some(&[]), 0, None));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "op {op} size {size}");
     }
+    // Right size, but fewer bytes behind Buffer: nothing is read past them.
+    let r = t.run(|m| m.set_flow(h, f, 1, 16, Some(&tt), 0, None));
+    assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
     // Right size, NULL buffer.
     let r = t.run(|m| m.set_flow(h, f, 0, 4, None, 0, None));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
@@ -552,4 +555,25 @@ fn set_16_only_the_owner_can_change_a_flow() {
     assert_eq!(t.m.flow(foreign).unwrap().traffic_type, TrafficType::Voice);
     assert_eq!(t.m.flow(f).unwrap().traffic_type, TrafficType::Voice);
     t.set(h, f, op).expect("owner");
+}
+
+#[test]
+fn set_6d_set_6e_lowering_to_no_more_than_the_admitted_rate_needs_nothing_new_from_the_path() {
+    let mut t = T::new();
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.set_rate(h, f, 10_000_000).expect("admitted");
+    // The path shrinks below what the flow holds (the sample then lowers its rate).
+    t.inject(Fault::Bandwidth {
+        path: PathRef::Peer("192.168.1.20".parse().unwrap()),
+        available_bps: 1_000_000,
+        bottleneck_bps: None,
+    });
+    t.set_rate(h, f, 10_000_000).expect("the same rate: nothing new");
+    t.set_rate(h, f, 5_000_000).expect("lower");
+    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, payload(5_000_000));
+    assert_eq!(
+        code(&t.set_rate(h, f, 5_000_100)),
+        E::ERROR_NETWORK_BUSY,
+        "more than it holds"
+    );
 }

@@ -1195,7 +1195,7 @@ impl RefState {
             return err(E::ERROR_ALREADY_EXISTS); // NOT-8
         }
         if op == 2 {
-            let uses = (if f.admitted {
+            let uses = if f.admitted {
                 f.rate.map_or(0, |r| {
                     if r.0 == DEFAULT_MIN {
                         DEFAULT_MIN_GRANT
@@ -1205,7 +1205,7 @@ impl RefState {
                 })
             } else {
                 0
-            });
+            };
             if t <= uses {
                 return err(EINVAL); // NOT-6, AMB-19
             }
