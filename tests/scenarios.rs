@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use qwave_sim::model::{Fault, Model, PathRef, SockAddrIn, TrafficType, Win32Error, World};
 use qwave_sim::scenario::schema::{Check, Data, Expect, HandleStateArg, SockExpect, Step, WsaError};
-use qwave_sim::scenario::{self, record, record_names, run, Loaded, RunOptions, Scenario};
+use qwave_sim::scenario::{
+    self, record, record_names, run, CallStep, Expectation, Loaded, RunOptions, Scenario,
+};
 use qwave_sim::trace::{self, Format};
 
 fn library() -> Vec<PathBuf> {
@@ -123,18 +125,8 @@ fn another_seed_changes_a_fault_plan_run_and_is_reproducible() {
     assert!(own.planned.is_empty() && own.passed());
 }
 
-/// Every way to change one expectation of `step` (the step with one value altered).
-fn mutants(step: &Step) -> Vec<Step> {
-    let mut out = Vec::new();
-    if let Some(e) = step.expect() {
-        let mut s = step.clone();
-        *s.expect_mut().expect("call step") = match e {
-            Expect::Ok => Expect::Err(Win32Error::ERROR_GEN_FAILURE),
-            Expect::Err(_) => Expect::Ok,
-        };
-        out.push(s);
-    }
-    let bump_data = |d: &Data| match *d {
+fn bump_data(d: &Data) -> Data {
+    match *d {
         Data::Fundamentals {
             bottleneck_bps,
             available_bps,
@@ -157,37 +149,48 @@ fn mutants(step: &Step) -> Vec<Step> {
         },
         Data::OutgoingRate(v) => Data::OutgoingRate(v + 1),
         Data::Available(v) => Data::Available(v + 1),
+    }
+}
+
+/// Every way to change one field of a call step's expectation.
+fn expectation_mutants(e: &Expectation) -> Vec<Expectation> {
+    let with = |f: &dyn Fn(&mut Expectation)| {
+        let mut m = e.clone();
+        f(&mut m);
+        m
     };
+    let mut out = vec![with(&|m| {
+        m.expect = match m.expect {
+            Expect::Ok => Expect::Err(Win32Error::ERROR_GEN_FAILURE),
+            Expect::Err(_) => Expect::Ok,
+        }
+    })];
+    if e.id.is_some() {
+        out.push(with(&|m| m.id = m.id.map(|n| n + 1)));
+    }
+    if e.data.is_some() {
+        out.push(with(&|m| m.data = m.data.as_ref().map(bump_data)));
+    }
+    if e.flows.is_some() {
+        out.push(with(&|m| m.flows.iter_mut().for_each(|v| v.push("999".into()))));
+    }
+    if e.out_size.is_some() {
+        out.push(with(&|m| m.out_size = m.out_size.map(|n| n + 1)));
+    }
+    out
+}
+
+/// Every way to change one expectation of `step` (the step with one value altered).
+fn mutants(step: &Step) -> Vec<Step> {
+    let mut out = Vec::new();
     let mut s = step.clone();
     match &mut s {
-        Step::QueryFlow { data, out_size, .. } | Step::NotifyFlow { data, out_size, .. } => {
-            if let Some(d) = data {
-                let mut m = step.clone();
-                if let Step::QueryFlow { data, .. } | Step::NotifyFlow { data, .. } = &mut m {
-                    *data = Some(bump_data(d));
-                }
-                out.push(m);
-            }
-            if let Some(n) = out_size {
-                *n += 1;
-                out.push(s);
-            }
-        }
-        Step::AddSocketToFlow { id: Some(n), .. } => {
-            *n += 1;
-            out.push(s);
-        }
-        Step::EnumerateFlows { flows, out_size, .. } => {
-            if flows.is_some() {
-                let mut m = step.clone();
-                if let Step::EnumerateFlows { flows: Some(v), .. } = &mut m {
-                    v.push("999".into());
-                }
-                out.push(m);
-            }
-            if let Some(n) = out_size {
-                *n += 1;
-                out.push(s);
+        Step::Call(c) => {
+            for expected in expectation_mutants(&c.expected) {
+                out.push(Step::Call(CallStep {
+                    call: c.call.clone(),
+                    expected,
+                }));
             }
         }
         Step::Socket { expect, .. }
@@ -396,7 +399,15 @@ fn every_rule_error_code_is_expected_somewhere() {
     let mut seen = BTreeSet::new();
     for path in library() {
         for step in load(&path).scenario.steps {
-            if let Some(Expect::Err(e)) = step.expect() {
+            if let Step::Call(CallStep {
+                expected:
+                    Expectation {
+                        expect: Expect::Err(e),
+                        ..
+                    },
+                ..
+            }) = &step
+            {
                 seen.insert(e.0);
             }
             if let Step::Wait { status, .. } = &step {

@@ -15,7 +15,11 @@ use ron::extensions::Extensions;
 use ron::value::RawValue;
 use serde::Deserialize;
 
-use super::schema::{Check, FaultPlan, FlowIn, Ref, Scenario, Step, FORMAT_VERSION};
+use super::schema::{
+    Addr, CallStep, Check, Expect, FaultPlan, FlowIn, Named, Ref, Scenario, Size, SockExpect, Step,
+    FORMAT_VERSION,
+};
+use crate::call::{self, Resolve};
 use crate::model::World;
 
 /// A line and column in a file, both from 1.
@@ -387,13 +391,22 @@ fn valid_name(s: &str) -> bool {
 
 type NameError = (usize, String, String);
 
-struct Names<'a> {
-    defined: BTreeMap<&'a str, (Kind, usize)>,
+struct Names {
+    defined: BTreeMap<String, (Kind, usize)>,
     step: usize,
 }
 
-impl<'a> Names<'a> {
-    fn define(&mut self, name: &'a str, kind: Kind) -> Result<(), NameError> {
+impl Names {
+    /// A name a step binds: defined when the step is expected to succeed, else only checked.
+    fn new_name(&mut self, name: &str, kind: Kind, succeeds: bool) -> Result<(), NameError> {
+        if succeeds {
+            self.define(name, kind)
+        } else {
+            self.check_syntax(name)
+        }
+    }
+
+    fn define(&mut self, name: &str, kind: Kind) -> Result<(), NameError> {
         self.check_syntax(name)?;
         if let Some((k, at)) = self.defined.get(name) {
             return Err((
@@ -405,7 +418,7 @@ impl<'a> Names<'a> {
                 ),
             ));
         }
-        self.defined.insert(name, (kind, self.step));
+        self.defined.insert(name.to_string(), (kind, self.step));
         Ok(())
     }
 
@@ -454,12 +467,134 @@ impl<'a> Names<'a> {
             )),
         }
     }
+
+    /// A call step's names: the call's, then the expected flows.
+    fn call(&mut self, c: &CallStep) -> Result<(), NameError> {
+        let mut walk = Walk {
+            names: self,
+            succeeds: c.expected.expect == Expect::Ok,
+            err: None,
+        };
+        c.call.map(&mut walk);
+        if let Some(e) = walk.err {
+            return Err(e);
+        }
+        // The OVERLAPPED of a request (Set, Query, Notify); `QOSCancel`'s may be any text.
+        if let Some(o) = c.call.overlapped() {
+            self.check_syntax(o)?;
+        }
+        for f in c.expected.flows.iter().flatten() {
+            self.refer(f, Kind::Flow)?;
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, c: &Check) -> Result<(), NameError> {
+        match c {
+            Check::Flow { flow, sockets, .. } => {
+                self.refer(flow, Kind::Flow)?;
+                for s in sockets.iter().flatten() {
+                    self.refer(s, Kind::Socket)?;
+                }
+            }
+            Check::Marking { flow, .. } => self.refer(flow, Kind::Flow)?,
+            Check::Handle { handle, flows, .. } => {
+                self.refer(handle, Kind::Handle)?;
+                for f in flows.iter().flatten() {
+                    self.refer(f, Kind::Flow)?;
+                }
+            }
+            Check::Pending {
+                handle, overlapped, ..
+            } => {
+                self.refer(handle, Kind::Handle)?;
+                self.check_syntax(overlapped)?;
+            }
+            Check::FlowCount(_)
+            | Check::PendingCount(_)
+            | Check::LastError(_)
+            | Check::Deadlocks(_)
+            | Check::Invariants => {}
+        }
+        Ok(())
+    }
+}
+
+/// A naming with nothing in it: mapping a call into it visits each of its names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Visited;
+
+impl call::Names for Visited {
+    type Handle = ();
+    type Socket = ();
+    type Flow = ();
+    type FlowIn = ();
+    type NewHandle = ();
+    type Overlapped = ();
+    type Size = ();
+    type Addr = ();
+
+    fn null_socket() {}
+}
+
+/// Checks a call's names as [`Call::map`](crate::call::Call::map) visits them, keeping the
+/// first error.
+struct Walk<'a> {
+    names: &'a mut Names,
+    /// Whether the step expects the call to succeed (and so bind its new name).
+    succeeds: bool,
+    err: Option<NameError>,
+}
+
+impl Walk<'_> {
+    fn keep(&mut self, r: Result<(), NameError>) {
+        if let (None, Err(e)) = (&self.err, r) {
+            self.err = Some(e);
+        }
+    }
+}
+
+impl Resolve<Named, Visited> for Walk<'_> {
+    fn handle(&mut self, h: &Ref) {
+        let r = self.names.refer(h, Kind::Handle);
+        self.keep(r);
+    }
+
+    fn socket(&mut self, s: &Ref) {
+        let r = self.names.refer(s, Kind::Socket);
+        self.keep(r);
+    }
+
+    fn flow(&mut self, f: &Ref) {
+        let r = self.names.refer(f, Kind::Flow);
+        self.keep(r);
+    }
+
+    fn flow_in(&mut self, f: &FlowIn) {
+        let r = match f {
+            FlowIn::New(name) => self.names.new_name(name, Kind::Flow, self.succeeds),
+            FlowIn::Join(r) => self.names.refer(r, Kind::Flow),
+            FlowIn::Null => Ok(()),
+        };
+        self.keep(r);
+    }
+
+    fn new_handle(&mut self, h: &Option<String>) {
+        if let Some(name) = h {
+            let r = self.names.new_name(name, Kind::Handle, self.succeeds);
+            self.keep(r);
+        }
+    }
+
+    fn overlapped(&mut self, _: &String) {}
+
+    fn size(&mut self, _: &Size, _: Option<u32>) {}
+
+    fn addr(&mut self, _: &Option<Addr>) {}
 }
 
 /// Checks every name: defined once, referred to only after its definition, with its kind.
 fn validate_names(s: &Scenario) -> Result<(), NameError> {
-    use super::schema::Expect;
-    use super::schema::SockExpect;
     let mut n = Names {
         defined: BTreeMap::new(),
         step: 0,
@@ -467,110 +602,16 @@ fn validate_names(s: &Scenario) -> Result<(), NameError> {
     for (i, step) in s.steps.iter().enumerate() {
         n.step = i;
         match step {
-            Step::CreateHandle { handle, expect, .. } => {
-                if let Some(h) = handle {
-                    if *expect == Expect::Ok {
-                        n.define(h, Kind::Handle)?;
-                    } else {
-                        n.check_syntax(h)?;
-                    }
-                }
-            }
-            Step::CloseHandle { handle, .. }
-            | Step::Cancel { handle, .. }
-            | Step::StartTrackingClient { handle, .. }
-            | Step::StopTrackingClient { handle, .. } => n.refer(handle, Kind::Handle)?,
-            Step::EnumerateFlows { handle, flows, .. } => {
-                n.refer(handle, Kind::Handle)?;
-                for f in flows.iter().flatten() {
-                    n.refer(f, Kind::Flow)?;
-                }
-            }
-            Step::AddSocketToFlow {
-                handle,
-                socket,
-                flow,
-                expect,
-                ..
-            } => {
-                n.refer(handle, Kind::Handle)?;
-                n.refer(socket, Kind::Socket)?;
-                match flow {
-                    FlowIn::New(name) if *expect == Expect::Ok => n.define(name, Kind::Flow)?,
-                    FlowIn::New(name) => n.check_syntax(name)?,
-                    FlowIn::Join(r) => n.refer(r, Kind::Flow)?,
-                    FlowIn::Null => {}
-                }
-            }
-            Step::RemoveSocketFromFlow {
-                handle, socket, flow, ..
-            } => {
-                n.refer(handle, Kind::Handle)?;
-                n.refer(socket, Kind::Socket)?;
-                n.refer(flow, Kind::Flow)?;
-            }
-            Step::SetFlow {
-                handle,
-                flow,
-                overlapped,
-                ..
-            }
-            | Step::QueryFlow {
-                handle,
-                flow,
-                overlapped,
-                ..
-            }
-            | Step::NotifyFlow {
-                handle,
-                flow,
-                overlapped,
-                ..
-            } => {
-                n.refer(handle, Kind::Handle)?;
-                n.refer(flow, Kind::Flow)?;
-                if let Some(o) = overlapped {
-                    n.check_syntax(o)?;
-                }
-            }
+            Step::Call(c) => n.call(c)?,
             Step::Socket { socket, expect, .. } => {
-                if *expect == SockExpect::Ok {
-                    n.define(socket, Kind::Socket)?;
-                } else {
-                    n.check_syntax(socket)?;
-                }
+                n.new_name(socket, Kind::Socket, *expect == SockExpect::Ok)?;
             }
             Step::Bind { socket, .. }
             | Step::Connect { socket, .. }
             | Step::CloseSocket { socket, .. }
             | Step::V6Only { socket, .. } => n.refer(socket, Kind::Socket)?,
             Step::Wait { overlapped, .. } => n.check_syntax(overlapped)?,
-            Step::Assert(c) => match c {
-                Check::Flow { flow, sockets, .. } => {
-                    n.refer(flow, Kind::Flow)?;
-                    for s in sockets.iter().flatten() {
-                        n.refer(s, Kind::Socket)?;
-                    }
-                }
-                Check::Marking { flow, .. } => n.refer(flow, Kind::Flow)?,
-                Check::Handle { handle, flows, .. } => {
-                    n.refer(handle, Kind::Handle)?;
-                    for f in flows.iter().flatten() {
-                        n.refer(f, Kind::Flow)?;
-                    }
-                }
-                Check::Pending {
-                    handle, overlapped, ..
-                } => {
-                    n.refer(handle, Kind::Handle)?;
-                    n.check_syntax(overlapped)?;
-                }
-                Check::FlowCount(_)
-                | Check::PendingCount(_)
-                | Check::LastError(_)
-                | Check::Deadlocks(_)
-                | Check::Invariants => {}
-            },
+            Step::Assert(c) => n.check(c)?,
             Step::Advance(_) | Step::AdvanceTo(_) | Step::Fault(_) | Step::FaultAt { .. } => {}
         }
     }

@@ -13,11 +13,12 @@ pub mod plan;
 pub mod record;
 pub mod run;
 pub mod schema;
+mod step_format;
 
 pub use load::{load, parse, LoadError, Loaded, Pos};
 pub use record::{record, record_names};
 pub use run::{run, Failure, Outcome, RunOptions, Until};
-pub use schema::{Scenario, Step, FORMAT_VERSION};
+pub use schema::{CallStep, Expectation, Named, Scenario, Step, FORMAT_VERSION};
 
 use erased::Ser as _;
 
