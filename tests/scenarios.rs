@@ -30,7 +30,7 @@ fn load(path: &Path) -> Loaded {
     scenario::load(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn describe(failures: &[scenario::Failure]) -> String {
+fn describe(failures: &[scenario::Mismatch]) -> String {
     failures
         .iter()
         .map(|f| {

@@ -16,7 +16,7 @@ use ron::value::RawValue;
 use serde::Deserialize;
 
 use super::schema::{
-    Addr, CallStep, Check, Expect, FaultPlan, FlowIn, Named, Ref, Scenario, Size, SockExpect, Step,
+    Addr, CallStep, Check, Expect, FlowIn, Named, RandomFaults, Ref, Scenario, Size, SockExpect, Step,
     FORMAT_VERSION,
 };
 use crate::call::{self, Resolve};
@@ -121,7 +121,7 @@ struct RawFile<'a> {
     #[serde(default)]
     world: World,
     #[serde(default)]
-    fault_plan: Option<FaultPlan>,
+    fault_plan: Option<RandomFaults>,
     #[serde(borrow)]
     steps: Vec<&'a RawValue>,
 }

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::load::raw_ref;
-use super::plan::PlanState;
+use super::random_faults::FaultDraws;
 use super::schema::{
     Addr, CallStep, Check, Data, Dur, Expect, Expectation, FlowIn, HandleStateArg, Named, Ref, Scenario,
     Size, SockExpect, Step, WsaError,
@@ -52,7 +52,7 @@ pub struct RunOptions {
 
 /// An expectation that did not hold (or a model invariant that broke).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
+pub struct Mismatch {
     /// Step index.
     pub step: usize,
     /// The step's keyword.
@@ -67,7 +67,7 @@ pub struct Failure {
 
 /// What a run did: its events and names (the trace), and the expectations that failed.
 #[derive(Clone, Debug)]
-pub struct Outcome {
+pub struct RunReport {
     /// The seed used.
     pub seed: u64,
     /// Every event the model recorded.
@@ -75,14 +75,14 @@ pub struct Outcome {
     /// The names bound during the run.
     pub names: Names,
     /// Expectations that failed.
-    pub failures: Vec<Failure>,
+    pub failures: Vec<Mismatch>,
     /// Steps executed.
     pub steps_run: usize,
     /// Faults the file's `fault_plan` injected: (before step, fault).
     pub planned: Vec<(usize, String)>,
 }
 
-impl Outcome {
+impl RunReport {
     /// Whether every expectation held.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
@@ -95,10 +95,10 @@ impl Outcome {
 }
 
 /// Replays `s`.
-pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
+pub fn run(s: &Scenario, opts: &RunOptions) -> RunReport {
     let seed = opts.seed.unwrap_or(s.seed);
     let mut r = Runner::new(Model::new(s.world.clone(), seed));
-    let mut draws = s.fault_plan.as_ref().map(|p| PlanState::new(p, seed));
+    let mut draws = s.fault_plan.as_ref().map(|p| FaultDraws::new(p, seed));
     let mut planned = Vec::new();
     let mut steps_run = 0;
     for (i, step) in s.steps.iter().enumerate() {
@@ -107,7 +107,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
             Some(Until::Time(t)) if r.model.now() >= t => break,
             _ => {}
         }
-        for f in draws.as_mut().map(PlanState::draw).unwrap_or_default() {
+        for f in draws.as_mut().map(FaultDraws::draw).unwrap_or_default() {
             planned.push((i, super::load::options().to_string(&f).unwrap_or_default()));
             r.model.inject(f);
             r.relaxed = true; // expectations assume the unfaulted timeline
@@ -130,7 +130,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
     }
     r.collect();
     r.check_model();
-    Outcome {
+    RunReport {
         seed,
         events: r.model.events().to_vec(),
         names: r.names,
@@ -150,7 +150,7 @@ struct Runner {
     outstanding: BTreeMap<u64, u32>,
     arrived: Vec<Completion>,
     last_error: Win32Error,
-    failures: Vec<Failure>,
+    failures: Vec<Mismatch>,
     step: usize,
     keyword: &'static str,
     relaxed: bool,
@@ -266,7 +266,7 @@ impl Runner {
     }
 
     fn fail_always(&mut self, what: &str, expected: String, actual: String) {
-        self.failures.push(Failure {
+        self.failures.push(Mismatch {
             step: self.step,
             keyword: self.keyword,
             what: what.into(),

@@ -37,9 +37,9 @@ pub struct Scenario {
     /// The world; omitted fields take the documented defaults.
     #[serde(default, skip_serializing_if = "is_default_world")]
     pub world: World,
-    /// Faults drawn from the seed before each step.
+    /// Faults drawn at random before each step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fault_plan: Option<FaultPlan>,
+    pub fault_plan: Option<RandomFaults>,
     /// The timeline.
     pub steps: Vec<Step>,
 }
@@ -580,18 +580,20 @@ pub enum HandleStateArg {
     Dead,
 }
 
-/// A fault drawn from the seed before each step.
+/// Faults drawn at random before each step (the file's `fault_plan`): each candidate fires with
+/// its probability, from a stream derived from the seed, so one file explores many runs.
+/// (Named `FaultPlan` in the file, in messages and as an optional struct name.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultPlan {
+#[serde(rename = "FaultPlan", deny_unknown_fields)]
+pub struct RandomFaults {
     /// The candidate faults.
-    pub faults: Vec<PlannedFault>,
+    pub faults: Vec<RandomFault>,
 }
 
-/// One candidate of a [`FaultPlan`].
+/// One candidate of [`RandomFaults`] (`PlannedFault` in the file).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlannedFault {
+#[serde(rename = "PlannedFault", deny_unknown_fields)]
+pub struct RandomFault {
     /// Probability per step, 0.0..=1.0.
     pub probability: f64,
     /// The fault.
