@@ -5,8 +5,8 @@
 //! serde code of [`Call`], then its [`Expectation`]'s. Reading makes one pass over the variant's
 //! fields, taking the expectation's keys here and handing the others to the call's
 //! deserializer, so errors keep their positions in the file and the messages list both kinds of
-//! field (`Unexpected field named `x` in `CloseHandle`, expected either `handle` or `expect``).
-//! The other steps are a derived enum, [`StepRepr`].
+//! field ("Unexpected field named \`x\` in \`CloseHandle\`, expected either \`handle\` or
+//! \`expect\` instead"). The other steps are a derived enum, `StepRepr`.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -26,7 +26,6 @@ use crate::model::{Family, Fault, Func, Protocol, Win32Error};
 /// The steps that are not calls, derived. `Call` is skipped: [`Step`]'s own impls handle it.
 #[derive(Serialize, Deserialize)]
 #[serde(remote = "Step", deny_unknown_fields)]
-#[allow(dead_code)] // only its derived code is used
 enum StepRepr {
     #[serde(skip)]
     Call(CallStep),
@@ -119,7 +118,8 @@ fn keywords() -> &'static [&'static str] {
 fn all_fields(func: Func, call: &'static [&'static str]) -> &'static [&'static str] {
     static ALL: [OnceLock<Vec<&'static str>>; 11] = [const { OnceLock::new() }; 11];
     let expectation = Expectation::fields(func).iter().map(|f| f.name());
-    ALL[func as usize].get_or_init(|| call.iter().copied().chain(expectation).collect())
+    let i = Func::ALL.iter().position(|f| *f == func).unwrap_or_default();
+    ALL[i].get_or_init(|| call.iter().copied().chain(expectation).collect())
 }
 
 impl<'de> Deserialize<'de> for Step {
@@ -407,7 +407,7 @@ impl Serialize for Step {
         match self {
             Step::Call(c) => c.call.serialize(CallStepSer {
                 s,
-                keyword: "",
+                func: c.call.func(),
                 expected: &c.expected,
             }),
             other => StepRepr::serialize(other, s),
@@ -420,8 +420,7 @@ impl Serialize for Step {
 /// defaults are left out.
 struct CallStepSer<'a, S> {
     s: S,
-    /// The call's variant, once `Call` named it.
-    keyword: &'static str,
+    func: Func,
     expected: &'a Expectation,
 }
 
@@ -453,23 +452,20 @@ impl<'a, S: Serializer> Serializer for CallStepSer<'a, S> {
         self,
         _: &'static str,
         _: u32,
-        keyword: &'static str,
+        _: &'static str,
         call: &T,
     ) -> Result<S::Ok, S::Error> {
-        call.serialize(CallStepSer { keyword, ..self })
+        call.serialize(self)
     }
 
     /// `QueryFlow { … }`, with `len` fields not at their defaults.
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<Self::SerializeStruct, S::Error> {
-        let func = Func::ALL
-            .into_iter()
-            .find(|f| call_keyword(*f) == self.keyword)
-            .ok_or_else(not_a_call_struct::<S::Error>)?;
-        let expected = self.expected;
+        let (func, expected) = (self.func, self.expected);
+        let index = Func::ALL.iter().position(|f| *f == func).unwrap_or_default() as u32;
         let len = len + expected.written(func).count();
         let variant = self
             .s
-            .serialize_struct_variant("Step", func as u32, self.keyword, len)?;
+            .serialize_struct_variant("Step", index, call_keyword(func), len)?;
         Ok(CallStepFields {
             variant,
             func,
