@@ -130,50 +130,11 @@ struct RawFile<'a> {
 pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
     let err_at = |offset: usize, message: String| error_at(file, src, pos_of(src, offset), message);
     let opts = options();
-    let header: Header = opts
-        .from_str(src)
-        .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
-    match header.version {
-        None => {
-            return Err(err_at(
-                0,
-                format!("missing `version: {FORMAT_VERSION}` (the scenario format version)"),
-            ))
-        }
-        Some(FORMAT_VERSION) => {}
-        Some(v) => {
-            let at = src.find("version").unwrap_or(0);
-            return Err(err_at(
-                at,
-                format!(
-                    "format version {v} is not supported: this qwave-sim reads version {FORMAT_VERSION} \
-                     (rewrite the file for version {FORMAT_VERSION}, or use the qwave-sim release that wrote it)"
-                ),
-            ));
-        }
-    }
+    check_version(file, src)?;
     let raw: RawFile<'_> = opts
         .from_str(src)
         .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
-    let mut steps = Vec::with_capacity(raw.steps.len());
-    let mut positions = Vec::with_capacity(raw.steps.len());
-    let mut offsets = Vec::with_capacity(raw.steps.len());
-    let mut texts = Vec::with_capacity(raw.steps.len());
-    let lines = LineStarts::new(src);
-    for r in &raw.steps {
-        // The raw text may start with the comments above the step; point at the step itself.
-        let whole = r.get_ron();
-        let text = &whole[leading_trivia(whole)..];
-        texts.push(text);
-        let offset = (text.as_ptr() as usize)
-            .saturating_sub(src.as_ptr() as usize)
-            .min(src.len());
-        let base = lines.pos_of(src, offset);
-        let step: Step = opts.from_str(text).map_err(|e| ron_error(file, src, base, &e))?;
-        steps.push(step);
-        positions.push(base);
-        offsets.push(offset);
-    }
+    let steps = parse_steps(file, src, &raw.steps)?;
     let scenario = Scenario {
         version: raw.version,
         name: raw.name,
@@ -181,7 +142,7 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
         seed: raw.seed,
         world: raw.world,
         fault_plan: raw.fault_plan,
-        steps,
+        steps: steps.steps,
     };
     if let Some(plan) = &scenario.fault_plan {
         for p in &plan.faults {
@@ -200,16 +161,74 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
         err_at(at, msg)
     })?;
     validate_names(&scenario).map_err(|(i, name, msg)| {
-        let start = offsets[i];
-        let text = texts[i];
+        let (text, start) = steps.texts[i];
         let inner = text.find(&format!("\"{name}\"")).map_or(0, |o| o + 1);
         err_at(start + inner, msg)
     })?;
     Ok(Loaded {
         file: file.to_string(),
         scenario,
-        positions,
+        positions: steps.positions,
     })
+}
+
+/// The first pass: the file is RON and says `version: 1`.
+fn check_version(file: &str, src: &str) -> Result<(), LoadError> {
+    let err_at = |offset: usize, message: String| error_at(file, src, pos_of(src, offset), message);
+    let header: Header = options()
+        .from_str(src)
+        .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
+    match header.version {
+        None => Err(err_at(
+            0,
+            format!("missing `version: {FORMAT_VERSION}` (the scenario format version)"),
+        )),
+        Some(FORMAT_VERSION) => Ok(()),
+        Some(v) => {
+            let at = src.find("version").unwrap_or(0);
+            Err(err_at(
+                at,
+                format!(
+                    "format version {v} is not supported: this qwave-sim reads version {FORMAT_VERSION} \
+                     (rewrite the file for version {FORMAT_VERSION}, or use the qwave-sim release that wrote it)"
+                ),
+            ))
+        }
+    }
+}
+
+/// A file's steps, each parsed on its own.
+struct Steps<'a> {
+    steps: Vec<Step>,
+    /// Where each starts.
+    positions: Vec<Pos>,
+    /// Each one's text (without the comments above it) and its byte offset in the file.
+    texts: Vec<(&'a str, usize)>,
+}
+
+/// Parses each step's raw text, with error positions shifted back into the file.
+fn parse_steps<'a>(file: &str, src: &'a str, raw: &[&'a RawValue]) -> Result<Steps<'a>, LoadError> {
+    let opts = options();
+    let lines = LineStarts::new(src);
+    let mut out = Steps {
+        steps: Vec::with_capacity(raw.len()),
+        positions: Vec::with_capacity(raw.len()),
+        texts: Vec::with_capacity(raw.len()),
+    };
+    for r in raw {
+        // The raw text may start with the comments above the step; point at the step itself.
+        let whole = r.get_ron();
+        let text = &whole[leading_trivia(whole)..];
+        let offset = (text.as_ptr() as usize)
+            .saturating_sub(src.as_ptr() as usize)
+            .min(src.len());
+        let base = lines.pos_of(src, offset);
+        let step: Step = opts.from_str(text).map_err(|e| ron_error(file, src, base, &e))?;
+        out.steps.push(step);
+        out.positions.push(base);
+        out.texts.push((text, offset));
+    }
+    Ok(out)
 }
 
 /// Bytes of whitespace and comments (`// …`, nested `/* … */`) at the start of `text`.

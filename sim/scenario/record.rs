@@ -21,7 +21,9 @@ use super::schema::{
 };
 use crate::call::{Call, Raw, Resolve};
 use crate::model::event::SocketOp;
-use crate::model::{CallOutput, CallResult, Event, OverlappedKey, SockAddrIn, Stamped, VirtualTime, World};
+use crate::model::{
+    CallOutput, CallResult, Event, Fault, OverlappedKey, SockAddrIn, Stamped, VirtualTime, World,
+};
 use crate::trace::Names;
 
 /// The scenario that reproduces `events` from `world` and `seed`.
@@ -125,42 +127,7 @@ impl Recorder {
                 socket,
                 wsa_error,
             } => {
-                let expect = if *wsa_error == 0 {
-                    SockExpect::Ok
-                } else {
-                    SockExpect::Err(WsaError(*wsa_error))
-                };
-                let step = match op {
-                    SocketOp::Create { family, protocol } => {
-                        let name = self.fresh("s");
-                        self.names.sockets.insert(*socket, name.clone());
-                        Step::Socket {
-                            socket: name,
-                            family: *family,
-                            protocol: *protocol,
-                            expect,
-                        }
-                    }
-                    SocketOp::Bind(a) => Step::Bind {
-                        socket: self.socket(*socket),
-                        addr: addr(a),
-                        expect,
-                    },
-                    SocketOp::Connect(a) => Step::Connect {
-                        socket: self.socket(*socket),
-                        addr: addr(a),
-                        expect,
-                    },
-                    SocketOp::Close => Step::CloseSocket {
-                        socket: self.socket(*socket),
-                        expect,
-                    },
-                    SocketOp::V6Only(on) => Step::V6Only {
-                        socket: self.socket(*socket),
-                        on: *on,
-                        expect,
-                    },
-                };
+                let step = self.socket_call(op, *socket, *wsa_error);
                 self.push_action(step, s.at);
             }
             Event::Completion(c) => {
@@ -177,26 +144,70 @@ impl Recorder {
                     self.push(wait);
                 }
             }
-            Event::Fault(f) => {
-                if s.at <= self.now {
-                    self.push(Step::Fault(f.clone()));
-                } else {
-                    let step = Step::FaultAt {
-                        at: Dur::from_us(s.at.0),
-                        fault: f.clone(),
-                    };
-                    let at = self.blocking_call_before(s.at).unwrap_or(self.steps.len());
-                    self.steps.insert(at, step);
-                    self.starts
-                        .insert(at, self.starts.get(at).copied().unwrap_or(self.now));
-                }
-            }
+            Event::Fault(f) => self.fault(f, s.at),
             Event::Advance(t) => {
                 let step = Step::AdvanceTo(Dur::from_us(t.0));
                 self.push_action(step, *t);
             }
             Event::Path { .. } | Event::Deadlock(_) => {}
         }
+    }
+
+    /// The step that makes a socket call.
+    fn socket_call(&mut self, op: &SocketOp, socket: u64, wsa_error: i32) -> Step {
+        let expect = if wsa_error == 0 {
+            SockExpect::Ok
+        } else {
+            SockExpect::Err(WsaError(wsa_error))
+        };
+        match op {
+            SocketOp::Create { family, protocol } => {
+                let name = self.fresh("s");
+                self.names.sockets.insert(socket, name.clone());
+                Step::Socket {
+                    socket: name,
+                    family: *family,
+                    protocol: *protocol,
+                    expect,
+                }
+            }
+            SocketOp::Bind(a) => Step::Bind {
+                socket: self.socket(socket),
+                addr: addr(a),
+                expect,
+            },
+            SocketOp::Connect(a) => Step::Connect {
+                socket: self.socket(socket),
+                addr: addr(a),
+                expect,
+            },
+            SocketOp::Close => Step::CloseSocket {
+                socket: self.socket(socket),
+                expect,
+            },
+            SocketOp::V6Only(on) => Step::V6Only {
+                socket: self.socket(socket),
+                on: *on,
+                expect,
+            },
+        }
+    }
+
+    /// A fault: `Fault` now, or `FaultAt` when it took effect later (while time passed, or
+    /// while a blocking call waited).
+    fn fault(&mut self, f: &Fault, at: VirtualTime) {
+        if at <= self.now {
+            self.push(Step::Fault(f.clone()));
+            return;
+        }
+        let step = Step::FaultAt {
+            at: Dur::from_us(at.0),
+            fault: f.clone(),
+        };
+        let i = self.blocking_call_before(at).unwrap_or(self.steps.len());
+        self.steps.insert(i, step);
+        self.starts
+            .insert(i, self.starts.get(i).copied().unwrap_or(self.now));
     }
 
     /// The index of the last step, if it is a blocking call that started before `t` (so a

@@ -504,39 +504,7 @@ impl Runner {
                 let actual = self.model.flow_count();
                 self.check("flow count", n.to_string(), actual.to_string());
             }
-            Check::Flow {
-                flow,
-                exists,
-                traffic_type,
-                adaptive,
-                sockets,
-                rate_bps,
-            } => {
-                let id = self.flow_id(flow);
-                let f = self.model.flow(id).cloned();
-                self.check("exists", exists.to_string(), f.is_some().to_string());
-                let Some(f) = f else { return };
-                if let Some(t) = traffic_type {
-                    self.check("traffic_type", format!("{t:?}"), format!("{:?}", f.traffic_type));
-                }
-                if let Some(a) = adaptive {
-                    self.check("adaptive", a.to_string(), f.adaptive.to_string());
-                }
-                if let Some(s) = sockets {
-                    let want: Vec<String> = s.iter().map(|r| self.names.socket(self.resolve(r))).collect();
-                    let got: Vec<String> = f
-                        .sockets
-                        .as_slice()
-                        .iter()
-                        .map(|v| self.names.socket(*v))
-                        .collect();
-                    self.check("sockets", format!("{want:?}"), format!("{got:?}"));
-                }
-                if let Some(r) = rate_bps {
-                    let got = f.rate.map_or(0, |c| c.bandwidth_bps);
-                    self.check("rate_bps", r.to_string(), got.to_string());
-                }
-            }
+            Check::Flow { .. } => self.assert_flow(c),
             Check::Marking { flow, dscp, l2 } => {
                 let actual = self.model.marking(self.flow_id(flow)).map_or_else(
                     || "no such flow".into(),
@@ -544,34 +512,7 @@ impl Runner {
                 );
                 self.check("marking", format!("dscp {dscp} l2 {l2}"), actual);
             }
-            Check::Handle {
-                handle,
-                state,
-                flows,
-                tracked,
-            } => {
-                let h = self.model.handle(self.resolve(handle)).cloned();
-                let Some(h) = h else {
-                    self.check("handle", format!("{state:?}"), "not a handle".into());
-                    return;
-                };
-                let got = match h.state {
-                    HandleState::Open => HandleStateArg::Open,
-                    HandleState::Stale => HandleStateArg::Stale,
-                    HandleState::Dead => HandleStateArg::Dead,
-                };
-                self.check("state", format!("{state:?}"), format!("{got:?}"));
-                if let Some(fl) = flows {
-                    let want: Vec<String> = fl.iter().map(|r| self.names.flow(self.flow_id(r))).collect();
-                    let got: Vec<String> = h.flow_ids().iter().map(|i| self.names.flow(*i)).collect();
-                    self.check("flows", format!("{want:?}"), format!("{got:?}"));
-                }
-                if let Some(t) = tracked {
-                    let got: Vec<String> = h.tracked.iter().map(|(_, ip)| ip.to_string()).collect();
-                    let want: Vec<String> = t.iter().map(|ip| ip.to_string()).collect();
-                    self.check("tracked", format!("{want:?}"), format!("{got:?}"));
-                }
-            }
+            Check::Handle { .. } => self.assert_handle(c),
             Check::PendingCount(n) => {
                 let got = self.model.pending_count();
                 self.check("pending count", n.to_string(), got.to_string());
@@ -600,6 +541,79 @@ impl Runner {
                     .map_or_else(|v| v.0, |()| "hold".into());
                 self.check("invariants", "hold".into(), got);
             }
+        }
+    }
+
+    /// `Assert(Flow(…))`: only the given fields are checked.
+    fn assert_flow(&mut self, c: &Check) {
+        let Check::Flow {
+            flow,
+            exists,
+            traffic_type,
+            adaptive,
+            sockets,
+            rate_bps,
+        } = c
+        else {
+            return;
+        };
+        let id = self.flow_id(flow);
+        let f = self.model.flow(id).cloned();
+        self.check("exists", exists.to_string(), f.is_some().to_string());
+        let Some(f) = f else { return };
+        if let Some(t) = traffic_type {
+            self.check("traffic_type", format!("{t:?}"), format!("{:?}", f.traffic_type));
+        }
+        if let Some(a) = adaptive {
+            self.check("adaptive", a.to_string(), f.adaptive.to_string());
+        }
+        if let Some(s) = sockets {
+            let want: Vec<String> = s.iter().map(|r| self.names.socket(self.resolve(r))).collect();
+            let got: Vec<String> = f
+                .sockets
+                .as_slice()
+                .iter()
+                .map(|v| self.names.socket(*v))
+                .collect();
+            self.check("sockets", format!("{want:?}"), format!("{got:?}"));
+        }
+        if let Some(r) = rate_bps {
+            let got = f.rate.map_or(0, |c| c.bandwidth_bps);
+            self.check("rate_bps", r.to_string(), got.to_string());
+        }
+    }
+
+    /// `Assert(Handle(…))`: its state, and its flows and tracked clients if given.
+    fn assert_handle(&mut self, c: &Check) {
+        let Check::Handle {
+            handle,
+            state,
+            flows,
+            tracked,
+        } = c
+        else {
+            return;
+        };
+        let h = self.model.handle(self.resolve(handle)).cloned();
+        let Some(h) = h else {
+            self.check("handle", format!("{state:?}"), "not a handle".into());
+            return;
+        };
+        let got = match h.state {
+            HandleState::Open => HandleStateArg::Open,
+            HandleState::Stale => HandleStateArg::Stale,
+            HandleState::Dead => HandleStateArg::Dead,
+        };
+        self.check("state", format!("{state:?}"), format!("{got:?}"));
+        if let Some(fl) = flows {
+            let want: Vec<String> = fl.iter().map(|r| self.names.flow(self.flow_id(r))).collect();
+            let got: Vec<String> = h.flow_ids().iter().map(|i| self.names.flow(*i)).collect();
+            self.check("flows", format!("{want:?}"), format!("{got:?}"));
+        }
+        if let Some(t) = tracked {
+            let got: Vec<String> = h.tracked.iter().map(|(_, ip)| ip.to_string()).collect();
+            let want: Vec<String> = t.iter().map(|ip| ip.to_string()).collect();
+            self.check("tracked", format!("{want:?}"), format!("{got:?}"));
         }
     }
 }
