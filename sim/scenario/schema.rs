@@ -202,8 +202,8 @@ pub struct CallStep {
     pub expected: Expectation,
 }
 
-/// What a call step expects. Each call's step has only some of these fields
-/// ([`Expectation::fields`]): every call has `expect`; `AddSocketToFlow` has `id`;
+/// What a call step expects. Each call's step has only some of these fields: every call has
+/// `expect`; `AddSocketToFlow` has `id`;
 /// `QueryFlow` and `NotifyFlow` have `data` and `out_size`; `EnumerateFlows` has `flows` and
 /// `out_size`. A field left out is not checked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
