@@ -7,8 +7,30 @@ use qwave_sim::model::Positional;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use proptest::prelude::*;
+use qwave_sim::call::{AddSocketToFlow, Call, CloseHandle, CreateHandle, TrafficArg};
 use qwave_sim::fuzz::{self, Driver, Op};
 use qwave_sim::model::{Model, World};
+
+fn create_handle() -> Op {
+    Op::Call(Call::CreateHandle(CreateHandle {
+        handle: (),
+        version: Some((1, 0)),
+        out: true,
+    }))
+}
+
+/// `QOSAddSocketToFlow(h0, s0, 192.168.1.20:5004, Voice, non_adaptive ? 0x2 : 0, &0)`.
+fn add_voice_flow(non_adaptive: bool) -> Op {
+    Op::Call(Call::AddSocketToFlow(AddSocketToFlow {
+        handle: fuzz::HandleArg::Issued(0),
+        socket: fuzz::SocketArg::Created(0),
+        dest: fuzz::AddrArg::Known(0),
+        traffic_type: TrafficArg::Voice,
+        non_adaptive,
+        flags: 0,
+        flow: Some(fuzz::FlowArg::Zero),
+    }))
+}
 
 /// Runs `ops`, turning a panic into a readable failure that lists the steps up to it.
 fn run_without_panic(world: World, seed: u64, ops: &[Op]) -> Result<(), String> {
@@ -16,7 +38,7 @@ fn run_without_panic(world: World, seed: u64, ops: &[Op]) -> Result<(), String> 
     for (i, op) in ops.iter().enumerate() {
         match catch_unwind(AssertUnwindSafe(|| d.step(op))) {
             Ok(Ok(_)) => {}
-            Ok(Err(v)) => return Err(d.failure(Some(i), v).to_string()),
+            Ok(Err(v)) => return Err(d.finding(Some(i), v).to_string()),
             Err(p) => {
                 let msg = p
                     .downcast_ref::<String>()
@@ -59,16 +81,9 @@ proptest! {
     #[test]
     fn extreme_arguments_never_panic(ops in proptest::collection::vec(fuzz::extreme_op(), 1..24)) {
         let mut all = vec![
-            Op::Create { version: Some((1, 0)), out: true },
+            create_handle(),
             Op::Socket { af: 2, kind: 2, proto: 0 },
-            Op::Add {
-                h: fuzz::HandleArg::Issued(0),
-                s: fuzz::SocketArg::Created(0),
-                dest: fuzz::AddrArg::Known(0),
-                traffic_type: 4,
-                flags: 0,
-                flow: Some(fuzz::FlowArg::Zero),
-            },
+            add_voice_flow(false),
         ];
         all.extend(ops);
         let r = run_without_panic(World::default(), 1, &all);
@@ -81,16 +96,9 @@ proptest! {
         plan.apply(&mut m);
         let mut d = Driver::with_model(m).map_err(|v| TestCaseError::fail(v.to_string()))?;
         let r = d.run(&[
-            Op::Create { version: Some((1, 0)), out: true },
+            create_handle(),
             Op::Socket { af: 2, kind: 2, proto: 0 },
-            Op::Add {
-                h: fuzz::HandleArg::Issued(0),
-                s: fuzz::SocketArg::Created(0),
-                dest: fuzz::AddrArg::Known(0),
-                traffic_type: 4,
-                flags: 2,
-                flow: Some(fuzz::FlowArg::Zero),
-            },
+            add_voice_flow(true),
             Op::Advance { us: plan.end_us() + 1 },
             Op::TakeCompletions,
         ]);
@@ -187,30 +195,20 @@ fn regression_periodic_congestion_at_the_end_of_time_terminates() {
 fn failure_report_lists_seed_world_and_steps() {
     let mut d = Driver::new(World::default(), 9).expect("driver");
     let ops = [
-        Op::Create {
-            version: Some((1, 0)),
-            out: true,
-        },
+        create_handle(),
         Op::Socket {
             af: 2,
             kind: 2,
             proto: 0,
         },
-        Op::Add {
-            h: fuzz::HandleArg::Issued(0),
-            s: fuzz::SocketArg::Created(0),
-            dest: fuzz::AddrArg::Known(0),
-            traffic_type: 4,
-            flags: 2,
-            flow: Some(fuzz::FlowArg::Zero),
-        },
-        Op::Close {
-            h: fuzz::HandleArg::Raw(0xdead_beef),
-        },
+        add_voice_flow(true),
+        Op::Call(Call::CloseHandle(CloseHandle {
+            handle: fuzz::HandleArg::Raw(0xdead_beef),
+        })),
     ];
     d.run(&ops).expect("clean run");
     let report = d
-        .failure(Some(3), qwave_sim::model::invariants::Violation("example".into()))
+        .finding(Some(3), qwave_sim::model::invariants::Violation("example".into()))
         .to_string();
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(lines[0], "invariant violated: example after step 3");
