@@ -13,8 +13,8 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 use super::op::KNOWN_ADDRESSES;
 use super::plan::{FaultPlan, PlannedFault};
 use crate::model::world::{
-    ForeignFlow, ImmediateCompletion, PathConfig, RateBeforeEstimate, ServiceState, UnmatchedCancel,
-    WindowsVersion, World,
+    ForeignFlow, ImmediateCompletion, PathConfig, Policy, RateBeforeEstimate, ServiceState, Settings,
+    UnmatchedCancel, WindowsVersion, World,
 };
 use crate::model::{Fault, Func, PathRef, Prefix, TrafficType, Win32Error};
 
@@ -208,91 +208,105 @@ fn path_config(u: &mut Unstructured<'_>, base: &PathConfig) -> Result<PathConfig
     })
 }
 
+fn policy(u: &mut Unstructured<'_>, p: &mut Policy) -> Result<()> {
+    p.admin = bool::arbitrary(u)?;
+    p.dscp_override_blocked = u.ratio(1u8, 6u8)?;
+    p.offlink_experiments_blocked = u.ratio(1u8, 4u8)?;
+    p.rate_required_for_marking = u.ratio(1u8, 4u8)?;
+    p.dscp_policy = if u.ratio(1u8, 6u8)? {
+        Some(u8::arbitrary(u)?)
+    } else {
+        None
+    };
+    Ok(())
+}
+
+fn settings(u: &mut Unstructured<'_>, s: &mut Settings) -> Result<()> {
+    s.windows_version = if u.ratio(1u8, 8u8)? {
+        WindowsVersion::Vista
+    } else {
+        WindowsVersion::Windows7OrLater
+    };
+    s.service = if u.ratio(1u8, 8u8)? {
+        ServiceState::arbitrary(u)?
+    } else {
+        ServiceState::Running
+    };
+    s.warmup_ms = u.int_in_range(0..=3_000)?;
+    s.partial_ms = u.int_in_range(0..=3_000)?;
+    s.fresh_probe_ms = u.int_in_range(0..=1_000)?;
+    s.io_latency_ms = u.int_in_range(0..=100)?;
+    s.estimate_jitter_pct = if u.ratio(1u8, 4u8)? { u8::arbitrary(u)? } else { 0 };
+    s.max_flows = if u.ratio(1u8, 4u8)? {
+        u.int_in_range(0..=8)?
+    } else {
+        65_536
+    };
+    s.reject_socket_in_two_flows = u.ratio(1u8, 4u8)?;
+    s.lenient_zero_dest = u.ratio(1u8, 4u8)?;
+    s.shape_only_marks = u.ratio(1u8, 4u8)?;
+    s.unmatched_cancel = if bool::arbitrary(u)? {
+        UnmatchedCancel::NotFound
+    } else {
+        UnmatchedCancel::InvalidParameter
+    };
+    s.tracking_linger_ms = if u.ratio(1u8, 4u8)? {
+        u.int_in_range(0..=5_000)?
+    } else {
+        0
+    };
+    s.create_failures_after_resume = u.int_in_range(0..=3)?;
+    s.power_transition_errors = u.ratio(1u8, 6u8)?;
+    s.immediate_completion = if u.ratio(1u8, 4u8)? {
+        ImmediateCompletion::ReturnTrue
+    } else {
+        ImmediateCompletion::Pending
+    };
+    s.rate_before_estimate = if u.ratio(1u8, 4u8)? {
+        RateBeforeEstimate::Admit
+    } else {
+        RateBeforeEstimate::NetworkBusy
+    };
+    s.deadlock_after_ms = u.int_in_range(0..=60_000)?;
+    Ok(())
+}
+
+/// Peers, paths, interfaces and foreign flows.
+fn network(u: &mut Unstructured<'_>, w: &mut World) -> Result<()> {
+    for peer in &mut w.peers {
+        if u.ratio(1u8, 4u8)? {
+            peer.lltd_qos = bool::arbitrary(u)?;
+            peer.refuses_qwave = u.ratio(1u8, 4u8)?;
+            peer.resolution_fails = u.ratio(1u8, 4u8)?;
+        }
+        peer.path = path_config(u, &peer.path)?;
+    }
+    w.offlink_path = path_config(u, &w.offlink_path)?;
+    for i in &mut w.interfaces {
+        i.up = !u.ratio(1u8, 10u8)?;
+        i.hardware_fault = u.ratio(1u8, 10u8)?;
+    }
+    for _ in 0..u.int_in_range(0..=3)? {
+        let a = KNOWN_ADDRESSES[u.choose_index(KNOWN_ADDRESSES.len())?];
+        w.foreign_flows.push(ForeignFlow {
+            destination: a.parse::<std::net::SocketAddr>().expect("built-in").ip(),
+            traffic_type: *u.choose(&TrafficType::ALL)?,
+            adaptive: bool::arbitrary(u)?,
+            rate_bps: bps(u)?,
+        });
+    }
+    Ok(())
+}
+
 /// A world: the documented default world with some of its knobs turned. Peers, interfaces and
 /// addresses keep their default shape, so [`KNOWN_ADDRESSES`] still names every kind of
 /// destination.
 impl<'a> Arbitrary<'a> for World {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         let mut w = World::default();
-        let p = &mut w.policy;
-        p.admin = bool::arbitrary(u)?;
-        p.dscp_override_blocked = u.ratio(1u8, 6u8)?;
-        p.offlink_experiments_blocked = u.ratio(1u8, 4u8)?;
-        p.rate_required_for_marking = u.ratio(1u8, 4u8)?;
-        p.dscp_policy = if u.ratio(1u8, 6u8)? {
-            Some(u8::arbitrary(u)?)
-        } else {
-            None
-        };
-        let s = &mut w.settings;
-        s.windows_version = if u.ratio(1u8, 8u8)? {
-            WindowsVersion::Vista
-        } else {
-            WindowsVersion::Windows7OrLater
-        };
-        s.service = if u.ratio(1u8, 8u8)? {
-            ServiceState::arbitrary(u)?
-        } else {
-            ServiceState::Running
-        };
-        s.warmup_ms = u.int_in_range(0..=3_000)?;
-        s.partial_ms = u.int_in_range(0..=3_000)?;
-        s.fresh_probe_ms = u.int_in_range(0..=1_000)?;
-        s.io_latency_ms = u.int_in_range(0..=100)?;
-        s.estimate_jitter_pct = if u.ratio(1u8, 4u8)? { u8::arbitrary(u)? } else { 0 };
-        s.max_flows = if u.ratio(1u8, 4u8)? {
-            u.int_in_range(0..=8)?
-        } else {
-            65_536
-        };
-        s.reject_socket_in_two_flows = u.ratio(1u8, 4u8)?;
-        s.lenient_zero_dest = u.ratio(1u8, 4u8)?;
-        s.shape_only_marks = u.ratio(1u8, 4u8)?;
-        s.unmatched_cancel = if bool::arbitrary(u)? {
-            UnmatchedCancel::NotFound
-        } else {
-            UnmatchedCancel::InvalidParameter
-        };
-        s.tracking_linger_ms = if u.ratio(1u8, 4u8)? {
-            u.int_in_range(0..=5_000)?
-        } else {
-            0
-        };
-        s.create_failures_after_resume = u.int_in_range(0..=3)?;
-        s.power_transition_errors = u.ratio(1u8, 6u8)?;
-        s.immediate_completion = if u.ratio(1u8, 4u8)? {
-            ImmediateCompletion::ReturnTrue
-        } else {
-            ImmediateCompletion::Pending
-        };
-        s.rate_before_estimate = if u.ratio(1u8, 4u8)? {
-            RateBeforeEstimate::Admit
-        } else {
-            RateBeforeEstimate::NetworkBusy
-        };
-        s.deadlock_after_ms = u.int_in_range(0..=60_000)?;
-        for peer in &mut w.peers {
-            if u.ratio(1u8, 4u8)? {
-                peer.lltd_qos = bool::arbitrary(u)?;
-                peer.refuses_qwave = u.ratio(1u8, 4u8)?;
-                peer.resolution_fails = u.ratio(1u8, 4u8)?;
-            }
-            peer.path = path_config(u, &peer.path)?;
-        }
-        w.offlink_path = path_config(u, &w.offlink_path)?;
-        for i in &mut w.interfaces {
-            i.up = !u.ratio(1u8, 10u8)?;
-            i.hardware_fault = u.ratio(1u8, 10u8)?;
-        }
-        for _ in 0..u.int_in_range(0..=3)? {
-            let a = KNOWN_ADDRESSES[u.choose_index(KNOWN_ADDRESSES.len())?];
-            w.foreign_flows.push(ForeignFlow {
-                destination: a.parse::<std::net::SocketAddr>().expect("built-in").ip(),
-                traffic_type: *u.choose(&TrafficType::ALL)?,
-                adaptive: bool::arbitrary(u)?,
-                rate_bps: bps(u)?,
-            });
-        }
+        policy(u, &mut w.policy)?;
+        settings(u, &mut w.settings)?;
+        network(u, &mut w)?;
         Ok(w)
     }
 }

@@ -102,38 +102,51 @@ pub fn run(max_len: usize) -> impl Strategy<Value = Run> {
         })
 }
 
-/// A call with an extreme argument: `u32::MAX` sizes, flow id 0 / `u32::MAX`, garbage handle
-/// values, unknown operations and traffic types, all-ones flags.
-fn extreme_call() -> impl Strategy<Value = Call<Sym>> {
-    let handle = prop_oneof![
+fn extreme_handle() -> impl Strategy<Value = HandleArg> + Clone {
+    prop_oneof![
         Just(HandleArg::Null),
         Just(HandleArg::Raw(u64::MAX)),
         Just(HandleArg::Raw(0xdead_beef)),
         Just(HandleArg::Raw(crate::model::HANDLE_TAG)),
         any::<u64>().prop_map(HandleArg::Raw),
         Just(HandleArg::Issued(0)),
-    ];
-    let flow = prop_oneof![
+    ]
+}
+
+fn extreme_flow() -> impl Strategy<Value = FlowArg> + Clone {
+    prop_oneof![
         Just(FlowArg::Zero),
         Just(FlowArg::Raw(u32::MAX)),
         Just(FlowArg::Seen(0))
-    ];
-    let size = prop_oneof![Just(u32::MAX), Just(0u32), Just(u32::MAX - 1)];
-    let big = prop_oneof![Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()];
-    let rate = (size.clone(), big.clone()).prop_map(|(size, bps)| {
-        let mut b = bps.to_le_bytes().to_vec();
-        b.extend_from_slice(&1i32.to_le_bytes()); // QOSShapeAndMark
-        b.extend_from_slice(&i32::MIN.to_le_bytes());
+    ]
+}
+
+fn extreme_size() -> impl Strategy<Value = u32> + Clone {
+    prop_oneof![Just(u32::MAX), Just(0u32), Just(u32::MAX - 1)]
+}
+
+fn big() -> impl Strategy<Value = u64> + Clone {
+    prop_oneof![Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()]
+}
+
+/// `QOSSetFlow` with a rate buffer of any `Size` or an unknown traffic type, `QOSQueryFlow`
+/// with any operation, `QOSNotifyFlow` with a huge target; extreme handles, flows and sizes.
+fn extreme_flow_call() -> impl Strategy<Value = Call<Sym>> {
+    let rate = (extreme_size(), big()).prop_map(|(size, bps)| {
+        let mut bytes = bps.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&1i32.to_le_bytes()); // QOSShapeAndMark
+        bytes.extend_from_slice(&i32::MIN.to_le_bytes());
         SetOp::Raw {
             op: 1,
             size,
-            bytes: Some(b),
+            bytes: Some(bytes),
         }
     });
     let set_op = prop_oneof![
         rate,
         any::<i32>().prop_map(|v| SetOp::TrafficType(TrafficArg::Raw(v)))
     ];
+    let (handle, flow) = (extreme_handle(), extreme_flow());
     prop_oneof![
         (handle.clone(), flow.clone(), set_op).prop_map(|(handle, flow, op)| Call::SetFlow(SetFlow {
             handle,
@@ -142,7 +155,7 @@ fn extreme_call() -> impl Strategy<Value = Call<Sym>> {
             flags: 0,
             overlapped: None,
         })),
-        (handle.clone(), flow.clone(), size.clone(), any::<i32>()).prop_map(|(handle, flow, size, op)| {
+        (handle.clone(), flow.clone(), extreme_size(), any::<i32>()).prop_map(|(handle, flow, size, op)| {
             Call::QueryFlow(QueryFlow {
                 handle,
                 flow,
@@ -154,7 +167,7 @@ fn extreme_call() -> impl Strategy<Value = Call<Sym>> {
                 overlapped: Some(u8::MAX),
             })
         }),
-        (handle.clone(), flow.clone(), size.clone(), big).prop_map(|(handle, flow, size, t)| {
+        (handle, flow, extreme_size(), big()).prop_map(|(handle, flow, size, t)| {
             Call::NotifyFlow(NotifyFlow {
                 handle,
                 flow,
@@ -165,12 +178,19 @@ fn extreme_call() -> impl Strategy<Value = Call<Sym>> {
                 overlapped: Some(1),
             })
         }),
-        (handle.clone(), size).prop_map(|(handle, size)| Call::EnumerateFlows(EnumerateFlows {
-            handle,
-            size: Some(size),
-            buffer: true
-        })),
-        (handle.clone(), flow.clone()).prop_map(|(handle, flow)| {
+    ]
+}
+
+/// A call with an extreme argument: `u32::MAX` sizes, flow id 0 / `u32::MAX`, garbage handle
+/// values, unknown operations and traffic types, all-ones flags.
+fn extreme_call() -> impl Strategy<Value = Call<Sym>> {
+    let handle = extreme_handle();
+    prop_oneof![
+        3 => extreme_flow_call(),
+        1 => (handle.clone(), extreme_size()).prop_map(|(handle, size)| {
+            Call::EnumerateFlows(EnumerateFlows { handle, size: Some(size), buffer: true })
+        }),
+        1 => (handle.clone(), extreme_flow()).prop_map(|(handle, flow)| {
             Call::RemoveSocketFromFlow(RemoveSocketFromFlow {
                 handle,
                 socket: SocketArg::Raw(u64::MAX),
@@ -178,26 +198,27 @@ fn extreme_call() -> impl Strategy<Value = Call<Sym>> {
                 flags: u32::MAX,
             })
         }),
-        (handle.clone(), flow).prop_map(|(handle, flow)| Call::AddSocketToFlow(AddSocketToFlow {
-            handle,
-            socket: SocketArg::Created(0),
-            dest: AddrArg::Known(0),
-            traffic_type: TrafficArg::Raw(i32::MAX),
-            non_adaptive: true,
-            flags: !QOS_NON_ADAPTIVE_FLOW,
-            flow: Some(flow),
-        })),
-        handle.prop_map(|handle| Call::CloseHandle(CloseHandle { handle })),
+        1 => (handle.clone(), extreme_flow()).prop_map(|(handle, flow)| {
+            Call::AddSocketToFlow(AddSocketToFlow {
+                handle,
+                socket: SocketArg::Created(0),
+                dest: AddrArg::Known(0),
+                traffic_type: TrafficArg::Raw(i32::MAX),
+                non_adaptive: true,
+                flags: !QOS_NON_ADAPTIVE_FLOW,
+                flow: Some(flow),
+            })
+        }),
+        1 => handle.prop_map(|handle| Call::CloseHandle(CloseHandle { handle })),
     ]
 }
 
 /// A step with an extreme argument: a call with `u32::MAX` sizes, flow id 0 / `u32::MAX`,
 /// garbage handle values, unknown operations or all-ones flags, or a huge time advance.
 pub fn extreme_op() -> impl Strategy<Value = Op> {
-    let big = prop_oneof![Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()];
     prop_oneof![
         7 => extreme_call().prop_map(Op::Call),
-        1 => big.clone().prop_map(|us| Op::Advance { us }),
-        1 => big.prop_map(|us| Op::AdvanceTo { us }),
+        1 => big().prop_map(|us| Op::Advance { us }),
+        1 => big().prop_map(|us| Op::AdvanceTo { us }),
     ]
 }
