@@ -327,7 +327,7 @@ impl<'a> Arbitrary<'a> for Tracking<Sym> {
         Ok(Tracking {
             handle: u.arbitrary()?,
             client: u.arbitrary()?,
-            flags: flags(u, &[0, 0, 1])?,
+            flags: flags(u, &[0])?,
         })
     }
 }
