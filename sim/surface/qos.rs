@@ -225,6 +225,7 @@ pub(crate) unsafe fn notify_flow(
             (false, _, _) => Some(0), // non-NULL buffer whose contents the model will not use
         };
         let r = st.model.notify_flow(handle, flow, op, cap, target, flags, key);
+        let r = super::wait::unless_blocked(st, r); // NOT-12: blocks with the sim unlocked
         if let Ok(out) = &r {
             let (data, bytes) = match out {
                 CallOutput::Data(d, n) => (Some(*d), *n),
