@@ -1,0 +1,357 @@
+//! Blocking calls release the simulator while they wait (GEN-4, NOT-12, AMB-31): other threads'
+//! calls end them, and virtual time moves on its own only when every participant waits.
+//! Every test runs under a watchdog: a bug fails it instead of hanging.
+
+use std::time::Duration;
+
+use qwave_sim::model::{Event, Fault, PathRef};
+use qwave_sim::windows::Win32::Foundation::*;
+use qwave_sim::windows::Win32::NetworkManagement::QoS::*;
+use qwave_sim::windows::Win32::Networking::WinSock::*;
+use qwave_sim::windows::Win32::System::Threading::*;
+use qwave_sim::windows::Win32::System::IO::*;
+use qwave_sim::Sim;
+
+use super::{within_a_minute, V1};
+
+/// The default world's LLTD peer: notifications can be asked for at once.
+const PEER: &str = "192.168.1.20:5000";
+
+fn peer_path() -> PathRef {
+    PathRef::Peer("192.168.1.20".parse().unwrap())
+}
+
+fn congestion(on: bool) -> Fault {
+    Fault::Congestion {
+        path: peer_path(),
+        congested: on,
+    }
+}
+
+/// A handle and an adaptive voice flow toward [`PEER`], as raw values another thread can use.
+fn handle_and_flow() -> (usize, u32, SOCKET) {
+    let mut h = HANDLE::default();
+    unsafe { QOSCreateHandle(&V1, &mut h) }.unwrap();
+    let s = unsafe { socket(AF_INET.0 as i32, SOCK_DGRAM, IPPROTO_UDP.0) }.unwrap();
+    let dest: SOCKADDR_IN = PEER.parse::<std::net::SocketAddrV4>().unwrap().into();
+    let mut flow = 0u32;
+    unsafe {
+        QOSAddSocketToFlow(
+            h,
+            s,
+            Some(&dest as *const SOCKADDR_IN as *const SOCKADDR),
+            QOSTrafficTypeVoice,
+            None,
+            &mut flow,
+        )
+    }
+    .unwrap();
+    (h.0 as usize, flow, s)
+}
+
+fn handle(raw: usize) -> HANDLE {
+    HANDLE(raw as *mut _)
+}
+
+/// A synchronous `QOSNotifyFlow(QOSNotifyCongested)`: its BOOL and last error.
+fn notify_congested(h: usize, flow: u32) -> (bool, WIN32_ERROR) {
+    let r = unsafe { QOSNotifyFlow(handle(h), flow, QOSNotifyCongested, None, None, None, None) };
+    (
+        r.as_bool(),
+        if r.as_bool() {
+            ERROR_SUCCESS
+        } else {
+            unsafe { GetLastError() }
+        },
+    )
+}
+
+/// The result the event log holds for the (only) synchronous notify call.
+fn logged_notify_result(sim: &Sim) -> String {
+    sim.events()
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Call { args, result } if format!("{args:?}").starts_with("NotifyFlow") => {
+                Some(format!("{result:?}"))
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[test]
+fn blocking_notify_ended_by_qosclosehandle_from_another_thread_gives_995_clo5_not14() {
+    let (r, now, deadlocks, logged) = within_a_minute(|| {
+        let sim = Sim::builder().seed(1).build();
+        let _g = sim.enter(); // a participant: time stands still while this thread acts
+        let (h, flow, _s) = handle_and_flow();
+        let waiter = sim.spawn(move || notify_congested(h, flow));
+        sim.wait_until_blocked(1);
+        unsafe { QOSCloseHandle(handle(h)) }.unwrap();
+        let r = waiter.join().unwrap();
+        (r, sim.now(), sim.deadlocks(), logged_notify_result(&sim))
+    });
+    assert_eq!(r, (false, ERROR_OPERATION_ABORTED));
+    assert_eq!(
+        now,
+        Duration::ZERO,
+        "no virtual time passed: the close ended the wait"
+    );
+    assert_eq!(deadlocks, 0);
+    assert!(
+        logged.contains("995") || logged.contains("OPERATION_ABORTED"),
+        "{logged}"
+    );
+}
+
+#[test]
+fn blocking_notify_ended_by_flow_removal_from_another_thread_gives_995_rem9_not14() {
+    let r = within_a_minute(|| {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let (h, flow, _s) = handle_and_flow();
+        let waiter = sim.spawn(move || notify_congested(h, flow));
+        sim.wait_until_blocked(1);
+        unsafe { QOSRemoveSocketFromFlow(handle(h), None, flow, None) }.unwrap();
+        let r = waiter.join().unwrap();
+        sim.check_invariants().unwrap();
+        r
+    });
+    assert_eq!(r, (false, ERROR_OPERATION_ABORTED));
+}
+
+/// A synchronous notify has no OVERLAPPED for QOSCancel to name; the blocking form QOSCancel
+/// ends is a wait on an overlapped notify: `GetOverlappedResult(.., bWait = TRUE)`.
+#[test]
+fn blocking_wait_on_a_notify_ended_by_qoscancel_from_another_thread_gives_995_can3_not14() {
+    let (ok, err, now) = within_a_minute(|| {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let (h, flow, _s) = handle_and_flow();
+        let ov: &'static mut OVERLAPPED = Box::leak(Box::default());
+        let r = unsafe { QOSNotifyFlow(handle(h), flow, QOSNotifyCongested, None, None, None, Some(ov)) };
+        assert!(!r.as_bool());
+        assert_eq!(unsafe { GetLastError() }, ERROR_IO_PENDING);
+        let ov_addr = ov as *mut OVERLAPPED as usize;
+        let waiter = sim.spawn(move || {
+            let mut n = 0u32;
+            let r = unsafe { GetOverlappedResult(handle(h), ov_addr as *const OVERLAPPED, &mut n, true) };
+            (r.is_ok(), unsafe { GetLastError() })
+        });
+        sim.wait_until_blocked(1);
+        unsafe { QOSCancel(handle(h), ov_addr as *const OVERLAPPED) }.unwrap();
+        let (ok, err) = waiter.join().unwrap();
+        (ok, err, sim.now())
+    });
+    assert!(!ok);
+    assert_eq!(err, ERROR_OPERATION_ABORTED);
+    assert_eq!(now, Duration::ZERO);
+}
+
+#[test]
+fn blocking_notify_ended_by_injected_congestion_returns_true_not4() {
+    let (r, now, logged) = within_a_minute(|| {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let (h, flow, _s) = handle_and_flow();
+        let waiter = sim.spawn(move || notify_congested(h, flow));
+        sim.wait_until_blocked(1);
+        sim.inject(congestion(true));
+        let r = waiter.join().unwrap();
+        (r, sim.now(), logged_notify_result(&sim))
+    });
+    assert_eq!(r, (true, ERROR_SUCCESS));
+    assert_eq!(now, Duration::ZERO);
+    assert!(
+        logged.starts_with("Ok"),
+        "the call is logged with its final result: {logged}"
+    );
+}
+
+/// An advance from another thread stops at each scheduled event: a congestion that lasts one
+/// second inside a five-second advance still ends the wait.
+#[test]
+fn advance_from_another_thread_ends_a_blocked_notify_at_the_event_that_satisfies_it() {
+    let (r, now) = within_a_minute(|| {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let (h, flow, _s) = handle_and_flow();
+        sim.inject_at(Duration::from_secs(1), congestion(true));
+        sim.inject_at(Duration::from_secs(2), congestion(false));
+        let waiter = sim.spawn(move || notify_congested(h, flow));
+        sim.wait_until_blocked(1);
+        sim.advance(Duration::from_secs(5));
+        (waiter.join().unwrap(), sim.now())
+    });
+    assert_eq!(r, (true, ERROR_SUCCESS));
+    assert_eq!(now, Duration::from_secs(5));
+}
+
+#[test]
+fn event_wait_ended_by_setevent_from_another_thread() {
+    let (r, now, deadlocks) = within_a_minute(|| {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let ev = unsafe { CreateEventW(None, false, false, None) }.unwrap();
+        let raw = ev.0 as usize;
+        let waiter = sim.spawn(move || unsafe { WaitForSingleObject(handle(raw), INFINITE) });
+        sim.wait_until_blocked(1);
+        unsafe { SetEvent(ev) }.unwrap();
+        let r = waiter.join().unwrap();
+        // The wait consumed the auto-reset event.
+        assert_eq!(unsafe { WaitForSingleObject(ev, 0) }, WAIT_TIMEOUT);
+        (r, sim.now(), sim.deadlocks())
+    });
+    assert_eq!(r, WAIT_OBJECT_0);
+    assert_eq!(now, Duration::ZERO);
+    assert_eq!(deadlocks, 0);
+}
+
+/// The usual way to stop a notification thread: wait for the notification or a shutdown event.
+#[test]
+fn wait_for_multiple_objects_ended_by_a_shutdown_event_from_another_thread() {
+    let (r, now) = within_a_minute(|| {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let (h, flow, _s) = handle_and_flow();
+        let stop = unsafe { CreateEventW(None, true, false, None) }.unwrap();
+        let (stop_raw, h_raw) = (stop.0 as usize, h);
+        let waiter = sim.spawn(move || {
+            let mut ov = OVERLAPPED {
+                hEvent: unsafe { CreateEventW(None, true, false, None) }.unwrap(),
+                ..Default::default()
+            };
+            let r = unsafe {
+                QOSNotifyFlow(
+                    handle(h_raw),
+                    flow,
+                    QOSNotifyCongested,
+                    None,
+                    None,
+                    None,
+                    Some(&mut ov),
+                )
+            };
+            assert!(!r.as_bool());
+            let w = unsafe { WaitForMultipleObjects(&[ov.hEvent, handle(stop_raw)], false, INFINITE) };
+            // Shutdown: close the handle (the notify completes with 995), then wait for it.
+            unsafe { QOSCloseHandle(handle(h_raw)) }.unwrap();
+            let mut n = 0;
+            let done = unsafe { GetOverlappedResult(handle(h_raw), &ov, &mut n, true) };
+            assert_eq!(done.unwrap_err().code(), ERROR_OPERATION_ABORTED.to_hresult());
+            w
+        });
+        sim.wait_until_blocked(1);
+        unsafe { SetEvent(stop) }.unwrap();
+        (waiter.join().unwrap(), sim.now())
+    });
+    assert_eq!(r, WAIT_EVENT(WAIT_OBJECT_0.0 + 1), "index 1: the shutdown event");
+    assert_eq!(now, Duration::ZERO);
+}
+
+#[test]
+fn wait_for_multiple_objects_reports_the_lowest_signaled_index_or_all() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    let ev = |manual, on| unsafe { CreateEventW(None, manual, on, None) }.unwrap();
+    let (a, b, c) = (ev(true, false), ev(false, true), ev(true, true));
+    unsafe {
+        assert_eq!(WaitForMultipleObjects(&[a, b, c], false, 0), WAIT_EVENT(1));
+        assert_eq!(
+            WaitForMultipleObjects(&[a, b, c], false, 0),
+            WAIT_EVENT(2),
+            "b auto-reset"
+        );
+        assert_eq!(WaitForMultipleObjects(&[a, c], true, 10), WAIT_TIMEOUT);
+        assert_eq!(sim.now(), Duration::from_millis(10));
+        SetEvent(a).unwrap();
+        assert_eq!(WaitForMultipleObjects(&[a, c], true, 0), WAIT_OBJECT_0);
+        assert_eq!(WaitForMultipleObjects(&[], false, 0), WAIT_FAILED);
+        assert_eq!(GetLastError(), ERROR_INVALID_PARAMETER);
+        assert_eq!(WaitForMultipleObjects(&[a, a], true, 0), WAIT_FAILED);
+        assert_eq!(GetLastError(), ERROR_INVALID_PARAMETER);
+        assert_eq!(
+            WaitForMultipleObjects(&[a, HANDLE::default()], false, 0),
+            WAIT_FAILED
+        );
+        assert_eq!(GetLastError(), ERROR_INVALID_HANDLE);
+        // Nothing scheduled can signal `b`: an infinite wait is a deadlock (AMB-31).
+        assert_eq!(WaitForMultipleObjects(&[b], false, INFINITE), WAIT_TIMEOUT);
+    }
+    assert_eq!(sim.deadlocks(), 1);
+}
+
+/// While a participant is active, time stands still; once every participant waits (here the
+/// main thread joining), the waiting thread runs the clock to the next scheduled event.
+#[test]
+fn quiescence_advances_time_to_the_next_event_only_when_every_participant_waits() {
+    let (held, r, now) = within_a_minute(|| {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let (h, flow, _s) = handle_and_flow();
+        sim.inject_at(Duration::from_secs(4), congestion(true));
+        let waiter = sim.spawn(move || notify_congested(h, flow));
+        sim.wait_until_blocked(1);
+        std::thread::sleep(Duration::from_millis(50)); // wall time passes; virtual time must not
+        let held = sim.now();
+        let r = waiter.join().unwrap(); // joining counts as waiting: the sim is quiescent
+        (held, r, sim.now())
+    });
+    assert_eq!(held, Duration::ZERO, "the main thread was active: no time passed");
+    assert_eq!(r, (true, ERROR_SUCCESS));
+    assert_eq!(
+        now,
+        Duration::from_secs(4),
+        "time jumped to the congestion, not further"
+    );
+}
+
+/// Two threads waiting at once: the clock runs event by event, each wait ends at its own
+/// moment (a congestion at 4 s, a 10 s timeout), and the run is the same every time. The main
+/// thread stays entered while it starts both, so neither wait runs the clock before the other
+/// thread has begun; joining lets time move.
+#[test]
+fn quiescent_waits_on_two_threads_each_end_at_their_own_moment() {
+    fn run() -> ((bool, WIN32_ERROR), WAIT_EVENT, Duration, usize) {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let (h, flow, _s) = handle_and_flow();
+        sim.inject_at(Duration::from_secs(4), congestion(true));
+        let a = sim.spawn(move || notify_congested(h, flow));
+        let b = sim.spawn(|| {
+            let ev = unsafe { CreateEventW(None, true, false, None) }.unwrap();
+            unsafe { WaitForSingleObject(ev, 10_000) }
+        });
+        let (ra, rb) = (a.join().unwrap(), b.join().unwrap());
+        let deadlocks = sim.deadlocks() as usize;
+        (ra, rb, sim.now(), deadlocks)
+    }
+    let (first, second) = within_a_minute(|| (run(), run()));
+    assert_eq!(first.0, (true, ERROR_SUCCESS));
+    assert_eq!(first.1, WAIT_TIMEOUT);
+    assert_eq!(first.2, Duration::from_secs(10));
+    assert_eq!(first.3, 0);
+    assert_eq!(first, second);
+}
+
+/// A lone waiting thread is trivially quiescent: nothing can end its wait, so the deadlock
+/// detector does (AMB-31), after `deadlock_after_ms` of virtual time, without hanging.
+#[test]
+fn lone_blocking_notify_on_another_thread_still_ends_with_1460_amb31() {
+    let (r, now, deadlocks, logged) = within_a_minute(|| {
+        let sim = Sim::new();
+        let (h, flow) = {
+            let _g = sim.enter();
+            let (h, flow, _s) = handle_and_flow();
+            (h, flow)
+        };
+        // The main thread never entered: the spawned thread is the only participant.
+        let r = sim.spawn(move || notify_congested(h, flow)).join().unwrap();
+        (r, sim.now(), sim.deadlocks(), logged_notify_result(&sim))
+    });
+    assert_eq!(r, (false, ERROR_TIMEOUT));
+    assert_eq!(now, Duration::from_secs(3600), "the default deadlock_after_ms");
+    assert_eq!(deadlocks, 1);
+    assert!(logged.contains("1460") || logged.contains("TIMEOUT"), "{logged}");
+}
