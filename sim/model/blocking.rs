@@ -1,7 +1,7 @@
 //! Blocking calls the surface waits for itself (GEN-4, NOT-12, AMB-31).
 //!
 //! A synchronous `QOSNotifyFlow` blocks until its condition holds. Run from a scenario or
-//! straight on the model, the call runs the timeline itself ([`Model::notify_flow`]). The
+//! straight on the model ([`Model::apply`]), the call runs the timeline itself. The
 //! windows-shaped surfaces instead ask for the wait to be *handed back*
 //! ([`Model::set_defer_blocking`]): the call is recorded as it starts, with a placeholder result,
 //! and the surface waits with the sim unlocked, so other threads' calls (a close, a flow
@@ -9,7 +9,7 @@
 //! ([`Model::blocked_outcome`]) and of the deadlock at its limit, so a lone thread gets the same
 //! results and events either way.
 
-use super::api::notify::NotifyOp;
+use super::api::NotifyKind;
 use super::{Event, Func, HandleState, Model, VirtualTime, Win32Error};
 use crate::model::event::{CallOutput, CallResult, QueryData};
 
@@ -21,7 +21,7 @@ pub(crate) struct BlockedNotify {
     /// Flow id.
     pub flow: u32,
     /// What it waits for.
-    pub op: NotifyOp,
+    pub op: NotifyKind,
     /// Virtual time at which it is a deadlock (AMB-31).
     pub limit: VirtualTime,
     /// Index of its call event in the log (`None` when not recording).
@@ -46,7 +46,7 @@ impl Model {
         &mut self,
         h: usize,
         flow: u32,
-        op: NotifyOp,
+        op: NotifyKind,
     ) -> Result<BlockedNotify, CallResult> {
         let limit = self
             .now()

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use qwave_sim::call::Call;
 use qwave_sim::model::{Event, Fault, PathRef};
 use qwave_sim::windows::Win32::Foundation::*;
 use qwave_sim::windows::Win32::NetworkManagement::QoS::*;
@@ -71,9 +72,10 @@ fn logged_notify_result(sim: &Sim) -> String {
     sim.events()
         .iter()
         .filter_map(|e| match &e.event {
-            Event::Call { args, result } if format!("{args:?}").starts_with("NotifyFlow") => {
-                Some(format!("{result:?}"))
-            }
+            Event::Call {
+                call: Call::NotifyFlow(_),
+                result,
+            } => Some(format!("{result:?}")),
             _ => None,
         })
         .collect::<Vec<_>>()
