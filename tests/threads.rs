@@ -7,6 +7,8 @@
 mod blocking;
 #[path = "threads/process.rs"]
 mod process;
+#[path = "threads/readme.rs"]
+mod readme;
 #[path = "threads/tokio_rt.rs"]
 mod tokio_rt;
 
