@@ -258,7 +258,7 @@ impl Sim {
         T: Send + 'static,
     {
         let sim = self.clone();
-        let reserved = Reservation::new(&self.shared, "a thread started by Sim::spawn".into());
+        let reserved = Reservation::new(&self.shared);
         let inner = std::thread::spawn(move || {
             let _g = EnterGuard {
                 token: current::enter(sim.shared.clone(), Some(reserved)),
@@ -304,8 +304,13 @@ impl Sim {
         let Some(p) = current::participant_in(&self.shared) else {
             return f();
         };
-        current::lock(&self.shared).sync.set_idle(p, true);
-        self.shared.cv.notify_all();
+        let mut st = current::lock(&self.shared);
+        st.sync.set_idle(p, true);
+        let waiting = st.sync.has_waiters();
+        drop(st);
+        if waiting {
+            self.shared.cv.notify_all(); // the sim may be quiescent now
+        }
         let _back = Back(&self.shared, p);
         f()
     }

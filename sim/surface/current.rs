@@ -61,8 +61,8 @@ pub(crate) struct Reservation {
 
 impl Reservation {
     /// Registers a participant of `s` now, to be taken over by the thread that enters with it.
-    pub(crate) fn new(s: &Shared, name: String) -> Reservation {
-        let id = lock(s).sync.join(name);
+    pub(crate) fn new(s: &Shared) -> Reservation {
+        let id = lock(s).sync.join(None);
         Reservation {
             sim: s.clone(),
             id: Some(id),
@@ -78,19 +78,26 @@ impl Drop for Reservation {
     }
 }
 
-fn thread_name() -> String {
-    let t = std::thread::current();
+/// How diagnostics name a thread.
+pub(crate) fn name_of(t: &std::thread::Thread) -> String {
     match t.name() {
         Some(n) => format!("'{n}'"),
         None => format!("{:?}", t.id()),
     }
 }
 
+fn thread_name() -> String {
+    name_of(&std::thread::current())
+}
+
 fn leave(s: &Shared, id: u64) {
     let mut st = lock(s);
     st.sync.leave(id);
+    let waiting = st.sync.has_waiters();
     drop(st);
-    s.cv.notify_all();
+    if waiting {
+        s.cv.notify_all(); // the sim may be quiescent now
+    }
 }
 
 /// Makes `s` the current sim of this thread until [`exit`] with the returned token; the first
@@ -101,12 +108,12 @@ pub(crate) fn enter(s: Shared, reserved: Option<Reservation>) -> u64 {
         Some(mut r) if !already => {
             let id = r.id.take();
             if let Some(id) = id {
-                lock(&s).sync.rename(id, thread_name());
+                lock(&s).sync.rename(id, std::thread::current());
             }
             id
         }
         _ if already => None, // a dropped reservation unregisters itself
-        _ => Some(lock(&s).sync.join(thread_name())),
+        _ => Some(lock(&s).sync.join(Some(std::thread::current()))),
     };
     STACK.with(|st| {
         let mut st = st.borrow_mut();

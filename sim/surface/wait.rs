@@ -23,6 +23,7 @@
 //! says on stderr which participants keep virtual time from moving.
 
 use std::collections::BTreeMap;
+use std::thread::Thread;
 use std::time::Instant;
 
 use super::current::{Cx, LONG_WAIT};
@@ -73,10 +74,11 @@ struct Waiter {
 /// The threads on one sim: participants (threads that entered it) and waits in progress.
 #[derive(Default)]
 pub(crate) struct Sync {
-    /// Participants not waiting, by id, with a name for diagnostics.
-    active: BTreeMap<u64, String>,
+    /// Participants not waiting, by id, with their thread for diagnostics (`None`: started by
+    /// `Sim::spawn`, not running yet).
+    active: BTreeMap<u64, Option<Thread>>,
     /// Participants waiting (in a wait, `Sim::idle`, or joining a `Sim::spawn` thread).
-    idle: BTreeMap<u64, String>,
+    idle: BTreeMap<u64, Option<Thread>>,
     next_id: u64,
     /// Waits in progress, oldest first (claims are checked in this order).
     waiters: Vec<Waiter>,
@@ -94,9 +96,9 @@ impl std::fmt::Debug for Sync {
 
 impl Sync {
     /// A new participant, active.
-    pub(crate) fn join(&mut self, name: String) -> u64 {
+    pub(crate) fn join(&mut self, thread: Option<Thread>) -> u64 {
         self.next_id += 1;
-        self.active.insert(self.next_id, name);
+        self.active.insert(self.next_id, thread);
         self.next_id
     }
 
@@ -107,10 +109,10 @@ impl Sync {
         }
     }
 
-    /// Names a participant (the thread that took over a reservation).
-    pub(crate) fn rename(&mut self, id: u64, name: String) {
-        if let Some(n) = self.active.get_mut(&id).or_else(|| self.idle.get_mut(&id)) {
-            *n = name;
+    /// Names a participant's thread (the thread that took over a reservation).
+    pub(crate) fn rename(&mut self, id: u64, thread: Thread) {
+        if let Some(t) = self.active.get_mut(&id).or_else(|| self.idle.get_mut(&id)) {
+            *t = Some(thread);
         }
     }
 
@@ -152,7 +154,14 @@ impl Sync {
 
     /// Who keeps virtual time from moving, for the long-wait message.
     fn holders(&self) -> String {
-        let names: Vec<&str> = self.active.values().map(String::as_str).collect();
+        let names: Vec<String> = self
+            .active
+            .values()
+            .map(|t| match t {
+                Some(t) => format!("thread {}", super::current::name_of(t)),
+                None => "a thread started by Sim::spawn, not running yet".into(),
+            })
+            .collect();
         if names.is_empty() {
             "none (a wait is ending)".into()
         } else {
