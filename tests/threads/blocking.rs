@@ -458,3 +458,54 @@ fn many_threads_blocking_and_acting_on_one_sim_never_hang() {
         assert_eq!(sim.blocked(), 0);
     });
 }
+
+/// A lone thread's blocking notify, waited for by the surface with the sim unlocked, leaves
+/// exactly the event log of the model running the same call itself (as scenarios do): the call
+/// stamped when it started, then what happened while it blocked (a query's completion, the
+/// congestion at 4 s).
+#[test]
+fn a_lone_blocking_notify_logs_what_the_model_blocking_itself_logs_not12() {
+    fn run(through_model: bool) -> Vec<qwave_sim::model::Stamped> {
+        let sim = Sim::builder().seed(5).build();
+        let _g = sim.enter();
+        let (h, flow, _s) = handle_and_flow();
+        let mut prio = QOS_PACKET_PRIORITY::default();
+        let mut size = 16u32;
+        let mut ov = OVERLAPPED::default();
+        let r = unsafe {
+            QOSQueryFlow(
+                handle(h),
+                flow,
+                QOSQueryPacketPriority,
+                &mut size,
+                &mut prio as *mut _ as *mut _,
+                None,
+                Some(&mut ov),
+            )
+        };
+        assert!(
+            !r.as_bool(),
+            "pending: completes 1 ms later, while the notify blocks"
+        );
+        sim.inject_at(Duration::from_secs(4), congestion(true));
+        if through_model {
+            let call = qwave_sim::call::NotifyFlow {
+                handle: h as u64,
+                flow,
+                op: qwave_sim::call::NotifyOp::Congested,
+                size: None,
+                buffer: qwave_sim::call::NotifyBuffer::Null,
+                flags: 0,
+                overlapped: None,
+            };
+            assert!(sim.with_model(|m| m.apply(Call::NotifyFlow(call))).is_ok());
+        } else {
+            assert_eq!(notify_congested(h, flow), (true, ERROR_SUCCESS));
+        }
+        assert_eq!(ov.Internal, 0, "the query completed");
+        sim.events()
+    }
+    let (surface, model) = within_a_minute(|| (run(false), run(true)));
+    assert!(surface.len() > 5, "{surface:?}");
+    assert_eq!(surface, model);
+}
