@@ -47,9 +47,23 @@ struct Entry {
     participant: Option<u64>,
 }
 
+/// A thread's entered sims, innermost last, and the last token issued.
+struct Stack(u64, Vec<Entry>);
+
+impl Drop for Stack {
+    /// A thread that ends with guards still alive (leaked) stops being a participant, so it
+    /// cannot keep other threads' waits from running the clock.
+    fn drop(&mut self) {
+        for e in self.1.drain(..) {
+            if let Some(id) = e.participant {
+                leave(&e.sim, id);
+            }
+        }
+    }
+}
+
 thread_local! {
-    /// Entered sims, innermost last, and the last token issued.
-    static STACK: RefCell<(u64, Vec<Entry>)> = const { RefCell::new((0, Vec::new())) };
+    static STACK: RefCell<Stack> = const { RefCell::new(Stack(0, Vec::new())) };
 }
 
 /// A participant registration made by one thread for another (`Sim::spawn` registers the new

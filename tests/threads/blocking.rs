@@ -509,3 +509,21 @@ fn a_lone_blocking_notify_logs_what_the_model_blocking_itself_logs_not12() {
     assert!(surface.len() > 5, "{surface:?}");
     assert_eq!(surface, model);
 }
+
+/// A thread that ends without dropping its guard (leaked) stops being a participant when it
+/// exits, so it cannot hold the clock forever.
+#[test]
+fn a_thread_that_ends_with_a_leaked_guard_no_longer_holds_the_clock() {
+    let (r, now) = within_a_minute(|| {
+        let sim = Sim::new();
+        let s2 = sim.clone();
+        std::thread::spawn(move || std::mem::forget(s2.enter()))
+            .join()
+            .unwrap();
+        let _g = sim.enter();
+        let ev = unsafe { CreateEventW(None, true, false, None) }.unwrap();
+        (unsafe { WaitForSingleObject(ev, 700) }, sim.now())
+    });
+    assert_eq!(r, WAIT_TIMEOUT);
+    assert_eq!(now, Duration::from_millis(700));
+}
