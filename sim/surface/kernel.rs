@@ -15,6 +15,8 @@ pub(crate) const WAIT_OBJECT_0: u32 = 0;
 pub(crate) const WAIT_TIMEOUT: u32 = 258;
 /// `WAIT_FAILED`.
 pub(crate) const WAIT_FAILED: u32 = u32::MAX;
+/// `ERROR_ABANDONED_WAIT_0`: the completion port was closed during the wait.
+pub(crate) const ERROR_ABANDONED_WAIT_0: u32 = 735;
 
 fn einval() -> bool {
     fail(Win32Error::ERROR_INVALID_PARAMETER.0)
@@ -259,7 +261,8 @@ pub(crate) fn create_io_completion_port(file: u64, existing: u64, key: usize) ->
 
 /// `GetQueuedCompletionStatus`. On a dequeued failed request: FALSE with `*ov` set and the
 /// request's error; on timeout (or a deadlocked infinite wait): FALSE, `*ov` NULL,
-/// `WAIT_TIMEOUT`.
+/// `WAIT_TIMEOUT`; when another thread closes the port during the wait: FALSE, `*ov` NULL,
+/// `ERROR_ABANDONED_WAIT_0`.
 ///
 /// # Safety
 /// Each out-pointer is NULL or writable.
@@ -279,9 +282,18 @@ pub(crate) unsafe fn get_queued_completion_status(
         }
         let bound = st.io.handles_on(port);
         let about = concerns(st, |&(h, _), _| bound.contains(&h));
-        let claim = move |s: &mut State| s.io.pop_packet(port).map(Outcome::Packet);
+        // A port closed by another thread while this one waits: ERROR_ABANDONED_WAIT_0, as on
+        // Windows (how apps stop their completion threads).
+        let claim = move |s: &mut State| match s.io.object(port) {
+            Some(Object::Port(_)) => s.io.pop_packet(port).map(Outcome::Packet),
+            _ => Some(Outcome::Abandoned),
+        };
         let packet = match wait(st, timeout_ms, about, claim) {
             Ok(Outcome::Packet(p)) => Some(p),
+            Ok(Outcome::Abandoned) => {
+                unsafe { ov.write_unaligned(0) };
+                return fail(ERROR_ABANDONED_WAIT_0);
+            }
             _ => None,
         };
         let Some(Packet {

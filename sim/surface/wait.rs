@@ -54,6 +54,8 @@ pub(crate) enum Outcome {
     Index(usize),
     /// A packet dequeued from a completion port.
     Packet(Packet),
+    /// The object waited on was closed by another thread during the wait.
+    Abandoned,
     /// A blocked notification's result.
     Call(CallResult),
     /// The limit came with nothing ending the wait.

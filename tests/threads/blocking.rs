@@ -527,3 +527,25 @@ fn a_thread_that_ends_with_a_leaked_guard_no_longer_holds_the_clock() {
     assert_eq!(r, WAIT_TIMEOUT);
     assert_eq!(now, Duration::from_millis(700));
 }
+
+/// Closing the port stops a completion thread: its wait fails with ERROR_ABANDONED_WAIT_0 (735)
+/// and a NULL OVERLAPPED, as on Windows.
+#[test]
+fn getqueuedcompletionstatus_ended_by_closing_the_port_from_another_thread_gives_735() {
+    let (r, err, ov_null) = within_a_minute(|| {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let port = unsafe { CreateIoCompletionPort(INVALID_HANDLE_VALUE, None, 0, 1) }.unwrap();
+        let raw = port.0 as usize;
+        let waiter = sim.spawn(move || {
+            let (mut n, mut key) = (0u32, 0usize);
+            let mut ov = std::ptr::dangling_mut::<OVERLAPPED>(); // non-NULL: the call must clear it
+            let r = unsafe { GetQueuedCompletionStatus(handle(raw), &mut n, &mut key, &mut ov, INFINITE) };
+            (r.is_ok(), unsafe { GetLastError() }.0, ov.is_null())
+        });
+        sim.wait_until_blocked(1);
+        unsafe { CloseHandle(port) }.unwrap();
+        waiter.join().unwrap()
+    });
+    assert_eq!((r, err, ov_null), (false, 735, true));
+}
