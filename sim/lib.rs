@@ -10,6 +10,7 @@
 //!   sequences and fault plans.
 #![warn(missing_docs)]
 
+pub mod call;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
 pub mod model;
@@ -24,7 +25,7 @@ pub mod windows;
 pub mod windows_sys;
 
 pub use recording::{recording_dir, Recording};
-pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder};
+pub use sim::{EnterGuard, FlowSnapshot, ProcessGuard, Sim, SimBuilder};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

@@ -7,6 +7,7 @@
 //! the checks that implement them.
 
 pub mod api;
+pub(crate) mod blocking;
 pub mod error;
 pub mod event;
 pub mod fault;
@@ -31,10 +32,9 @@ use std::num::NonZeroU64;
 
 use rustc_hash::FxHashMap;
 
+pub use api::compat::Positional;
 pub use error::Win32Error;
-pub use event::{
-    CallArgs, CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, Stamped,
-};
+pub use event::{CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, Stamped};
 pub use fault::{Fault, Func, PathRef};
 pub use flow::{Flow, Marking, Owner, RateContract, Shaping, TrafficType};
 pub use net::{Family, Prefix, SockAddrIn};
@@ -87,6 +87,9 @@ pub struct Model {
     events: Vec<Stamped>,
     outbox: Vec<Completion>,
     deadlocks: u32,
+    /// Hand blocking calls back to the surface instead of running the timeline (`blocking`).
+    defer_blocking: bool,
+    blocked: Option<blocking::BlockedNotify>,
 }
 
 impl Model {
@@ -151,6 +154,8 @@ impl Model {
             events: Vec::new(),
             outbox: Vec::new(),
             deadlocks: 0,
+            defer_blocking: false,
+            blocked: None,
             world,
         };
         for i in 0..m.paths.len() {

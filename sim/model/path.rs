@@ -153,9 +153,9 @@ impl Model {
         let Some(f) = self.flows.get(&r.flow) else {
             return false;
         };
-        if self.notify_condition(f, op) {
+        if let Some(data) = self.notify_condition(f, op) {
             let r = self.unregister(id).expect("pending");
-            let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, None);
+            let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, data);
             self.deliver(c);
             return true;
         }

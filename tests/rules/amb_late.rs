@@ -1,6 +1,6 @@
 //! AMB-22..AMB-42: the choices qwave-sim makes where the rules leave Windows' behaviour open.
 use crate::common::*;
-use qwave_sim::model::api::add::MAX_EXTRA_DESTS;
+use qwave_sim::model::api::MAX_EXTRA_DESTS;
 
 fn peer() -> PathRef {
     PathRef::Peer("192.168.1.20".parse().unwrap())

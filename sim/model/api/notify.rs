@@ -2,75 +2,51 @@
 
 use std::num::NonZeroU64;
 
-use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey};
+use crate::call::NotifyFlow;
+use crate::model::blocking::output;
+use crate::model::event::{CallResult, QueryData};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
-use crate::model::{CallError, Func, HandleState, Model, Phase, ReqKind, Scheduled, Win32Error};
+use crate::model::{CallError, Func, Model, Phase, ReqKind, Scheduled, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
-/// `QOS_NOTIFY_FLOW`, with the target of `QOSNotifyAvailable`.
+/// What a valid `QOSNotifyFlow` waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotifyOp {
+pub(crate) enum NotifyKind {
     /// 0: the path becomes congested.
     Congested,
     /// 1: the path is not congested.
     Uncongested,
-    /// 2: the flow could grow to this total bandwidth (bits/s).
+    /// 2: the flow could grow to this total bandwidth (bits/s), from the caller's buffer.
     Available(u64),
 }
 
-impl NotifyOp {
+impl NotifyKind {
     /// Index into a flow's per-operation slots (the C value).
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
-            NotifyOp::Congested => 0,
-            NotifyOp::Uncongested => 1,
-            NotifyOp::Available(_) => 2,
+            NotifyKind::Congested => 0,
+            NotifyKind::Uncongested => 1,
+            NotifyKind::Available(_) => 2,
         }
     }
 }
 
 impl Model {
-    /// `QOSNotifyFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`: `size` is
-    /// `*Size` (`None` = NULL), `target` the `UINT64` in Buffer for `QOSNotifyAvailable`
-    /// (`None` = NULL Buffer; for the other operations, `Some` means a non-NULL Buffer).
-    #[allow(clippy::too_many_arguments)]
-    pub fn notify_flow(
-        &mut self,
-        handle: u64,
-        flow: u32,
-        op: i32,
-        size: Option<u32>,
-        target: Option<u64>,
-        flags: u32,
-        overlapped: Option<OverlappedKey>,
-    ) -> CallResult {
-        self.call(
-            || CallArgs::NotifyFlow {
-                handle,
-                flow,
-                op,
-                size,
-                target,
-                flags,
-                overlapped,
-            },
-            |m| m.notify_inner(handle, flow, op, size, target, flags, overlapped),
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn notify_inner(
-        &mut self,
-        handle: u64,
-        flow: u32,
-        op: i32,
-        size: Option<u32>,
-        target: Option<u64>,
-        flags: u32,
-        overlapped: Option<OverlappedKey>,
-    ) -> CallResult {
+    /// `QOSNotifyFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`: Buffer
+    /// holds the `UINT64` target of `QOSNotifyAvailable`; for the other operations a non-NULL
+    /// Buffer is an error.
+    pub(super) fn notify_flow(&mut self, c: &NotifyFlow) -> CallResult {
+        let NotifyFlow {
+            handle,
+            flow,
+            size,
+            flags,
+            overlapped,
+            ..
+        } = *c;
+        let (op, target) = (c.op.code(), c.target());
         self.power_transition()?; // AMB-40
         let h = self.open_handle(handle)?; // NOT-1, GEN-6, GEN-8
         if flow == 0 {
@@ -85,9 +61,9 @@ impl Model {
                     return Err(EINVAL.into()); // NOT-3
                 }
                 if op == 0 {
-                    NotifyOp::Congested
+                    NotifyKind::Congested
                 } else {
-                    NotifyOp::Uncongested
+                    NotifyKind::Uncongested
                 }
             }
             _ => {
@@ -98,7 +74,7 @@ impl Model {
                         size: Some(8),
                     }); // NOT-7
                 }
-                NotifyOp::Available(target.ok_or(EINVAL)?) // NOT-5
+                NotifyKind::Available(target.ok_or(EINVAL)?) // NOT-5
             }
         };
         if let Some(k) = overlapped {
@@ -114,7 +90,7 @@ impl Model {
         if f.notify[op.index()].is_some() {
             return Err(Win32Error::ERROR_ALREADY_EXISTS.into()); // NOT-8
         }
-        if let NotifyOp::Available(t) = op {
+        if let NotifyKind::Available(t) = op {
             // Both IP-layer rates: the target and the admitted contract.
             if t <= f.rate.filter(|_| f.admitted).map_or(0, |r| r.effective_bps()) {
                 return Err(EINVAL.into()); // NOT-6, AMB-19
@@ -125,14 +101,14 @@ impl Model {
         let Some(k) = overlapped else {
             return self.block_on_notify(h, flow, op, now_holds); // NOT-12, AMB-31
         };
-        if now_holds {
+        if let Some(data) = now_holds {
             if self.world_settings().immediate_completion == ImmediateCompletion::ReturnTrue {
-                return Ok(CallOutput::None); // AMB-32 (setting): TRUE at once
+                return Ok(output(data)); // AMB-32 (setting): TRUE at once
             }
             // AMB-32: FALSE + IO_PENDING, completion on the next simulator step.
             let id = self.new_request(h, k, flow, ReqKind::Notify(op));
             let r = self.unregister(id).expect("just registered");
-            let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, None);
+            let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, data);
             self.schedule(self.now(), Scheduled::Deliver(c));
             return Err(Win32Error::ERROR_IO_PENDING.into());
         }
@@ -143,55 +119,56 @@ impl Model {
         Err(Win32Error::ERROR_IO_PENDING.into())
     }
 
-    /// NOT-4, NOT-5: whether the notification would fire now. A completed notification hands
-    /// nothing back: the caller's `QOSNotifyAvailable` buffer keeps its target (no source says
-    /// Windows writes the current bandwidth there; the official sample never reads it).
-    pub(crate) fn notify_condition(&self, f: &Flow, op: NotifyOp) -> bool {
+    /// NOT-4, NOT-5: `Some(data)` if the notification would fire now. The data is always
+    /// `None`: a fired notification hands nothing back, and the caller's `QOSNotifyAvailable`
+    /// buffer keeps its target (SIM-6: no source says Windows writes the current bandwidth
+    /// there; the official sample never reads it).
+    pub(crate) fn notify_condition(&self, f: &Flow, op: NotifyKind) -> Option<Option<QueryData>> {
         // NOT-5, NOT-4: each notification reports on measured capacity (congestion is the
         // available bandwidth reaching 0, QRY-10), so none fires before the estimate is complete:
         // until then QOSQueryFlow says 232 and QOSSetFlow 54, and an app re-arming on the
         // notification would loop.
         if self.estimate_phase(f.path) != Phase::Full {
-            return false;
+            return None;
         }
         let congested = self
             .paths
             .get(f.path as usize)
             .is_some_and(|p| p.config.congested);
-        match op {
-            NotifyOp::Congested => congested,
-            NotifyOp::Uncongested => !congested,
+        let holds = match op {
+            NotifyKind::Congested => congested,
+            NotifyKind::Uncongested => !congested,
             // NOT-5: the target includes layer-3 overhead, the available bandwidth does not.
-            NotifyOp::Available(target) => self.available_for(f) >= self.payload_bps(f, target),
-        }
+            NotifyKind::Available(target) => self.available_for(f) >= self.payload_bps(f, target),
+        };
+        holds.then_some(None)
     }
 
     /// NOT-12, AMB-31: a synchronous notification blocks on the virtual clock until its
     /// condition holds; if nothing scheduled can make it hold within `deadlock_after_ms`, the
-    /// run records a deadlock and the call fails with `ERROR_TIMEOUT`.
-    fn block_on_notify(&mut self, h: usize, flow: u32, op: NotifyOp, mut holds: bool) -> CallResult {
-        let limit = self
-            .now()
-            .plus_us(self.world_settings().deadlock_after_ms.saturating_mul(1000));
+    /// run records a deadlock and the call fails with `ERROR_TIMEOUT`. The surfaces wait
+    /// themselves, with the sim unlocked (`model::blocking`); the end conditions are shared.
+    fn block_on_notify(
+        &mut self,
+        h: usize,
+        flow: u32,
+        op: NotifyKind,
+        holds: Option<Option<QueryData>>,
+    ) -> CallResult {
+        if let Some(data) = holds {
+            return Ok(output(data));
+        }
+        let b = match self.begin_blocked(h, flow, op) {
+            Ok(b) => b,
+            Err(deferred) => return deferred,
+        };
         loop {
-            if holds {
-                return Ok(CallOutput::None);
+            if !self.step_before(b.limit) {
+                return self.blocked_deadlock(&b);
             }
-            if !self.step_before(limit) {
-                self.run_until(limit);
-                self.note_deadlock(Func::NotifyFlow);
-                return Err(Win32Error::ERROR_TIMEOUT.into());
+            if let Some(r) = self.blocked_outcome(&b) {
+                return r;
             }
-            if self.handles[h].state != HandleState::Open {
-                return Err(Win32Error::ERROR_OPERATION_ABORTED.into()); // CLO-5, GEN-8
-            }
-            let Some(f) = self.flows.get(&flow) else {
-                return Err(Win32Error::ERROR_OPERATION_ABORTED.into()); // REM-9
-            };
-            if let Err(e) = self.flow_route(f) {
-                return Err(e.into());
-            }
-            holds = self.notify_condition(f, op);
         }
     }
 }
