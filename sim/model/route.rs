@@ -63,16 +63,15 @@ impl Model {
         if ip.is_unspecified() || ip.is_multicast() || self.unreachable.iter().any(|p| p.contains(ip)) {
             return Route::Unreachable;
         }
-        let usable = |i: &&Interface| via.is_none_or(|v| i.index == v);
+        // A down interface has no routes; another one on the same link (or the gateway's) may
+        // still reach the destination, unless the socket's bound address pins `via`.
+        let usable = |i: &&Interface| i.up && via.is_none_or(|v| i.index == v);
         let on_link = self
             .interfaces
             .iter()
             .filter(usable)
             .find(|i| i.addresses.iter().any(|p| p.contains(ip)));
         if let Some(iface) = on_link {
-            if !iface.up {
-                return Route::Unreachable;
-            }
             let peer = self.peer_index.get(&ip).copied();
             return Route::OnLink {
                 interface: iface.index,
@@ -93,11 +92,11 @@ impl Model {
             .filter(usable)
             .find(|i| i.addresses.iter().any(|p| p.contains(gw)))
         {
-            Some(iface) if iface.up => Route::OffLink {
+            Some(iface) => Route::OffLink {
                 interface: iface.index,
                 path: self.peer_index.get(&ip).copied().unwrap_or(0),
             },
-            _ => Route::Unreachable,
+            None => Route::Unreachable,
         }
     }
 

@@ -514,6 +514,12 @@ fn amb_38_re_adding_a_member_socket_with_another_destination_keeps_the_id() {
     let s2 = t.udp(AF_INET);
     let r = t.run(|m| m.add_socket_to_flow(h, s2, sa(UNREACHABLE), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
     assert_eq!(code(&r), E::ERROR_HOST_UNREACHABLE);
+    t.inject(Fault::AdapterError {
+        interface: "Ethernet".into(),
+        failing: true,
+    });
+    let r = t.run(|m| m.add_socket_to_flow(h, s2, sa(OFFLINK), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+    assert_eq!(code(&r), E::ERROR_ADAP_HDW_ERR, "a faulty adapter on its route");
     assert_eq!(t.m.flow(f).unwrap().sockets.len(), 1);
     let mut t = T::world(|w| w.settings.lenient_zero_dest = true);
     let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
