@@ -241,7 +241,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "ADD-13",
-        summary: "A destination no route reaches gives ERROR_HOST_UNREACHABLE (1232).",
+        summary: "A destination no route reaches gives ERROR_HOST_UNREACHABLE (1232); a socket bound to an interface's address routes by that interface.",
         testable: true,
     },
     Rule {
@@ -1022,7 +1022,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "AMB-25",
-        summary: "Marking under QOSShapeOnly. Choice: best effort (no marking); settings.shape_only_marks keeps the conformant marking.",
+        summary: "Marking under QOSShapeOnly. Choice: best effort (no marking); settings.shape_only_marks keeps the conformant marking; the trace records both.",
         testable: true,
     },
     Rule {
@@ -1057,12 +1057,12 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "AMB-32",
-        summary: "An overlapped request that can be answered at once. Choice: FALSE + 997 and the completion on the next step; settings.immediate_completion can return TRUE at once.",
+        summary: "An overlapped request that can be answered at once. Choice: FALSE + 997 and the completion on the next step; settings.immediate_completion returns the result at once for Notify, Set and non-FRESH Query.",
         testable: true,
     },
     Rule {
         id: "AMB-33",
-        summary: "Order of checks when several errors apply. Choice: handle, arguments, flow lookup, flow kind, privilege, policy, path, data readiness.",
+        summary: "Order of checks when several errors apply. Choice: handle, arguments (sizes included), flow lookup, flow kind, privilege, policy, path, data readiness.",
         testable: true,
     },
     Rule {
