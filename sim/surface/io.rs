@@ -11,8 +11,8 @@
 //! **`Internal` holds an NTSTATUS**, as on Windows, where the kernel writes the I/O status block
 //! there: `STATUS_PENDING` (0x103) while the request is outstanding (what
 //! `HasOverlappedIoCompleted` tests), then `STATUS_SUCCESS` (0) or the failure's NTSTATUS
-//! (`STATUS_CANCELLED` 0xC0000120 for a request that ends with 995, …; see [`ntstatus_of`]).
-//! `GetOverlappedResult` maps it back to the Win32 code with [`win32_of_ntstatus`], the
+//! (`STATUS_CANCELLED` 0xC0000120 for a request that ends with 995, …; see `ntstatus_of`).
+//! `GetOverlappedResult` maps it back to the Win32 code with `win32_of_ntstatus`, the
 //! `RtlNtStatusToDosError` step Windows (and Wine's kernelbase) takes, so apps that read the
 //! status through it or `GetQueuedCompletionStatus` see exactly what Windows reports.
 
