@@ -9,13 +9,12 @@
 
 mod support;
 
-use qwave_sim::model::Positional;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use qwave_sim::model::{Completion, Fault, Model, PathRef, VirtualTime, Win32Error};
-use support::{Ratio, RunMode};
+use support::{calls, Ratio, RunMode};
 
 const PATHS: u32 = 10;
 const FLOWS_PER_PATH: u32 = 100;
@@ -43,7 +42,7 @@ fn armed(record: bool) -> (Model, u64) {
 }
 
 fn arm(m: &mut Model, h: u64, flow: u32, op: i32) {
-    let r = m.notify_flow(h, flow, op, None, None, 0, Some(u64::from(flow)));
+    let r = m.apply(calls::notify(h, flow, op, u64::from(flow)));
     assert_eq!(
         r.map_err(|e| e.code),
         Err(Win32Error::ERROR_IO_PENDING),

@@ -3,11 +3,11 @@
 //! makes `check` fail with a diff, recorded runs replay to the same trace, and the library
 //! covers every error code the rules name.
 
-use qwave_sim::model::Positional;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use qwave_sim::call::{self, Call, NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg};
 use qwave_sim::model::{Fault, Model, PathRef, SockAddrIn, TrafficType, Win32Error, World};
 use qwave_sim::scenario::schema::{Check, Data, Expect, HandleStateArg, SockExpect, Step, WsaError};
 use qwave_sim::scenario::{self, record, record_names, run, Loaded, RunOptions, Scenario};
@@ -439,15 +439,64 @@ fn round_trip(world: &World, seed: u64, events: &[qwave_sim::model::Stamped], wh
     );
 }
 
+/// `QOSQueryFlow` synchronously with `*Size` = `size` and a buffer.
+fn query(handle: u64, flow: u32, op: QueryOp, size: u32) -> Call {
+    Call::QueryFlow(call::QueryFlow {
+        handle,
+        flow,
+        op,
+        size: Some(size),
+        buffer: true,
+        fresh: false,
+        flags: 0,
+        overlapped: None,
+    })
+}
+
+/// `QOSNotifyFlow` with NULL `Buffer`.
+fn notify(handle: u64, flow: u32, op: NotifyOp, size: Option<u32>, overlapped: Option<u64>) -> Call {
+    Call::NotifyFlow(call::NotifyFlow {
+        handle,
+        flow,
+        op,
+        size,
+        buffer: NotifyBuffer::Null,
+        flags: 0,
+        overlapped,
+    })
+}
+
+/// `QOSSetFlow` with the operation, `Size` and buffer bytes as a C caller passes them.
+fn set_raw(handle: u64, flow: u32, op: i32, bytes: &[u8], overlapped: Option<u64>) -> Call {
+    Call::SetFlow(call::SetFlow {
+        handle,
+        flow,
+        op: SetOp::Raw {
+            op,
+            size: bytes.len() as u32,
+            bytes: Some(bytes.to_vec()),
+        },
+        flags: 0,
+        overlapped,
+    })
+}
+
 #[test]
 fn a_test_driving_the_model_records_a_scenario_that_replays_exactly() {
     let world = World::default();
     let mut m = Model::new(world.clone(), 99);
-    let h = match m.create_handle(Some((1, 0)), true) {
+    let create = |version| {
+        Call::CreateHandle(call::CreateHandle {
+            handle: (),
+            version,
+            out: true,
+        })
+    };
+    let h = match m.apply(create(Some((1, 0)))) {
         Ok(qwave_sim::model::CallOutput::Handle(h)) => h,
         other => panic!("create: {other:?}"),
     };
-    assert!(m.create_handle(None, true).is_err());
+    assert!(m.apply(create(None)).is_err());
     let s = m.socket(2, 2, 0).expect("socket");
     m.connect(
         s,
@@ -459,20 +508,34 @@ fn a_test_driving_the_model_records_a_scenario_that_replays_exactly() {
         ),
     )
     .unwrap();
-    let flow = match m.add_socket_to_flow(h, s, None, 4, 0, Some(0)) {
+    let add = Call::AddSocketToFlow(call::AddSocketToFlow {
+        handle: h,
+        socket: s,
+        dest: None,
+        traffic_type: TrafficArg::from_raw(4),
+        non_adaptive: false,
+        flags: 0,
+        flow: Some(0),
+    });
+    let flow = match m.apply(add) {
         Ok(qwave_sim::model::CallOutput::Flow(f)) => f,
         other => panic!("add: {other:?}"),
     };
-    let _ = m.query_flow(h, flow, 0, Some(40), true, 0, None);
+    let _ = m.apply(query(h, flow, QueryOp::Fundamentals, 40));
     m.advance_us(2_500_000);
-    let rate = qwave_sim::call::SetOp::OutgoingRate {
+    let rate = SetOp::OutgoingRate {
         bandwidth_bps: 64_000,
         shaping: qwave_sim::model::Shaping::ShapeAndMark,
         reason: 0,
     };
-    let (op, bytes) = (rate.code(), rate.bytes().unwrap_or_default());
-    let _ = m.set_flow(h, flow, op, 16, Some(&bytes), 0, Some(0x1000));
-    let _ = m.notify_flow(h, flow, 0, None, None, 0, Some(0x2000));
+    let _ = m.apply(set_raw(
+        h,
+        flow,
+        rate.code(),
+        &rate.bytes().unwrap_or_default(),
+        Some(0x1000),
+    ));
+    let _ = m.apply(notify(h, flow, NotifyOp::Congested, None, Some(0x2000)));
     m.inject_at(
         qwave_sim::model::VirtualTime(3_000_000),
         Fault::Congestion {
@@ -489,21 +552,39 @@ fn a_test_driving_the_model_records_a_scenario_that_replays_exactly() {
             congested: false,
         },
     );
-    assert!(m.notify_flow(h, flow, 1, None, None, 0, None).is_ok());
-    let _ = m.query_flow(h, flow, 1, Some(4), true, 0, None);
-    let _ = m.notify_flow(h, flow, 2, Some(8), None, 0, Some(0x3000));
-    let _ = m.enumerate_flows(h, Some(0), false);
-    let _ = m.cancel(h, Some(0x4000));
+    assert!(m
+        .apply(notify(h, flow, NotifyOp::Uncongested, None, None))
+        .is_ok());
+    let _ = m.apply(query(h, flow, QueryOp::PacketPriority, 4));
+    let _ = m.apply(notify(h, flow, NotifyOp::Available(0), Some(8), Some(0x3000)));
+    let _ = m.apply(Call::EnumerateFlows(call::EnumerateFlows {
+        handle: h,
+        size: Some(0),
+        buffer: false,
+    }));
+    let _ = m.apply(Call::Cancel(call::Cancel {
+        handle: h,
+        overlapped: Some(0x4000),
+    }));
     m.inject(Fault::FailCalls {
         func: None,
         code: Win32Error::ERROR_NOT_ENOUGH_MEMORY,
         count: 1,
     });
-    let _ = m.start_tracking_client(h, Some(SockAddrIn::BadFamily(7)), 0);
-    let _ = m.set_flow(h, flow, 9, 3, Some(&[1, 2, 3]), 0, None);
-    let _ = m.remove_socket_from_flow(h, 0, flow, 0);
-    let _ = m.close_handle(0xdead_beef);
-    let _ = m.close_handle(h);
+    let _ = m.apply(Call::StartTrackingClient(call::Tracking {
+        handle: h,
+        client: Some(SockAddrIn::BadFamily(7)),
+        flags: 0,
+    }));
+    let _ = m.apply(set_raw(h, flow, 9, &[1, 2, 3], None));
+    let _ = m.apply(Call::RemoveSocketFromFlow(call::RemoveSocketFromFlow {
+        handle: h,
+        socket: 0,
+        flow,
+        flags: 0,
+    }));
+    let _ = m.apply(Call::CloseHandle(call::CloseHandle { handle: 0xdead_beef }));
+    let _ = m.apply(Call::CloseHandle(call::CloseHandle { handle: h }));
     m.settle();
     assert!(m.events().len() > 20);
     round_trip(&world, 99, m.events(), "hand-driven run");

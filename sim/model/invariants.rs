@@ -440,25 +440,55 @@ impl InvariantChecker {
 mod tests {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-    use crate::model::{CallOutput, Model, Positional, SockAddrIn, Win32Error, World};
+    use crate::call::{self, Call, NotifyBuffer, NotifyOp, TrafficArg};
+    use crate::model::{CallOutput, Model, SockAddrIn, Win32Error, World};
 
     /// Regression: a flow removed while its `QOSNotifyFlow` was pending left the request id in
     /// its path's waiters ("path 1 waits on a finished request").
     #[test]
     fn removing_a_flow_with_a_pending_notification_leaves_no_stale_waiter() {
         let mut m = Model::new(World::default(), 1);
-        let Ok(CallOutput::Handle(h)) = m.create_handle(Some((1, 0)), true) else {
+        let create = call::CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        };
+        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
             panic!("create");
         };
         let s = m.socket(2, 2, 17).expect("socket");
         let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
-        let Ok(CallOutput::Flow(id)) = m.add_socket_to_flow(h, s, Some(dest), 3, 0, Some(0)) else {
+        let add = call::AddSocketToFlow {
+            handle: h,
+            socket: s,
+            dest: Some(dest),
+            traffic_type: TrafficArg::AudioVideo,
+            non_adaptive: false,
+            flags: 0,
+            flow: Some(0),
+        };
+        let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
             panic!("add");
         };
-        let r = m.notify_flow(h, id, 0, None, None, 0, Some(7));
+        let notify = call::NotifyFlow {
+            handle: h,
+            flow: id,
+            op: NotifyOp::Congested,
+            size: None,
+            buffer: NotifyBuffer::Null,
+            flags: 0,
+            overlapped: Some(7),
+        };
+        let r = m.apply(Call::NotifyFlow(notify));
         assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_IO_PENDING));
         assert!(m.paths().iter().any(|p| !p.waiters.is_empty()));
-        assert_eq!(m.remove_socket_from_flow(h, 0, id, 0), Ok(CallOutput::None));
+        let remove = call::RemoveSocketFromFlow {
+            handle: h,
+            socket: 0,
+            flow: id,
+            flags: 0,
+        };
+        assert_eq!(m.apply(Call::RemoveSocketFromFlow(remove)), Ok(CallOutput::None));
         assert!(m.paths().iter().all(|p| p.waiters.is_empty()));
         assert_eq!(m.check_invariants(), Ok(()));
     }

@@ -12,7 +12,7 @@ fn add_raw(
     flags: u32,
     id: Option<u32>,
 ) -> CallResult {
-    t.run(|m| m.add_socket_to_flow(h, s, dest, tt, flags, id))
+    t.call(add_socket_to_flow(h, s, dest, tt, flags, id))
 }
 
 #[test]
@@ -26,7 +26,7 @@ fn add_1_bad_handle_is_invalid_handle() {
             E::ERROR_INVALID_HANDLE
         );
     }
-    assert!(t.run(|m| m.close_handle(h)).is_ok());
+    assert!(t.call(close_handle(h)).is_ok());
     assert_eq!(
         code(&t.add(h, s, LLTD_PEER, TrafficType::Voice, NA)),
         E::ERROR_INVALID_HANDLE

@@ -28,7 +28,7 @@ fn sim_2_an_onlink_host_not_listed_as_peer_has_no_lltd_responder() {
         code(&t.add(h, s, unlisted, TrafficType::Voice, 0)),
         E::ERROR_NOT_SUPPORTED
     );
-    let r = t.run(|m| m.start_tracking_client(h, sa(unlisted), 0));
+    let r = t.call(start_tracking_client(h, sa(unlisted), 0));
     assert_eq!(code(&r), E::ERROR_NOT_SUPPORTED);
     t.flow(h, s, unlisted, TrafficType::Voice, NA);
     // Listing it with a responder changes the answer.
