@@ -19,13 +19,15 @@ pub mod rules;
 pub mod scenario;
 mod sim;
 mod surface;
+mod tag;
 pub mod thread;
 pub mod trace;
 pub mod windows;
 pub mod windows_sys;
 
+pub use model::FlowSnapshot;
 pub use recording::{recording_dir, Recording};
-pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder};
+pub use sim::{EnterGuard, Sim, SimBuilder};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

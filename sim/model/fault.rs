@@ -285,7 +285,7 @@ impl Model {
         for r in pending {
             self.abort_request(r, code);
         }
-        for h in &mut self.handles {
+        for h in self.handles.iter_mut() {
             if h.state == HandleState::Open || (to == HandleState::Dead && h.state == HandleState::Stale) {
                 h.state = to;
             }

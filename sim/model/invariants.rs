@@ -32,10 +32,11 @@ impl Model {
     pub fn check_invariants(&self) -> Result<(), Violation> {
         // Membership only (never iterated), so a hash set is fine.
         let mut seen_in_handles = FxHashSet::default();
-        for (i, h) in self.handles.iter().enumerate() {
+        for (i, h) in self.handles.indexed() {
             ensure!(
-                h.value == super::HANDLE_TAG | (i as u64 + 1),
-                "handle {i} has value {:#x}",
+                h.value == i.value().get(),
+                "handle {} has value {:#x}",
+                i.get(),
                 h.value
             );
             if h.state != HandleState::Open {
@@ -60,7 +61,7 @@ impl Model {
                 ensure!(f.is_some(), "handle {:#x} lists dead flow {id}", h.value);
                 let f = f.expect("checked");
                 ensure!(
-                    f.owner == Owner::Handle(i as u32),
+                    f.owner == Owner::Handle(i),
                     "flow {id} listed by a handle that does not own it"
                 );
                 ensure!(f.pos as usize == pos, "flow {id} position {} != {pos}", f.pos);
@@ -74,7 +75,7 @@ impl Model {
         }
         for (i, s) in self.sockets.iter().enumerate() {
             ensure!(
-                s.raw == super::socket::SOCKET_TAG | (i as u64 + 1),
+                s.raw == crate::tag::SOCKET.value(i),
                 "socket {i} has value {:#x} (ids unique and non-zero)",
                 s.raw
             );
@@ -87,7 +88,7 @@ impl Model {
             ensure!(*id != 0 && f.id == *id, "flow id {id} / {}", f.id);
             match f.owner {
                 Owner::Handle(h) => {
-                    let hs = self.handles.get(h as usize);
+                    let hs = self.handles.get(h);
                     ensure!(
                         hs.is_some_and(|h| h.state == HandleState::Open),
                         "flow {id} belongs to a handle that is not open"
@@ -211,7 +212,7 @@ impl Model {
         );
         for (id, r) in &self.requests {
             ensure!(*id != 0 && r.id == *id, "request id {id} / {}", r.id);
-            let h = self.handles.get(r.handle as usize);
+            let h = self.handles.get(r.handle);
             ensure!(
                 h.is_some_and(|h| h.state == HandleState::Open),
                 "request {id} outlives its handle"
@@ -229,7 +230,7 @@ impl Model {
                 "request {id} outlives its flow"
             );
         }
-        for h in &self.handles {
+        for h in self.handles.as_slice() {
             for r in h.pending.values() {
                 ensure!(
                     self.requests.contains_key(r),
@@ -481,7 +482,7 @@ mod tests {
         };
         let r = m.apply(Call::NotifyFlow(notify));
         assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_IO_PENDING));
-        assert!(m.paths().iter().any(|p| !p.waiters.is_empty()));
+        assert!(m.paths.iter().any(|p| !p.waiters.is_empty()));
         let remove = call::RemoveSocketFromFlow {
             handle: h,
             socket: 0,
@@ -489,7 +490,7 @@ mod tests {
             flags: 0,
         };
         assert_eq!(m.apply(Call::RemoveSocketFromFlow(remove)), Ok(CallOutput::None));
-        assert!(m.paths().iter().all(|p| p.waiters.is_empty()));
+        assert!(m.paths.iter().all(|p| p.waiters.is_empty()));
         assert_eq!(m.check_invariants(), Ok(()));
     }
 }

@@ -6,23 +6,24 @@
 //! or an event. Each of the 11 functions lives in [`api`], one file each, with the rule ids next to
 //! the checks that implement them.
 
-pub mod api;
-pub mod error;
+mod api;
+mod error;
 pub mod event;
-pub mod fault;
-pub mod flow;
+mod fault;
+mod flow;
 mod flow_table;
 mod handle;
 pub mod invariants;
-pub mod net;
+pub(crate) mod net;
 mod path;
 mod request;
-pub mod rng;
+mod rng;
 mod route;
-pub mod socket;
-pub mod time;
+pub(crate) mod socket;
+pub(crate) mod time;
 mod timeline;
 mod tracking;
+mod view;
 pub mod world;
 
 use std::collections::BTreeMap;
@@ -33,22 +34,29 @@ use rustc_hash::FxHashMap;
 
 pub use api::compat::Positional;
 pub use error::Win32Error;
-pub use event::{CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, Stamped};
+pub use event::{
+    CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, SocketOp, Stamped,
+};
 pub use fault::{Fault, Func, PathRef};
-pub use flow::{Flow, Marking, Owner, RateContract, Shaping, TrafficType};
-pub use net::{Family, Prefix, SockAddrIn};
-pub use rng::SimRng;
-pub use socket::{Protocol, Socket};
+pub use flow::{Marking, RateContract, Shaping, TrafficType};
+pub use handle::{Handle, HandleState};
+pub use net::{Family, Prefix, PrefixError, SockAddrIn};
+pub use socket::{wsa, Protocol, Socket};
 pub use time::VirtualTime;
+pub use view::{FlowSnapshot, PathSnapshot};
 pub use world::World;
 
-pub use handle::{Handle, HandleState, HANDLE_TAG, MAX_HANDLES};
-pub use path::PathState;
-pub(crate) use path::Phase;
+pub(crate) use flow::{Flow, Owner};
+pub(crate) use rng::SimRng;
+
+/// The tag bits of every QoS handle value (transitional name; see [`crate::tag`]).
+pub(crate) const HANDLE_TAG: u64 = crate::tag::HANDLE.nth(0);
+pub(crate) use path::{PathState, Phase};
 pub(crate) use request::{ReqKind, Request};
-pub use route::Route;
+pub(crate) use route::Route;
 pub(crate) use timeline::Scheduled;
 
+use crate::tag::HandleIndex;
 use flow::{PathIdx, LOOPBACK_PATH};
 use world::{Interface, PathConfig};
 
@@ -63,7 +71,7 @@ pub struct Model {
     unreachable: Vec<Prefix>,
     pub(crate) paths: Vec<PathState>,
     peer_index: FxHashMap<IpAddr, PathIdx>,
-    pub(crate) handles: Vec<Handle>,
+    pub(crate) handles: handle::Handles,
     pub(crate) sockets: Vec<Socket>,
     pub(crate) external: FxHashMap<u64, Socket>,
     pub(crate) flows: flow_table::FlowTable,
@@ -125,7 +133,7 @@ impl Model {
             unreachable: world.unreachable.clone(),
             paths,
             peer_index,
-            handles: Vec::new(),
+            handles: handle::Handles::default(),
             sockets: Vec::new(),
             external: FxHashMap::default(),
             flows: flow_table::FlowTable::default(),
@@ -241,7 +249,7 @@ impl Model {
 
     /// Handles ever created, in creation order (dead ones included).
     pub fn handles(&self) -> &[Handle] {
-        &self.handles
+        self.handles.as_slice()
     }
 
     /// The handle behind a value, if the sim issued it.
@@ -249,9 +257,17 @@ impl Model {
         self.handle_index(value).map(|i| &self.handles[i])
     }
 
-    /// A live flow by id (foreign flows included).
-    pub fn flow(&self, id: u32) -> Option<&Flow> {
-        self.flows.get(&id)
+    /// A live flow by id (other processes' flows included).
+    pub fn flow(&self, id: u32) -> Option<FlowSnapshot> {
+        self.flows.get(&id).map(|f| self.flow_snapshot(f))
+    }
+
+    /// Every live flow (other processes' included), sorted by id.
+    pub fn flows(&self) -> Vec<FlowSnapshot> {
+        self.flow_ids()
+            .into_iter()
+            .filter_map(|id| self.flow(id))
+            .collect()
     }
 
     /// All live flow ids, sorted.
@@ -271,9 +287,9 @@ impl Model {
         &self.sockets
     }
 
-    /// Paths: index 0 is the off-link path, then one per world peer.
-    pub fn paths(&self) -> &[PathState] {
-        &self.paths
+    /// Paths: the off-link path first, then one per world peer (in world order).
+    pub fn paths(&self) -> Vec<PathSnapshot> {
+        self.paths.iter().map(PathSnapshot::from).collect()
     }
 
     /// Number of overlapped requests still pending.
@@ -362,14 +378,14 @@ impl Model {
     }
 
     /// A flow of handle `h` (GEN-7: only through the handle that created it).
-    pub(crate) fn own_flow(&self, h: usize, id: u32) -> Result<&Flow, Win32Error> {
+    pub(crate) fn own_flow(&self, h: HandleIndex, id: u32) -> Result<&Flow, Win32Error> {
         match self.flows.get(&id) {
-            Some(f) if f.owner == Owner::Handle(h as u32) => Ok(f),
+            Some(f) if f.owner == Owner::Handle(h) => Ok(f),
             _ => Err(Win32Error::ERROR_NOT_FOUND),
         }
     }
 
-    pub(crate) fn insert_flow(&mut self, h: usize, mut f: Flow) {
+    pub(crate) fn insert_flow(&mut self, h: HandleIndex, mut f: Flow) {
         f.pos = self.handles[h].flows.len() as u32;
         self.handles[h].flows.push(f.id);
         if f.adaptive {
@@ -409,7 +425,7 @@ impl Model {
         }
         let f = self.flows.remove(&id).expect("checked above");
         if let Owner::Handle(h) = f.owner {
-            let list = &mut self.handles[h as usize].flows;
+            let list = &mut self.handles[h].flows;
             let pos = f.pos as usize;
             list.swap_remove(pos);
             if let Some(&moved) = list.get(pos) {

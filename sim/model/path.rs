@@ -5,7 +5,7 @@ use super::*;
 
 /// Live state of a path.
 #[derive(Clone, Debug)]
-pub struct PathState {
+pub(crate) struct PathState {
     /// Which path.
     pub id: PathRef,
     /// Current capacity.

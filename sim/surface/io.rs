@@ -16,13 +16,10 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::model::{Completion, Func, QueryData};
+use crate::tag::{self, Tag};
 
 /// `STATUS_PENDING`, written to `OVERLAPPED.Internal` while a request is outstanding.
 pub(crate) const STATUS_PENDING: usize = 0x103;
-/// Event handle values: a tag no real handle, QoS handle or socket value carries.
-pub(crate) const EVENT_TAG: u64 = 0x5145 << 40;
-/// Completion-port handle values.
-pub(crate) const PORT_TAG: u64 = 0x5150 << 40;
 /// Most events or ports one run may create.
 pub(crate) const MAX_OBJECTS: usize = 1 << 20;
 /// Most packets one completion port holds before new ones are dropped.
@@ -102,18 +99,11 @@ pub(crate) struct Io {
     last_key: u64,
 }
 
-/// Object values are `tag | (index + 1) << 2`: multiples of 4 like real handles, so the low
-/// bit of an `hEvent` stays free for the "no completion-port packet" flag.
-fn value_of(tag: u64, index: usize) -> u64 {
-    tag | ((index as u64 + 1) << 2)
-}
-
-fn index_of(value: u64, tag: u64, len: usize) -> Option<usize> {
-    if value & !0xFF_FFFF_FFFF != tag || value & 3 != 0 {
-        return None;
-    }
-    let i = (((value & 0xFF_FFFF_FFFF) >> 2) as usize).checked_sub(1)?;
-    (i < len).then_some(i)
+/// The index of the live-or-closed object of kind `tag` that `value` names, among `len`.
+/// Object values are multiples of 4 like real handles, so the low bit of an `hEvent` stays free
+/// for the "no completion-port packet" flag ([`crate::tag`]).
+fn index_of(value: u64, tag: Tag, len: usize) -> Option<usize> {
+    tag.index(value).filter(|&i| i < len)
 }
 
 impl Io {
@@ -141,10 +131,10 @@ impl Io {
 
     /// What a handle value names, if it is a live sim event or port.
     pub(crate) fn object(&self, value: u64) -> Option<Object> {
-        if let Some(i) = index_of(value, EVENT_TAG, self.events.len()) {
+        if let Some(i) = index_of(value, tag::EVENT, self.events.len()) {
             return (!self.events[i].closed).then_some(Object::Event(i));
         }
-        if let Some(i) = index_of(value, PORT_TAG, self.ports.len()) {
+        if let Some(i) = index_of(value, tag::PORT, self.ports.len()) {
             return (!self.ports[i].closed).then_some(Object::Port(i));
         }
         None
@@ -160,7 +150,7 @@ impl Io {
             signaled: initial,
             closed: false,
         });
-        Some(value_of(EVENT_TAG, self.events.len() - 1))
+        Some(tag::EVENT.value(self.events.len() - 1))
     }
 
     /// `SetEvent` / `ResetEvent`; false if `value` is no live event.
@@ -197,7 +187,7 @@ impl Io {
             return None;
         }
         self.ports.push(Port::default());
-        Some(value_of(PORT_TAG, self.ports.len() - 1))
+        Some(tag::PORT.value(self.ports.len() - 1))
     }
 
     /// Binds a QoS handle to a port (GEN-5). False if already bound (Windows: one port per

@@ -397,7 +397,7 @@ fn amb_38_re_adding_a_member_socket_with_another_destination_keeps_the_id() {
     assert_eq!(r, Ok(CallOutput::Flow(f)));
     let flow = t.m.flow(f).unwrap();
     assert_eq!(flow.sockets.as_slice(), &[s], "still one member");
-    assert_eq!(flow.extra_dests, vec![other.parse().unwrap()]);
+    assert_eq!(flow.extra_destinations, vec![other.parse().unwrap()]);
     assert_eq!(flow.traffic_type, TrafficType::Voice, "traffic type ignored");
     assert_eq!(t.m.flow_count(), 1);
     assert_eq!(t.m.socket_info(s).unwrap().flow_count(), 1);
@@ -452,7 +452,7 @@ fn amb_41_one_socket_in_several_flows_toward_different_destinations() {
     assert_eq!(ids.len(), 3);
     assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
     for (id, d) in ids.iter().zip(dests) {
-        assert_eq!(t.m.flow(*id).unwrap().dest, d.parse().unwrap());
+        assert_eq!(t.m.flow(*id).unwrap().destination, d.parse().unwrap());
     }
     assert_eq!(t.m.socket_info(s).unwrap().flow_count(), 3);
     t.remove(h, s, ids[1]).expect("remove one");

@@ -9,8 +9,8 @@ pub use qwave_sim::call::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
 pub use qwave_sim::model::event::{CallError, CallOutput, CallResult, Event, QueryData};
 pub use qwave_sim::model::world::*;
 pub use qwave_sim::model::{
-    Fault, Func, Marking, Model, PathRef, RateContract, Shaping, SockAddrIn, TrafficType, VirtualTime,
-    Win32Error,
+    Fault, Func, Marking, Model, PathRef, PathSnapshot, RateContract, Shaping, SockAddrIn, TrafficType,
+    VirtualTime, Win32Error,
 };
 
 pub const AF_INET: i32 = 2;
@@ -609,13 +609,12 @@ impl T {
     }
 
     /// The live state of the path toward a listed peer (`"192.168.1.20:5004"`) or off-link.
-    pub fn path_of(&self, dest: &str) -> &qwave_sim::model::PathState {
+    pub fn path_of(&self, dest: &str) -> PathSnapshot {
         let ip = dest.parse::<SocketAddr>().expect("test address").ip();
-        self.m
-            .paths()
-            .iter()
-            .find(|p| p.id == PathRef::Peer(ip))
-            .or_else(|| self.m.paths().iter().find(|p| p.id == PathRef::OffLink))
+        let paths = self.m.paths();
+        let find = |id| paths.iter().find(|p| p.id == id).cloned();
+        find(PathRef::Peer(ip))
+            .or_else(|| find(PathRef::OffLink))
             .expect("path")
     }
 }

@@ -64,7 +64,7 @@ fn rw_4_sunshine_connect_add_null_disconnect_keeps_the_flow() {
         other => panic!("{other:?}"),
     };
     t.run(|m| m.connect(s, sa("[::]:0"))).expect("disconnect");
-    assert_eq!(t.m.peer_name(s), Err(qwave_sim::model::socket::wsa::WSAENOTCONN));
+    assert_eq!(t.m.peer_name(s), Err(qwave_sim::model::wsa::WSAENOTCONN));
     assert!(t.m.flow(f).is_some(), "the flow survives the disconnect");
     assert_eq!(t.priority(h, f).conformant_dscp, 56);
     assert!(t.call(remove_socket_from_flow(h, 0, f, 0)).is_ok());
@@ -117,7 +117,7 @@ fn rw_8_murmur_adds_and_removes_one_unconnected_socket_per_datagram() {
             let f = t.flow(h, s, c, TrafficType::Voice, NA);
             assert!(f > last, "round {round}: ids keep growing");
             last = f;
-            assert_eq!(t.m.flow(f).unwrap().dest, c.parse().unwrap());
+            assert_eq!(t.m.flow(f).unwrap().destination, c.parse().unwrap());
             assert_eq!(t.m.marking(f).map(|m| m.conformant_dscp), Some(56));
             assert_eq!(t.call(remove_socket_from_flow(h, 0, f, 0)), Ok(CallOutput::None));
             assert!(t.m.flow(f).is_none());

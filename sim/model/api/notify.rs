@@ -7,6 +7,7 @@ use crate::model::event::{CallOutput, CallResult, QueryData};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
 use crate::model::{CallError, Func, HandleState, Model, ReqKind, Scheduled, Win32Error};
+use crate::tag::HandleIndex;
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -141,7 +142,7 @@ impl Model {
     /// run records a deadlock and the call fails with `ERROR_TIMEOUT`.
     fn block_on_notify(
         &mut self,
-        h: usize,
+        h: HandleIndex,
         flow: u32,
         op: NotifyKind,
         mut holds: Option<Option<QueryData>>,
