@@ -497,11 +497,6 @@ impl Model {
         self.adaptive_marked
     }
 
-    /// Whether the machine is asleep.
-    pub fn is_asleep(&self) -> bool {
-        self.asleep
-    }
-
     pub(crate) fn world_settings(&self) -> &world::Settings {
         &self.world.settings
     }
