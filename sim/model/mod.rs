@@ -97,34 +97,7 @@ pub struct Model {
 impl Model {
     /// A model of `world`, with randomness drawn from `seed`, at virtual time zero.
     pub fn new(world: World, seed: u64) -> Model {
-        let mut paths = vec![PathState {
-            id: PathRef::OffLink,
-            config: world.offlink_path.clone(),
-            lltd_qos: false,
-            refuses_qwave: false,
-            resolution_fails: false,
-            probing_since: None,
-            admitted_bps: 0,
-            waiters: Vec::new(),
-        }];
-        let mut peer_index = FxHashMap::default();
-        for p in &world.peers {
-            let ip = net::unmap(p.address);
-            if peer_index.contains_key(&ip) {
-                continue; // first entry wins; scenario validation reports duplicates
-            }
-            peer_index.insert(ip, paths.len() as PathIdx);
-            paths.push(PathState {
-                id: PathRef::Peer(ip),
-                config: p.path.clone(),
-                lltd_qos: p.lltd_qos,
-                refuses_qwave: p.refuses_qwave,
-                resolution_fails: p.resolution_fails,
-                probing_since: None,
-                admitted_bps: 0,
-                waiters: Vec::new(),
-            });
-        }
+        let (paths, peer_index) = PathState::of_world(&world);
         let mut m = Model {
             seed,
             now: VirtualTime::ZERO,
@@ -166,36 +139,41 @@ impl Model {
             }
         }
         for ff in m.world.foreign_flows.clone() {
-            let id = m.alloc_flow_id();
-            let route = m.route(ff.destination);
-            let flow = Flow {
-                id,
-                owner: Owner::Foreign,
-                pos: 0,
-                adaptive: ff.adaptive,
-                traffic_type: ff.traffic_type,
-                sockets: flow::Sockets::None,
-                dest: SocketAddr::new(ff.destination, 0),
-                extra_dests: Vec::new(),
-                path: route.path().unwrap_or(0),
-                interface: route.interface(),
-                started: VirtualTime::ZERO,
-                rate: (ff.rate_bps > 0).then_some(RateContract {
-                    bandwidth_bps: ff.rate_bps,
-                    shaping: Shaping::ShapeAndMark,
-                    reason: 0,
-                }),
-                admitted: ff.adaptive && ff.rate_bps > 0,
-                held_bps: 0,
-                custom_dscp: None,
-                notify: [None; 3],
-            };
-            if flow.prioritised() {
-                m.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
-            }
-            m.flows.insert(id, flow);
+            m.add_foreign_flow(&ff);
         }
         m
+    }
+
+    /// A flow another process owns (the world's `foreign_flows`).
+    fn add_foreign_flow(&mut self, ff: &world::ForeignFlow) {
+        let id = self.alloc_flow_id();
+        let route = self.route(ff.destination);
+        let flow = Flow {
+            id,
+            owner: Owner::Foreign,
+            pos: 0,
+            adaptive: ff.adaptive,
+            traffic_type: ff.traffic_type,
+            sockets: flow::Sockets::None,
+            dest: SocketAddr::new(ff.destination, 0),
+            extra_dests: Vec::new(),
+            path: route.path().unwrap_or(0),
+            interface: route.interface(),
+            started: VirtualTime::ZERO,
+            rate: (ff.rate_bps > 0).then_some(RateContract {
+                bandwidth_bps: ff.rate_bps,
+                shaping: Shaping::ShapeAndMark,
+                reason: 0,
+            }),
+            admitted: ff.adaptive && ff.rate_bps > 0,
+            held_bps: 0,
+            custom_dscp: None,
+            notify: [None; 3],
+        };
+        if flow.prioritised() {
+            self.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
+        }
+        self.flows.insert(id, flow);
     }
 
     /// The world the run started from.

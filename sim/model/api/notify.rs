@@ -55,28 +55,7 @@ impl Model {
         if !(0..=2).contains(&op) || flags != 0 {
             return Err(EINVAL.into()); // AMB-6, GEN-10
         }
-        let op = match op {
-            0 | 1 => {
-                if size.is_some() || target.is_some() {
-                    return Err(EINVAL.into()); // NOT-3
-                }
-                if op == 0 {
-                    NotifyKind::Congested
-                } else {
-                    NotifyKind::Uncongested
-                }
-            }
-            _ => {
-                let size = size.ok_or(EINVAL)?; // NOT-5
-                if size < 8 {
-                    return Err(CallError {
-                        code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
-                        size: Some(8),
-                    }); // NOT-7
-                }
-                NotifyKind::Available(target.ok_or(EINVAL)?) // NOT-5
-            }
-        };
+        let op = notify_kind(op, size, target)?; // NOT-3, NOT-5, NOT-7
         if let Some(k) = overlapped {
             if self.key_in_use(h, k) {
                 return Err(EINVAL.into()); // SIM-3
@@ -169,6 +148,33 @@ impl Model {
                 return Err(e.into());
             }
             holds = self.notify_condition(f, op);
+        }
+    }
+}
+
+/// NOT-3, NOT-5, NOT-7: what operation `op` (0..=2) waits for, given `*Size` and the `UINT64`
+/// in `Buffer`.
+fn notify_kind(op: i32, size: Option<u32>, target: Option<u64>) -> Result<NotifyKind, CallError> {
+    match op {
+        0 | 1 => {
+            if size.is_some() || target.is_some() {
+                return Err(EINVAL.into()); // NOT-3
+            }
+            Ok(if op == 0 {
+                NotifyKind::Congested
+            } else {
+                NotifyKind::Uncongested
+            })
+        }
+        _ => {
+            let size = size.ok_or(EINVAL)?; // NOT-5
+            if size < 8 {
+                return Err(CallError {
+                    code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
+                    size: Some(8),
+                }); // NOT-7
+            }
+            Ok(NotifyKind::Available(target.ok_or(EINVAL)?)) // NOT-5
         }
     }
 }
