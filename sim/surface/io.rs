@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::model::{Completion, Func, QueryData};
-use crate::tag::{self, Tag};
+use crate::tag::{self, HandleValue, Tag};
 
 /// `STATUS_PENDING`, written to `OVERLAPPED.Internal` while a request is outstanding.
 pub(crate) const STATUS_PENDING: usize = 0x103;
@@ -86,11 +86,11 @@ pub(crate) struct Io {
     /// (QoS handle value, request key) → where to write, oldest request first. An
     /// OVERLAPPED reused right after `QOSCancel` (before the abort is delivered) holds two
     /// requests; completions arrive in issue order, so each finds its own pointers.
-    pub pending: BTreeMap<(u64, u64), VecDeque<PendingIo>>,
+    pub pending: BTreeMap<(HandleValue, u64), VecDeque<PendingIo>>,
     events: Vec<EventObj>,
     ports: Vec<Port>,
     /// QoS handle value → (port value, completion key).
-    assoc: BTreeMap<u64, (u64, usize)>,
+    assoc: BTreeMap<HandleValue, (u64, usize)>,
     /// Waits that could never finish and concerned no qWAVE request (AMB-31).
     pub orphan_deadlocks: u32,
     /// OVERLAPPED address → the key the model knows its requests by.
@@ -192,7 +192,7 @@ impl Io {
 
     /// Binds a QoS handle to a port (GEN-5). False if already bound (Windows: one port per
     /// file handle).
-    pub(crate) fn associate(&mut self, handle: u64, port: u64, key: usize) -> bool {
+    pub(crate) fn associate(&mut self, handle: HandleValue, port: u64, key: usize) -> bool {
         if self.assoc.contains_key(&handle) {
             return false;
         }
@@ -230,7 +230,7 @@ impl Io {
     }
 
     /// QoS handles bound to `port`.
-    pub(crate) fn handles_on(&self, port: u64) -> Vec<u64> {
+    pub(crate) fn handles_on(&self, port: u64) -> Vec<HandleValue> {
         self.assoc
             .iter()
             .filter(|(_, (p, _))| *p == port)
@@ -256,7 +256,7 @@ impl Io {
     }
 
     /// A QoS handle was closed: its port binding goes with it.
-    pub(crate) fn forget_handle(&mut self, handle: u64) {
+    pub(crate) fn forget_handle(&mut self, handle: HandleValue) {
         self.assoc.remove(&handle);
     }
 
@@ -264,7 +264,7 @@ impl Io {
     ///
     /// # Safety
     /// `io.ov` points to a writable OVERLAPPED.
-    pub(crate) unsafe fn begin(&mut self, handle: u64, io: PendingIo) {
+    pub(crate) unsafe fn begin(&mut self, handle: HandleValue, io: PendingIo) {
         let ov = io.ov as *mut RawOverlapped;
         unsafe {
             (*ov).internal = STATUS_PENDING;
@@ -287,7 +287,7 @@ impl Io {
     /// # Safety
     /// The pointers recorded by [`Io::begin`] for this request are still valid (QRY-15).
     pub(crate) unsafe fn complete(&mut self, c: &Completion) {
-        let k = (c.handle, c.key);
+        let k = (HandleValue(c.handle), c.key);
         let Some(p) = self.pending.get_mut(&k).and_then(VecDeque::pop_front) else {
             return; // issued around the surface (scenario, with_model): nothing to write
         };
@@ -301,7 +301,7 @@ impl Io {
             (*ov).internal_high = c.bytes as usize;
             (*ov).internal = c.status.0 as usize;
         }
-        self.signal(c.handle, p.ov, p.event, c.bytes, c.status.0);
+        self.signal(HandleValue(c.handle), p.ov, p.event, c.bytes, c.status.0);
     }
 
     /// The OVERLAPPED of a request that finished at once (AMB-32 `ReturnTrue`): written like
@@ -309,7 +309,7 @@ impl Io {
     ///
     /// # Safety
     /// `ov` points to a writable OVERLAPPED.
-    pub(crate) unsafe fn complete_now(&mut self, handle: u64, ov: usize, bytes: u32) {
+    pub(crate) unsafe fn complete_now(&mut self, handle: HandleValue, ov: usize, bytes: u32) {
         let event = unsafe { Io::event_of(ov) };
         let o = ov as *mut RawOverlapped;
         unsafe {
@@ -319,7 +319,7 @@ impl Io {
         self.signal(handle, ov, event, bytes, 0);
     }
 
-    fn signal(&mut self, handle: u64, ov: usize, event: u64, bytes: u32, status: u32) {
+    fn signal(&mut self, handle: HandleValue, ov: usize, event: u64, bytes: u32, status: u32) {
         // As on Windows, an hEvent with its low bit set asks for no completion-port packet.
         let skip_port = event & 1 == 1;
         let event = event & !1;
@@ -342,7 +342,7 @@ impl Io {
     }
 
     /// Every pending request with its key.
-    pub(crate) fn pending_ios(&self) -> impl Iterator<Item = (&(u64, u64), &PendingIo)> {
+    pub(crate) fn pending_ios(&self) -> impl Iterator<Item = (&(HandleValue, u64), &PendingIo)> {
         self.pending
             .iter()
             .flat_map(|(k, q)| q.iter().map(move |p| (k, p)))
@@ -353,7 +353,8 @@ impl Io {
         for (&(h, key), p) in self.pending_ios() {
             if self.keys.get(&p.ov) != Some(&key) || key == 0 {
                 return Err(format!(
-                    "pending I/O on handle {h:#x} keyed {key:#x} has OVERLAPPED {:#x}",
+                    "pending I/O on handle {:#x} keyed {key:#x} has OVERLAPPED {:#x}",
+                    h.get(),
                     p.ov
                 ));
             }
@@ -367,7 +368,7 @@ impl Io {
         }
         for (h, (port, _)) in &self.assoc {
             if !matches!(self.object(*port), Some(Object::Port(_))) {
-                return Err(format!("handle {h:#x} bound to dead port {port:#x}"));
+                return Err(format!("handle {:#x} bound to dead port {port:#x}", h.get()));
             }
         }
         Ok(())
