@@ -2,9 +2,14 @@
 //! virtual clock with a seeded RNG.
 //!
 //! **Invariant:** the model never reads the wall clock, never does I/O, never draws randomness
-//! except from its seeded [`SimRng`], and never lets a hash map's iteration order reach a result
-//! or an event. Each of the 11 functions lives in [`api`], one file each, with the rule ids next to
-//! the checks that implement them.
+//! except from its seeded RNG, and never lets a hash map's iteration order reach a result or an
+//! event. Each of the 11 functions is one file of `api/`, with the rule ids next to the checks
+//! that implement them, behind one door: [`Model::apply`].
+//!
+//! Public here: [`Model`] and its read-only views ([`FlowSnapshot`], [`PathSnapshot`],
+//! [`Handle`], [`Socket`]); the [`World`] ([`world`]), [`Fault`]s and [`Event`]s ([`event`]);
+//! the value types of the calls and their results; [`invariants`]. The tables, routes, pending
+//! requests and timeline are crate-private.
 
 mod api;
 mod error;
