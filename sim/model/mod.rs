@@ -54,7 +54,8 @@ pub use world::World;
 pub(crate) use flow::{Flow, Owner};
 pub(crate) use rng::SimRng;
 
-/// The tag bits of every QoS handle value (transitional name; see [`crate::tag`]).
+/// The tag bits of every QoS handle value (the fuzzer's name for them; see [`crate::tag`]).
+#[cfg(feature = "fuzz")]
 pub(crate) const HANDLE_TAG: u64 = crate::tag::HANDLE.nth(0);
 pub(crate) use path::{PathState, Phase};
 pub(crate) use request::{ReqKind, Request};

@@ -8,7 +8,9 @@ use super::net::{self, Family, SockAddrIn};
 use super::{Model, Route};
 use crate::tag;
 
-/// The tag bits of every socket value the sim creates (transitional name; see [`crate::tag`]).
+/// The tag bits of every socket value the sim creates (the fuzzer's name for them; see
+/// [`crate::tag`]).
+#[cfg(feature = "fuzz")]
 pub(crate) const SOCKET_TAG: u64 = tag::SOCKET.nth(0);
 
 /// WinSock error codes (`WSAGetLastError`) the socket calls report.
