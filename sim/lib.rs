@@ -39,7 +39,7 @@ pub mod windows_sys;
 
 pub use model::FlowSnapshot;
 pub use recording::{recording_dir, Recording};
-pub use sim::{EnterGuard, Sim, SimBuilder};
+pub use sim::{EnterGuard, ProcessGuard, Sim, SimBuilder};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

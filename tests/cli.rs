@@ -304,19 +304,19 @@ fn a_recorded_run_checks_with_the_binary_and_replays_its_trace() {
     use qwave_sim::model::{CallOutput, Fault, Model, VirtualTime, World};
     let world = World::default();
     let mut m = Model::new(world.clone(), 11);
-    let create = call::CreateHandle {
+    let create = Call::CreateHandle(call::CreateHandle {
         handle: (),
         version: Some((1, 0)),
         out: true,
-    };
-    let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
+    });
+    let Ok(CallOutput::Handle(h)) = m.apply(create) else {
         panic!("create failed")
     };
     let s = m.socket(23, 2, 0).expect("socket");
     let dest = "[fd00::20]:5004"
         .parse::<std::net::SocketAddr>()
         .expect("address");
-    let add = call::AddSocketToFlow {
+    let add = Call::AddSocketToFlow(call::AddSocketToFlow {
         handle: h,
         socket: s,
         dest: Some(dest.into()),
@@ -324,11 +324,11 @@ fn a_recorded_run_checks_with_the_binary_and_replays_its_trace() {
         non_adaptive: false,
         flags: 0,
         flow: Some(0),
-    };
-    let Ok(CallOutput::Flow(f)) = m.apply(Call::AddSocketToFlow(add)) else {
+    });
+    let Ok(CallOutput::Flow(f)) = m.apply(add) else {
         panic!("add failed")
     };
-    let notify = call::NotifyFlow {
+    let notify = Call::NotifyFlow(call::NotifyFlow {
         handle: h,
         flow: f,
         op: NotifyOp::Congested,
@@ -336,8 +336,8 @@ fn a_recorded_run_checks_with_the_binary_and_replays_its_trace() {
         buffer: NotifyBuffer::Null,
         flags: 0,
         overlapped: Some(0xABC),
-    };
-    assert!(m.apply(Call::NotifyFlow(notify)).is_err()); // IO_PENDING
+    });
+    assert!(m.apply(notify).is_err()); // IO_PENDING
     m.inject_at(VirtualTime(1_500_000), Fault::DeviceReset);
     m.advance_us(2_000_000);
     assert!(m

@@ -12,6 +12,7 @@
 //! requests and timeline are crate-private.
 
 mod api;
+pub(crate) mod blocking;
 mod error;
 pub mod event;
 mod fault;
@@ -98,6 +99,9 @@ pub struct Model {
     events: Vec<Stamped>,
     outbox: Vec<Completion>,
     deadlocks: u32,
+    /// Hand blocking calls back to the surface instead of running the timeline (`blocking`).
+    defer_blocking: bool,
+    blocked: Option<blocking::BlockedNotify>,
 }
 
 impl Model {
@@ -132,6 +136,8 @@ impl Model {
             events: Vec::new(),
             outbox: Vec::new(),
             deadlocks: 0,
+            defer_blocking: false,
+            blocked: None,
             world,
         };
         for i in 0..m.paths.len() {
