@@ -38,7 +38,6 @@ use std::num::NonZeroU64;
 
 use rustc_hash::FxHashMap;
 
-pub use api::compat::Positional;
 pub use error::Win32Error;
 pub use event::{
     CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, SocketOp, Stamped,
