@@ -1,7 +1,6 @@
 //! qwave-sim: a deterministic simulator of the Windows qWAVE QoS API.
 //!
 //! - [`model`]: the pure state machine.
-//! - [`rules`]: the rule ids of `RULES.md`, as data.
 //! - [`Sim`]: a running simulator; [`Sim::enter`] binds it to a thread.
 //! - [`windows`]: the `windows` 0.62.2 surface (`use qwave_sim::windows as windows;`).
 //! - [`scenario`]: RON scenario files (load, replay and check, record); [`trace`]: event traces.
@@ -14,7 +13,6 @@
 pub mod fuzz;
 pub mod model;
 mod recording;
-pub mod rules;
 pub mod scenario;
 mod sim;
 mod surface;
