@@ -7,6 +7,9 @@
 //! - [`windows_sys`]: the `windows-sys` 0.61.2 surface (`use qwave_sim::windows_sys as windows_sys;`).
 //! - `fuzz` (feature `fuzz`): proptest strategies and `arbitrary` inputs for worlds, call
 //!   sequences and fault plans.
+//!
+//! Features: `cli` (default) only builds the `qwave-sim` command line and its argument parser; a
+//! library user can leave it out with `default-features = false`. `fuzz` is off by default.
 #![warn(missing_docs)]
 
 #[cfg(feature = "fuzz")]
