@@ -12,6 +12,7 @@
 //! library user can leave it out with `default-features = false`. `fuzz` is off by default.
 #![warn(missing_docs)]
 
+pub mod call;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
 pub mod model;
