@@ -13,13 +13,15 @@
 //!   ([`FlowSnapshot`], [`PathSnapshot`](model::PathSnapshot),
 //!   [`Handle`](model::Handle), [`Socket`](model::Socket)).
 //! - [`scenario`]: RON scenario files (load, replay and check, record); [`trace`]: event traces.
-//! - [`rules`]: the rule ids of `RULES.md`, as data.
 //! - `fuzz` (feature `fuzz`): proptest strategies and `arbitrary` inputs for worlds, call
 //!   sequences and fault plans.
 //!
 //! Everything else (the model's tables, routes, pending requests, the tagged encoding of handle
 //! and socket values, the surfaces' pointer handling) is crate-private; `tests/public-api.txt`
 //! lists the public items and a test keeps it current.
+//!
+//! Features: `cli` (default) only builds the `qwave-sim` command line and its argument parser; a
+//! library user can leave it out with `default-features = false`. `fuzz` is off by default.
 #![warn(missing_docs)]
 
 pub mod call;
@@ -27,7 +29,6 @@ pub mod call;
 pub mod fuzz;
 pub mod model;
 mod recording;
-pub mod rules;
 pub mod scenario;
 mod sim;
 mod surface;
