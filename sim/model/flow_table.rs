@@ -17,6 +17,11 @@ use super::flow::Flow;
 /// handful of flows stays small and the unused room never exceeds one chunk's flows.
 const CHUNK: usize = 256;
 
+/// Where a live flow is stored, found once by [`FlowTable::find`] and then used for every access
+/// to that flow in the same call. Valid until that flow is removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot(u32);
+
 /// The model's live flows.
 #[derive(Clone, Default)]
 pub(crate) struct FlowTable {
@@ -29,29 +34,52 @@ pub(crate) struct FlowTable {
 }
 
 impl FlowTable {
+    #[inline]
     fn slot(&self, s: u32) -> &Option<Flow> {
         let s = s as usize;
         &self.chunks[s / CHUNK][s % CHUNK]
     }
 
+    #[inline]
     fn slot_mut(&mut self, s: u32) -> &mut Option<Flow> {
         let s = s as usize;
         &mut self.chunks[s / CHUNK][s % CHUNK]
     }
 
+    /// Where the flow with this id is stored.
+    #[inline]
+    pub fn find(&self, id: u32) -> Option<Slot> {
+        self.index.get(&id).map(|s| Slot(*s))
+    }
+
+    /// The flow stored at `s` (found by [`FlowTable::find`], and not removed since).
+    #[inline]
+    pub fn at(&self, s: Slot) -> &Flow {
+        self.slot(s.0).as_ref().expect("a live flow's slot")
+    }
+
+    /// The flow stored at `s`, mutably.
+    #[inline]
+    pub fn at_mut(&mut self, s: Slot) -> &mut Flow {
+        self.slot_mut(s.0).as_mut().expect("a live flow's slot")
+    }
+
     /// The flow with this id.
+    #[inline]
     pub fn get(&self, id: &u32) -> Option<&Flow> {
         let s = *self.index.get(id)?;
         self.slot(s).as_ref()
     }
 
     /// The flow with this id, mutably.
+    #[inline]
     pub fn get_mut(&mut self, id: &u32) -> Option<&mut Flow> {
         let s = *self.index.get(id)?;
         self.slot_mut(s).as_mut()
     }
 
     /// Whether a flow has this id.
+    #[inline]
     pub fn contains_key(&self, id: &u32) -> bool {
         self.index.contains_key(id)
     }

@@ -52,6 +52,7 @@ pub use view::{FlowSnapshot, PathSnapshot};
 pub use world::World;
 
 pub(crate) use flow::{Flow, Owner};
+pub(crate) use flow_table::Slot;
 pub(crate) use rng::SimRng;
 
 /// The tag bits of every QoS handle value (the fuzzer's name for them; see [`crate::tag`]).
@@ -370,6 +371,14 @@ impl Model {
     pub(crate) fn own_flow(&self, h: HandleIndex, id: u32) -> Result<&Flow, Win32Error> {
         match self.flows.get(&id) {
             Some(f) if f.owner == Owner::Handle(h) => Ok(f),
+            _ => Err(Win32Error::ERROR_NOT_FOUND),
+        }
+    }
+
+    /// Where a flow of handle `h` is stored (GEN-7, as [`Model::own_flow`]).
+    pub(crate) fn own_slot(&self, h: HandleIndex, id: u32) -> Result<Slot, Win32Error> {
+        match self.flows.find(id) {
+            Some(s) if self.flows.at(s).owner == Owner::Handle(h) => Ok(s),
             _ => Err(Win32Error::ERROR_NOT_FOUND),
         }
     }

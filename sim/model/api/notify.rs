@@ -63,7 +63,8 @@ impl Model {
             }
         }
         self.injected_failure(Func::NotifyFlow)?; // NOT-11, GEN-11
-        let f = self.own_flow(h, flow)?; // NOT-2, GEN-7
+        let slot = self.own_slot(h, flow)?; // NOT-2, GEN-7
+        let f = self.flows.at(slot);
         if !f.adaptive {
             return Err(Win32Error::ERROR_NOT_SUPPORTED.into()); // NOT-9, ADD-15, AMB-17
         }
@@ -96,7 +97,7 @@ impl Model {
         }
         // NOT-12, NOT-13: one-shot; fires when the path changes (path_changed).
         let id = self.new_request(h, k, flow, ReqKind::Notify(op));
-        self.flows.get_mut(&flow).expect("present").notify[op.index()] = NonZeroU64::new(id);
+        self.flows.at_mut(slot).notify[op.index()] = NonZeroU64::new(id);
         self.paths[path as usize].waiters.push(id);
         Err(Win32Error::ERROR_IO_PENDING.into())
     }

@@ -3,7 +3,9 @@
 use crate::call::{QueryFlow, QueryOp};
 use crate::model::event::{CallOutput, CallResult, QueryData};
 use crate::model::flow::Owner;
-use crate::model::{flow, CallError, Func, HandleState, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
+use crate::model::{
+    flow, CallError, Func, HandleState, Model, Phase, ReqKind, Route, Scheduled, Slot, Win32Error,
+};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -81,10 +83,16 @@ impl Model {
         }
         self.injected_failure(Func::QueryFlow)?; // QRY-14, GEN-11
                                                  // GEN-7, QRY-16: own flows, and flows of other processes (read-only).
-        let f = match self.flows.get(&flow) {
-            Some(f) if f.owner == Owner::Handle(h) || f.owner == Owner::Foreign => f,
+        let slot = match self.flows.find(flow) {
+            Some(s)
+                if matches!(self.flows.at(s).owner, Owner::Foreign)
+                    || self.flows.at(s).owner == Owner::Handle(h) =>
+            {
+                s
+            }
             _ => return Err(Win32Error::ERROR_NOT_FOUND.into()), // QRY-2
         };
+        let f = self.flows.at(slot);
         let foreign = f.owner == Owner::Foreign;
         // QRY-6, QRY-16, AMB-16: FRESH only matters for our own fundamentals.
         let fresh = fresh && op == QueryKind::Fundamentals && !foreign;
@@ -106,15 +114,18 @@ impl Model {
                 Err(Win32Error::ERROR_IO_PENDING.into())
             }
             None => {
-                if fresh {
+                let slot = if fresh {
                     // QRY-6: a fresh measurement takes time; the synchronous call blocks for it.
                     let to = self.now().plus_us(delay_ms.saturating_mul(1000));
                     self.run_until(to);
-                    if self.handles[h].state != HandleState::Open || !self.flows.contains_key(&flow) {
-                        return Err(Win32Error::ERROR_OPERATION_ABORTED.into());
+                    match self.flows.find(flow) {
+                        Some(s) if self.handles[h].state == HandleState::Open => s,
+                        _ => return Err(Win32Error::ERROR_OPERATION_ABORTED.into()),
                     }
-                }
-                let data = self.execute_query(flow, op, fresh, foreign)?;
+                } else {
+                    slot
+                };
+                let data = self.query_data(slot, op, fresh, foreign)?;
                 Ok(CallOutput::Data(data, op.size())) // QRY-4
             }
         }
@@ -128,7 +139,19 @@ impl Model {
         fresh: bool,
         foreign: bool,
     ) -> Result<QueryData, Win32Error> {
-        let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
+        let slot = self.flows.find(flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
+        self.query_data(slot, op, fresh, foreign)
+    }
+
+    /// [`Model::execute_query`] on the flow at `slot`.
+    fn query_data(
+        &mut self,
+        slot: Slot,
+        op: QueryKind,
+        fresh: bool,
+        foreign: bool,
+    ) -> Result<QueryData, Win32Error> {
+        let f = self.flows.at(slot);
         match op {
             // QRY-11, AMB-34
             QueryKind::PacketPriority => Ok(QueryData::PacketPriority(flow::marking(

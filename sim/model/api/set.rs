@@ -4,7 +4,7 @@ use crate::call::{SetFlow, SetOp};
 use crate::model::event::{CallOutput, CallResult};
 use crate::model::flow::{RateContract, Shaping, TrafficType};
 use crate::model::world::{RateBeforeEstimate, WindowsVersion};
-use crate::model::{Func, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
+use crate::model::{Func, Model, Phase, ReqKind, Route, Scheduled, Slot, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -50,7 +50,8 @@ impl Model {
             }
         }
         self.injected_failure(Func::SetFlow)?; // SET-14, GEN-11
-        let f = self.own_flow(h, flow)?; // SET-2, SET-16, GEN-7
+        let slot = self.own_slot(h, flow)?; // SET-2, SET-16, GEN-7
+        let f = self.flows.at(slot);
         if let Setting::OutgoingDscp(_) = set_op {
             if f.adaptive {
                 return Err(EINVAL.into()); // SET-7b, AMB-13
@@ -73,7 +74,7 @@ impl Model {
                 Err(Win32Error::ERROR_IO_PENDING.into())
             }
             None => self
-                .execute_set(flow, set_op)
+                .set_at(slot, set_op)
                 .map(|_| CallOutput::None)
                 .map_err(Into::into), // GEN-4
         }
@@ -81,26 +82,32 @@ impl Model {
 
     /// The path-dependent part of `QOSSetFlow`, run at once or when an overlapped request is due.
     pub(crate) fn execute_set(&mut self, flow: u32, op: Setting) -> Result<(), Win32Error> {
-        let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
-        let route = self.flow_route(f)?; // SET-13, SET-14
+        let slot = self.flows.find(flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
+        self.set_at(slot, op)
+    }
+
+    /// [`Model::execute_set`] on the flow at `slot`.
+    fn set_at(&mut self, slot: Slot, op: Setting) -> Result<(), Win32Error> {
+        let route = self.flow_route(self.flows.at(slot))?; // SET-13, SET-14
         match op {
             Setting::TrafficType(t) => {
-                let f = self.flows.get_mut(&flow).expect("present");
+                let f = self.flows.at_mut(slot);
                 f.traffic_type = t; // SET-5
                 f.custom_dscp = None; // SET-5, TT-4: undoes a DSCP override
                 Ok(())
             }
             Setting::OutgoingDscp(d) => {
-                self.flows.get_mut(&flow).expect("present").custom_dscp = Some(d); // TT-4
+                self.flows.at_mut(slot).custom_dscp = Some(d); // TT-4
                 Ok(())
             }
-            Setting::OutgoingRate(c) => self.set_rate(flow, route, c),
+            Setting::OutgoingRate(c) => self.set_rate(slot, route, c),
         }
     }
 
     /// SET-6: a rate contract, with admission control for adaptive flows on measured paths.
-    fn set_rate(&mut self, flow: u32, route: Route, c: RateContract) -> Result<(), Win32Error> {
-        let f = &self.flows[&flow];
+    fn set_rate(&mut self, slot: Slot, route: Route, c: RateContract) -> Result<(), Win32Error> {
+        let f = self.flows.at(slot);
+        let flow = f.id;
         if c.bandwidth_bps == 0 {
             self.set_contract(flow, Some(c), false, 0); // SET-6b: no more shaping or marking
             return Ok(());
