@@ -191,6 +191,15 @@ impl Model {
     /// Applies a fault now.
     pub(crate) fn apply_fault(&mut self, fault: Fault) {
         self.push_event(Event::Fault(fault.clone()));
+        let wrapped = self.bump_topology_epoch(); // every cached route may be stale now
+        self.fault_effects(fault);
+        if wrapped {
+            self.recompute_routes();
+        }
+    }
+
+    /// What a fault changes.
+    fn fault_effects(&mut self, fault: Fault) {
         match fault {
             Fault::DeviceReset => {
                 self.invalidate_all(HandleState::Stale, Win32Error::ERROR_OPERATION_ABORTED)

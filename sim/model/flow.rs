@@ -5,6 +5,7 @@ use std::num::NonZeroU64;
 
 use serde::{Deserialize, Serialize};
 
+use super::route::Route;
 use super::time::VirtualTime;
 use crate::tag::HandleIndex;
 
@@ -253,6 +254,12 @@ pub(crate) struct Flow {
     pub path: PathIdx,
     /// The interface index chosen.
     pub interface: u32,
+    /// `dest`'s route as of topology epoch `route_epoch`: a cache of what
+    /// `Model::route(dest.ip())` returns, read through `Model::flow_dest_route`, which
+    /// recomputes it when a fault has bumped the epoch since.
+    pub(crate) route: Route,
+    /// The topology epoch `route` was computed in.
+    pub(crate) route_epoch: u32,
     /// When the flow started.
     pub started: VirtualTime,
     /// The last accepted `QOSSetOutgoingRate` contract.

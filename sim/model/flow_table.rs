@@ -139,6 +139,11 @@ impl FlowTable {
         self.index.keys()
     }
 
+    /// Live flows, mutably, in storage order (nothing that leaves the model depends on it).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Flow> {
+        self.chunks.iter_mut().flatten().flatten()
+    }
+
     /// Live flows.
     pub fn values(&self) -> impl Iterator<Item = &Flow> {
         self.iter().map(|(_, f)| f)

@@ -326,7 +326,12 @@ impl Model {
         any_prioritised: bool,
     ) -> Result<(), Violation> {
         let id = f.id;
-        let route = self.route(f.dest.ip());
+        let route = self.route(f.dest.ip()); // not the cache: checked against it here
+        ensure!(
+            f.route_epoch != self.topology_epoch() || f.route == route,
+            "flow {id} caches the route {:?} but its destination's route is {route:?}",
+            f.route
+        );
         let policy = &self.world().policy;
         let unmarked = matches!(route, Route::Loopback)
             || f.rate.is_some_and(|r| r.bandwidth_bps == 0)

@@ -95,6 +95,9 @@ pub struct Model {
     lingering: Vec<(u64, Family, IpAddr)>,
     next_linger: u64,
     adaptive_marked: u32,
+    /// Bumped by every fault: a flow's cached route (`Flow::route`) is current only if it was
+    /// computed in this epoch.
+    topology_epoch: u32,
     record: bool,
     events: Vec<Stamped>,
     outbox: Vec<Completion>,
@@ -132,6 +135,7 @@ impl Model {
             lingering: Vec::new(),
             next_linger: 1,
             adaptive_marked: 0,
+            topology_epoch: 0,
             record: true,
             events: Vec::new(),
             outbox: Vec::new(),
@@ -171,6 +175,8 @@ impl Model {
             extra_dests: Vec::new(),
             path: route.path().unwrap_or(0),
             interface: route.interface(),
+            route,
+            route_epoch: self.topology_epoch,
             started: VirtualTime::ZERO,
             rate: (ff.rate_bps > 0).then_some(RateContract {
                 bandwidth_bps: ff.rate_bps,

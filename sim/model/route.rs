@@ -92,6 +92,68 @@ impl Model {
         }
     }
 
+    /// The route of a flow's destination: its cached route if no fault happened since it was
+    /// computed, else computed now (the same as `route(f.dest.ip())`).
+    #[inline]
+    pub(crate) fn flow_dest_route(&self, f: &Flow) -> Route {
+        if f.route_epoch == self.topology_epoch {
+            f.route
+        } else {
+            self.route(f.dest.ip())
+        }
+    }
+
+    /// Recomputes the cached route of the flow at `slot` if a fault made it stale, so the
+    /// calls that follow on this flow read it from the cache.
+    #[inline]
+    pub(crate) fn refresh_route(&mut self, slot: Slot) {
+        let f = self.flows.at(slot);
+        if f.route_epoch != self.topology_epoch {
+            let route = self.route(f.dest.ip());
+            let epoch = self.topology_epoch;
+            let f = self.flows.at_mut(slot);
+            f.route = route;
+            f.route_epoch = epoch;
+        }
+    }
+
+    /// The epoch new cached routes are computed in.
+    pub(crate) fn topology_epoch(&self) -> u32 {
+        self.topology_epoch
+    }
+
+    /// A fault may have changed the interfaces, the routes or the adapters: every cached route
+    /// is stale from now on. Returns whether the epoch wrapped around (after 2^32 faults): then
+    /// every cached route is marked stale now, and the caller recomputes them all with
+    /// [`Model::recompute_routes`] once the fault has taken effect, so none can look current by
+    /// accident.
+    pub(crate) fn bump_topology_epoch(&mut self) -> bool {
+        self.topology_epoch = self.topology_epoch.wrapping_add(1);
+        if self.topology_epoch != 0 {
+            return false;
+        }
+        for f in self.flows.values_mut() {
+            f.route_epoch = u32::MAX;
+        }
+        true
+    }
+
+    /// Recomputes every flow's cached route in the current epoch.
+    pub(crate) fn recompute_routes(&mut self) {
+        let fresh: Vec<(u32, Route)> = self
+            .flows
+            .values()
+            .map(|f| (f.id, self.route(f.dest.ip())))
+            .collect();
+        let epoch = self.topology_epoch;
+        for (id, route) in fresh {
+            if let Some(f) = self.flows.get_mut(&id) {
+                f.route = route;
+                f.route_epoch = epoch;
+            }
+        }
+    }
+
     pub(crate) fn interface_faulty(&self, index: u32) -> bool {
         self.interfaces
             .iter()
@@ -111,7 +173,7 @@ impl Model {
                 path: 0,
             });
         }
-        let route = self.route(f.dest.ip());
+        let route = self.flow_dest_route(f);
         match route {
             Route::Unreachable => Err(Win32Error::ERROR_HOST_UNREACHABLE),
             r if self.interface_faulty(r.interface()) => Err(Win32Error::ERROR_ADAP_HDW_ERR),
@@ -120,7 +182,7 @@ impl Model {
     }
 
     pub(crate) fn marking_context(&self, f: &Flow) -> flow::MarkingContext {
-        let route = self.route(f.dest.ip());
+        let route = self.flow_dest_route(f);
         let keeps = match route {
             Route::OnLink { path, known, .. } => {
                 known
@@ -138,5 +200,70 @@ impl Model {
             adaptive_prioritised: self.adaptive_marked > 0,
             shape_only_marks: self.world.settings.shape_only_marks,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use crate::call::{self, Call, TrafficArg};
+    use crate::model::{CallOutput, Fault, Model, Route, SockAddrIn, World};
+
+    /// A model of the default world with one adaptive flow toward 192.168.1.20; its id.
+    fn one_flow() -> (Model, u32) {
+        let mut m = Model::new(World::default(), 1);
+        let create = call::CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        };
+        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
+            panic!("create");
+        };
+        let s = m.socket(2, 2, 17).expect("socket");
+        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
+        let add = call::AddSocketToFlow {
+            handle: h,
+            socket: s,
+            dest: Some(dest),
+            traffic_type: TrafficArg::AudioVideo,
+            non_adaptive: false,
+            flags: 0,
+            flow: Some(0),
+        };
+        let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
+            panic!("add");
+        };
+        (m, id)
+    }
+
+    #[test]
+    fn a_fault_makes_cached_routes_stale_and_reads_follow_the_new_topology() {
+        let (mut m, id) = one_flow();
+        let f = m.flows.get(&id).expect("flow");
+        assert!(matches!(m.flow_dest_route(f), Route::OnLink { known: true, .. }));
+        m.inject(Fault::InterfaceDown("Ethernet".into()));
+        let f = m.flows.get(&id).expect("flow");
+        assert_ne!(f.route_epoch, m.topology_epoch(), "the cache is stale");
+        assert_eq!(m.flow_dest_route(f), Route::Unreachable);
+        let slot = m.flows.find(id).expect("flow");
+        m.refresh_route(slot);
+        let f = m.flows.at(slot);
+        assert_eq!((f.route, f.route_epoch), (Route::Unreachable, m.topology_epoch()));
+        m.check_invariants().expect("the cache agrees with the topology");
+    }
+
+    #[test]
+    fn an_epoch_that_wraps_around_recomputes_every_cached_route() {
+        let (mut m, id) = one_flow();
+        assert_eq!(m.flows.get(&id).expect("flow").route_epoch, 0);
+        // 2^32 - 1 faults later, the next fault brings the epoch back to the flow's.
+        m.topology_epoch = u32::MAX;
+        m.inject(Fault::InterfaceDown("Ethernet".into()));
+        assert_eq!(m.topology_epoch(), 0);
+        let f = m.flows.get(&id).expect("flow");
+        assert_eq!((f.route, f.route_epoch), (Route::Unreachable, 0));
+        m.check_invariants().expect("the cache agrees with the topology");
     }
 }

@@ -59,13 +59,17 @@ impl Model {
         if self.flow_count() >= self.world_settings().max_flows as usize {
             return Err(Win32Error::ERROR_NO_SYSTEM_RESOURCES.into()); // GEN-11 flow limit
         }
-        let route = if wildcard {
-            Route::OffLink {
+        // The flow's path and interface come from `route`; `dest_route` is what routing says
+        // about `dest` itself (the flow's cached route).
+        let (route, dest_route) = if wildcard {
+            let wild = Route::OffLink {
                 interface: 0,
                 path: 0,
-            }
+            };
+            (wild, self.route(dest.ip()))
         } else {
-            self.reachable(dest)?
+            let r = self.reachable(dest)?;
+            (r, r)
         };
         if !non_adaptive {
             self.check_adaptive_peer(route)?; // ADD-10..12, AMB-8, AMB-27
@@ -82,6 +86,8 @@ impl Model {
             extra_dests: Vec::new(),
             path: route.path().unwrap_or(0),
             interface: route.interface(),
+            route: dest_route,
+            route_epoch: self.topology_epoch(),
             started: self.now(),
             rate: None,
             admitted: false,

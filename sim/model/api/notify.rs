@@ -64,6 +64,7 @@ impl Model {
         }
         self.injected_failure(Func::NotifyFlow)?; // NOT-11, GEN-11
         let slot = self.own_slot(h, flow)?; // NOT-2, GEN-7
+        self.refresh_route(slot);
         let f = self.flows.at(slot);
         if !f.adaptive {
             return Err(Win32Error::ERROR_NOT_SUPPORTED.into()); // NOT-9, ADD-15, AMB-17

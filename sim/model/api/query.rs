@@ -151,6 +151,7 @@ impl Model {
         fresh: bool,
         foreign: bool,
     ) -> Result<QueryData, Win32Error> {
+        self.refresh_route(slot);
         let f = self.flows.at(slot);
         match op {
             // QRY-11, AMB-34

@@ -88,6 +88,7 @@ impl Model {
 
     /// [`Model::execute_set`] on the flow at `slot`.
     fn set_at(&mut self, slot: Slot, op: Setting) -> Result<(), Win32Error> {
+        self.refresh_route(slot);
         let route = self.flow_route(self.flows.at(slot))?; // SET-13, SET-14
         match op {
             Setting::TrafficType(t) => {
