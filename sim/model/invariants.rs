@@ -55,6 +55,13 @@ impl Model {
             self.adaptive_marked_count()
         );
         self.check_requests()?;
+        if let Some((ip, epoch, route)) = self.last_route {
+            ensure!(
+                epoch != self.topology_epoch() || self.route(ip) == route,
+                "the last new flow's route to {ip} is remembered as {route:?}, but it is {:?}",
+                self.route(ip)
+            );
+        }
         if let Some(t) = self.next_event_time() {
             ensure!(
                 t >= self.now(),

@@ -98,6 +98,9 @@ pub struct Model {
     /// Bumped by every fault: a flow's cached route (`Flow::route`) is current only if it was
     /// computed in this epoch.
     topology_epoch: u32,
+    /// The last destination a new flow was routed to, in which epoch, and its route
+    /// (`Model::route_new`).
+    last_route: Option<(IpAddr, u32, Route)>,
     record: bool,
     events: Vec<Stamped>,
     outbox: Vec<Completion>,
@@ -136,6 +139,7 @@ impl Model {
             next_linger: 1,
             adaptive_marked: 0,
             topology_epoch: 0,
+            last_route: None,
             record: true,
             events: Vec::new(),
             outbox: Vec::new(),

@@ -117,6 +117,20 @@ impl Model {
         }
     }
 
+    /// `route(ip)` for a new flow or a joining socket, remembering the last address asked for in
+    /// this topology epoch: an app adds its flows toward a few peers, so the next add usually
+    /// routes the same address again.
+    pub(crate) fn route_new(&mut self, ip: IpAddr) -> Route {
+        if let Some((last, epoch, route)) = self.last_route {
+            if last == ip && epoch == self.topology_epoch {
+                return route;
+            }
+        }
+        let route = self.route(ip);
+        self.last_route = Some((ip, self.topology_epoch, route));
+        route
+    }
+
     /// The epoch new cached routes are computed in.
     pub(crate) fn topology_epoch(&self) -> u32 {
         self.topology_epoch
@@ -135,6 +149,7 @@ impl Model {
         for f in self.flows.values_mut() {
             f.route_epoch = u32::MAX;
         }
+        self.last_route = None;
         true
     }
 

@@ -134,8 +134,8 @@ impl Model {
     }
 
     /// ADD-13, ADD-14: the destination must be routable over a working adapter.
-    fn reachable(&self, dest: SocketAddr) -> Result<Route, Win32Error> {
-        match self.route(dest.ip()) {
+    fn reachable(&mut self, dest: SocketAddr) -> Result<Route, Win32Error> {
+        match self.route_new(dest.ip()) {
             Route::Unreachable => Err(Win32Error::ERROR_HOST_UNREACHABLE), // ADD-13
             r if self.interface_faulty(r.interface()) => Err(Win32Error::ERROR_ADAP_HDW_ERR), // ADD-14
             r => Ok(r),
