@@ -83,6 +83,8 @@ pub struct Model {
     pub(crate) external: FxHashMap<u64, Socket>,
     pub(crate) flows: flow_table::FlowTable,
     next_flow_id: u32,
+    /// Flow ids have wrapped past `u32::MAX` at least once: only then can the next id be live.
+    flow_ids_wrapped: bool,
     pub(crate) requests: FxHashMap<u64, Request>,
     next_request: u64,
     timeline: BTreeMap<(VirtualTime, u64), Scheduled>,
@@ -127,6 +129,7 @@ impl Model {
             external: FxHashMap::default(),
             flows: flow_table::FlowTable::default(),
             next_flow_id: 1,
+            flow_ids_wrapped: false,
             requests: FxHashMap::default(),
             next_request: 1,
             timeline: BTreeMap::new(),
@@ -369,12 +372,22 @@ impl Model {
     pub(crate) fn alloc_flow_id(&mut self) -> u32 {
         let id = self.next_flow_id;
         // AMB-29: monotonic, never 0, never reused within a run (wraps only after 2^32 flows,
-        // skipping live ids).
-        self.next_flow_id = self.next_flow_id.checked_add(1).unwrap_or(1);
-        while self.flows.contains_key(&self.next_flow_id) {
-            self.next_flow_id = self.next_flow_id.checked_add(1).unwrap_or(1);
+        // skipping live ids). Until ids wrap, every live id is below the next one.
+        self.next_flow_id = self.next_after(self.next_flow_id);
+        if self.flow_ids_wrapped {
+            while self.flows.contains_key(&self.next_flow_id) {
+                self.next_flow_id = self.next_after(self.next_flow_id);
+            }
         }
         id
+    }
+
+    /// The flow id after `id`, noting when ids wrap around to 1.
+    fn next_after(&mut self, id: u32) -> u32 {
+        id.checked_add(1).unwrap_or_else(|| {
+            self.flow_ids_wrapped = true;
+            1
+        })
     }
 
     /// A flow of handle `h` (GEN-7: only through the handle that created it).
@@ -507,5 +520,53 @@ impl Model {
 
     pub(crate) fn world_settings(&self) -> &world::Settings {
         &self.world.settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use crate::call::{self, Call, TrafficArg};
+    use crate::model::{CallOutput, Model, SockAddrIn, World};
+
+    /// AMB-29 past 2^32 flows: ids wrap to 1 and skip the ones still live.
+    #[test]
+    fn flow_ids_wrap_around_past_the_live_ones() {
+        let mut m = Model::new(World::default(), 1);
+        let create = call::CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        };
+        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
+            panic!("create");
+        };
+        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
+        let add = |m: &mut Model| {
+            let s = m.socket(2, 2, 17).expect("socket");
+            let add = call::AddSocketToFlow {
+                handle: h,
+                socket: s,
+                dest: Some(dest),
+                traffic_type: TrafficArg::AudioVideo,
+                non_adaptive: true,
+                flags: 0,
+                flow: Some(0),
+            };
+            match m.apply(Call::AddSocketToFlow(add)) {
+                Ok(CallOutput::Flow(id)) => (id, m.next_flow_id),
+                other => panic!("add: {other:?}"),
+            }
+        };
+        assert_eq!(add(&mut m), (1, 2));
+        assert_eq!(add(&mut m), (2, 3));
+        m.next_flow_id = u32::MAX - 1;
+        assert_eq!(add(&mut m), (u32::MAX - 1, u32::MAX));
+        assert!(!m.flow_ids_wrapped);
+        assert_eq!(add(&mut m), (u32::MAX, 3), "1 and 2 are still live");
+        assert!(m.flow_ids_wrapped);
+        assert_eq!(add(&mut m), (3, 4));
+        m.check_invariants().expect("invariants");
     }
 }
