@@ -270,6 +270,9 @@ pub(crate) struct Flow {
     pub held_bps: u64,
     /// `QOSSetOutgoingDSCPValue` override (TT-4).
     pub custom_dscp: Option<u8>,
+    /// Overlapped requests pending on this flow (Set, Query and Notify), so destroying a flow
+    /// without any skips the search for them.
+    pub(crate) requests: u32,
     /// Pending notification request per `QOS_NOTIFY_FLOW` operation (NOT-8). Request ids start
     /// at 1, so a slot costs 8 bytes.
     pub(crate) notify: [Option<NonZeroU64>; 3],

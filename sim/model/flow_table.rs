@@ -119,12 +119,12 @@ impl FlowTable {
         None
     }
 
-    /// Removes and returns the flow with this id.
-    pub fn remove(&mut self, id: &u32) -> Option<Flow> {
-        let s = self.index.remove(id)?;
-        let f = self.slot_mut(s).take();
-        self.free.push(s);
-        f
+    /// Removes the flow `id` stored at `s`, dropping it where it lies.
+    #[inline]
+    pub fn remove_at(&mut self, id: u32, s: Slot) {
+        self.index.remove(&id);
+        *self.slot_mut(s.0) = None;
+        self.free.push(s.0);
     }
 
     /// Live flows with their ids, in the index's (deterministic, unspecified) order.

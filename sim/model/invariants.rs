@@ -289,7 +289,9 @@ impl Model {
 
     /// Pending requests and the handles that list them agree.
     fn check_requests(&self) -> Result<(), Violation> {
+        let mut per_flow: BTreeMap<u32, u32> = BTreeMap::new();
         for (id, r) in &self.requests {
+            *per_flow.entry(r.flow).or_default() += 1;
             ensure!(*id != 0 && r.id == *id, "request id {id} / {}", r.id);
             let h = self.handles.get(r.handle);
             ensure!(
@@ -307,6 +309,14 @@ impl Model {
                     // QRY-16: another process's flow may be queried.
                     || (f.owner == Owner::Foreign && matches!(r.kind, ReqKind::Query { .. }))),
                 "request {id} outlives its flow"
+            );
+        }
+        for (id, f) in &self.flows {
+            let n = per_flow.get(id).copied().unwrap_or(0);
+            ensure!(
+                f.requests == n,
+                "flow {id} counts {} pending requests, but {n} are pending on it",
+                f.requests
             );
         }
         for h in self.handles.as_slice() {

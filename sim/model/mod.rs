@@ -193,6 +193,7 @@ impl Model {
             admitted: ff.adaptive && ff.rate_bps > 0,
             held_bps: 0,
             custom_dscp: None,
+            requests: 0,
             notify: [None; 3],
         };
         if flow.prioritised() {
@@ -429,25 +430,31 @@ impl Model {
     /// Destroys a flow: releases its sockets and admitted bandwidth and aborts its pending
     /// requests with `code` (REM-9, CLO-5).
     pub(crate) fn destroy_flow(&mut self, id: u32, code: Win32Error) {
-        if !self.flows.contains_key(&id) {
+        let Some(slot) = self.flows.find(id) else {
             return;
+        };
+        if self.flows.at(slot).requests > 0 {
+            // Abort pending requests first, while the flow (and so its path's waiter list) can
+            // still be found by `unregister`.
+            let mut pending: Vec<u64> = self
+                .requests
+                .values()
+                .filter(|r| r.flow == id)
+                .map(|r| r.id)
+                .collect();
+            pending.sort_unstable();
+            for r in pending {
+                self.abort_request(r, code);
+            }
         }
-        // Abort pending requests first, while the flow (and so its path's waiter list) can
-        // still be found by `unregister`.
-        let mut pending: Vec<u64> = self
-            .requests
-            .values()
-            .filter(|r| r.flow == id)
-            .map(|r| r.id)
-            .collect();
-        pending.sort_unstable();
-        for r in pending {
-            self.abort_request(r, code);
-        }
-        let f = self.flows.remove(&id).expect("checked above");
-        if let Owner::Handle(h) = f.owner {
+        // What the rest of the model still needs of the flow, read in place before it goes.
+        let f = self.flows.at_mut(slot);
+        let sockets = std::mem::replace(&mut f.sockets, flow::Sockets::None);
+        let (owner, pos, prioritised, path, held) =
+            (f.owner, f.pos as usize, f.prioritised(), f.path, f.held_bps);
+        self.flows.remove_at(id, slot);
+        if let Owner::Handle(h) = owner {
             let list = &mut self.handles[h].flows;
-            let pos = f.pos as usize;
             list.swap_remove(pos);
             if let Some(&moved) = list.get(pos) {
                 if let Some(m) = self.flows.get_mut(&moved) {
@@ -455,16 +462,16 @@ impl Model {
                 }
             }
         }
-        for &s in f.sockets.as_slice() {
+        for &s in sockets.as_slice() {
             if let Some(sock) = self.socket_mut(s) {
                 sock.flow_refs = sock.flow_refs.saturating_sub(1);
             }
         }
-        if f.prioritised() {
+        if prioritised {
             self.adaptive_marked = self.adaptive_marked.saturating_sub(1);
         }
-        if let Some(p) = self.paths.get_mut(f.path as usize) {
-            p.admitted_bps = p.admitted_bps.saturating_sub(f.held_bps);
+        if let Some(p) = self.paths.get_mut(path as usize) {
+            p.admitted_bps = p.admitted_bps.saturating_sub(held);
         }
     }
 

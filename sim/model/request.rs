@@ -22,13 +22,17 @@ pub(crate) struct Request {
 }
 
 impl Model {
+    /// Registers a request on the flow at `slot`.
     pub(crate) fn new_request(
         &mut self,
         h: HandleIndex,
         key: OverlappedKey,
-        flow: u32,
+        slot: Slot,
         kind: ReqKind,
     ) -> u64 {
+        let f = self.flows.at_mut(slot);
+        f.requests += 1;
+        let flow = f.id;
         let id = self.next_request;
         self.next_request += 1;
         self.requests.insert(
@@ -60,8 +64,11 @@ impl Model {
         if pending.get(&r.key) == Some(&id) {
             pending.remove(&r.key);
         }
-        if let ReqKind::Notify(op) = r.kind {
-            if let Some(f) = self.flows.get_mut(&r.flow) {
+        // A request never outlives its flow: `destroy_flow` aborts a flow's requests before
+        // removing it, so the flow is always found here (checked by the invariants).
+        if let Some(f) = self.flows.get_mut(&r.flow) {
+            f.requests = f.requests.saturating_sub(1);
+            if let ReqKind::Notify(op) = r.kind {
                 if f.notify[op.index()].map(NonZeroU64::get) == Some(id) {
                     f.notify[op.index()] = None;
                 }
@@ -70,8 +77,6 @@ impl Model {
                     p.waiters.retain(|x| *x != id);
                 }
             }
-            // A request never outlives its flow: `destroy_flow` aborts a flow's requests before
-            // removing it, so the flow is always found here (checked by the invariants).
         }
         Some(r)
     }

@@ -93,6 +93,7 @@ impl Model {
             admitted: false,
             held_bps: 0,
             custom_dscp: None,
+            requests: 0,
             notify: [None; 3],
         };
         self.insert_flow(h, flow);

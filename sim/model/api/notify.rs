@@ -90,14 +90,14 @@ impl Model {
                 return Ok(output(data)); // AMB-32 (setting): TRUE at once
             }
             // AMB-32: FALSE + IO_PENDING, completion on the next simulator step.
-            let id = self.new_request(h, k, flow, ReqKind::Notify(op));
+            let id = self.new_request(h, k, slot, ReqKind::Notify(op));
             let r = self.unregister(id).expect("just registered");
             let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, data);
             self.schedule(self.now(), Scheduled::Deliver(c));
             return Err(Win32Error::ERROR_IO_PENDING.into());
         }
         // NOT-12, NOT-13: one-shot; fires when the path changes (path_changed).
-        let id = self.new_request(h, k, flow, ReqKind::Notify(op));
+        let id = self.new_request(h, k, slot, ReqKind::Notify(op));
         self.flows.at_mut(slot).notify[op.index()] = NonZeroU64::new(id);
         self.paths[path as usize].waiters.push(id);
         Err(Win32Error::ERROR_IO_PENDING.into())

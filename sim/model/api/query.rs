@@ -108,7 +108,7 @@ impl Model {
         match overlapped {
             Some(k) => {
                 // QRY-15, GEN-3
-                let id = self.new_request(h, k, flow, ReqKind::Query { op, fresh });
+                let id = self.new_request(h, k, slot, ReqKind::Query { op, fresh });
                 let due = self.now().plus_us(delay_ms.saturating_mul(1000));
                 self.schedule(due, Scheduled::Due(id));
                 Err(Win32Error::ERROR_IO_PENDING.into())

@@ -66,7 +66,7 @@ impl Model {
         match overlapped {
             Some(k) => {
                 // SET-15, GEN-3: accepted; the result arrives after the I/O latency.
-                let id = self.new_request(h, k, flow, ReqKind::Set(set_op));
+                let id = self.new_request(h, k, slot, ReqKind::Set(set_op));
                 let due = self
                     .now()
                     .plus_us(self.world_settings().io_latency_ms.saturating_mul(1000));
