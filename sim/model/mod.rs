@@ -479,11 +479,10 @@ impl Model {
     /// was released (no path event happens then). Callers that destroy flows call it once the
     /// requests they abort are gone, so an aborted request never completes with success.
     pub(crate) fn recheck_waiters(&mut self, p: PathIdx) {
-        let waiters = self
-            .paths
-            .get(p as usize)
-            .map(|s| s.waiters.clone())
-            .unwrap_or_default();
+        let waiters = match self.paths.get(p as usize) {
+            Some(s) if !s.waiters.is_empty() => s.waiters.clone(),
+            _ => return,
+        };
         for w in waiters {
             self.check_notification(w);
         }
