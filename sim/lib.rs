@@ -11,6 +11,8 @@
 #![warn(missing_docs)]
 
 pub mod call;
+#[doc(hidden)]
+pub mod ffi;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
 pub mod model;

@@ -12,6 +12,7 @@
 
 pub(crate) mod addr;
 pub(crate) mod current;
+pub(crate) mod decode;
 pub(crate) mod external;
 pub(crate) mod io;
 pub(crate) mod kernel;
