@@ -108,7 +108,9 @@ fn ntstatus(code: u32) -> u32 {
 pub(crate) struct WinOs {
     ioctl: Option<NtDeviceIoControlFile>,
     cancel: Option<NtCancelIoFileEx>,
-    /// Private requests cancelled but maybe not yet written by the kernel.
+    /// Private requests cancelled but maybe not yet written by the kernel. Boxed: the kernel
+    /// writes to each at its own address, which must not move.
+    #[allow(clippy::vec_box)]
     retired: Vec<Box<IoStatusBlock>>,
     /// Sends the datagrams of success completions. Not a QoS handle's own socket: a send on
     /// that one would signal the handle and wake a `GetOverlappedResult` waiting on it early.

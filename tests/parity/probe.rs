@@ -350,13 +350,15 @@ unsafe fn faults(o: &mut Out) {
 /// Wall clock: how long until an adaptive flow's estimates exist (AMB-36). Prints the
 /// milliseconds at which the first partial and the first full answer came.
 unsafe fn warmup(o: &mut Out) {
+    // From before the first call: qwave.dll's clock starts at that call, so every time
+    // measured here is at least the model time divided by the speed factor.
+    let start = std::time::Instant::now();
     let v10 = QOS_VERSION { MajorVersion: 1, MinorVersion: 0 };
     let mut qos = HANDLE::default();
     o.b("create", QOSCreateHandle(&v10, &mut qos));
     let s = udp(AF_INET.0 as i32);
     let lltd = v4("192.168.1.20:5004");
     let flow = add(o, "add LLTD peer adaptive", qos, s, Some(sa(&lltd)), VOICE, 0);
-    let start = std::time::Instant::now();
     let mut partial = None;
     let mut scratch = Out(Vec::new());
     loop {
