@@ -530,3 +530,72 @@ fn wine_command_checks_its_flags_and_names_what_is_missing() {
         assert!(err.contains("rustup target add x86_64-pc-windows-gnu"), "{err}");
     }
 }
+
+/// The README's recipe: a crate's own Windows tests, on the real `windows` crate, run by
+/// `cargo test --target x86_64-pc-windows-gnu` with `qwave-sim wine` as the runner.
+#[test]
+fn wine_cargo_runner_runs_a_crates_windows_tests() {
+    let Some(w) = wine() else { return };
+    let dir = w.base.join("user-crate");
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        r#"[package]
+name = "user-crate"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[dependencies]
+windows = { version = "=0.62.2", features = ["Win32_NetworkManagement_QoS", "Win32_Foundation", "Win32_Networking_WinSock", "Win32_System_IO", "Win32_System_Threading", "Win32_Security"] }
+"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+    std::fs::write(dir.join("tests/qos.rs"), readme_test()).unwrap();
+    let runner = format!("{} wine --dll {} --", w.cli.display(), w.dll.display());
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["test", "--target", TARGET, "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", w.base.join("build"))
+        .env("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER", runner)
+        .env("WINEPREFIX", &w.prefix)
+        .env("WINE", &w.wine);
+    for v in VARS {
+        cmd.env_remove(v);
+    }
+    let r = run_with_timeout(
+        cmd,
+        BUILD_TIMEOUT,
+        "cargo test --target x86_64-pc-windows-gnu (user crate)",
+    );
+    println!(
+        "wine: a crate's cargo test through the runner: {:.1} s",
+        r.took.as_secs_f64()
+    );
+    assert_eq!(
+        r.code,
+        Some(0),
+        "--- stdout\n{}\n--- stderr\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains("test voice_flow_is_marked_dscp_56 ... ok"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The test of the README's Wine section, word for word: the `rust,ignore` block after the
+/// `wine-runner-test` marker.
+fn readme_test() -> String {
+    let readme = include_str!("../../README.md");
+    let after = &readme[readme.find("<!-- wine-runner-test").expect("marker in README.md")..];
+    let body = &after[after.find("```rust,ignore\n").expect("code block") + "```rust,ignore\n".len()..];
+    body[..body.find("```").expect("end of block")].to_string()
+}
