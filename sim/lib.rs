@@ -27,7 +27,7 @@ pub mod windows;
 pub mod windows_sys;
 
 pub use recording::{recording_dir, Recording};
-pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder};
+pub use sim::{EnterGuard, FlowSnapshot, ProcessGuard, Sim, SimBuilder};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

@@ -209,6 +209,7 @@ pub(crate) unsafe fn notify_flow(
         let key = (!ov.is_null()).then(|| st.io.key_of(ov as usize));
         let call = unsafe { decode::notify_flow(handle, flow, op, size, buffer, flags, key) };
         let r = st.model.apply(Call::NotifyFlow(call));
+        let r = super::wait::unless_blocked(st, r); // NOT-12: blocks with the sim unlocked
         if let Ok(out) = &r {
             let (data, bytes) = match out {
                 CallOutput::Data(d, n) => (Some(*d), *n),
