@@ -50,7 +50,10 @@ use windows_sys::Win32::Networking::WinSock::{
     SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_PROTOCOL_INFOW, WSABUF, WSADATA, WSAPROTOCOL_INFOW,
     WSA_FLAG_OVERLAPPED,
 };
-use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleA, GetProcAddress};
+use windows_sys::Win32::System::LibraryLoader::{
+    GetModuleHandleA, GetModuleHandleExW, GetProcAddress, GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+    GET_MODULE_HANDLE_EX_FLAG_PIN,
+};
 use windows_sys::Win32::System::Memory::{IsBadReadPtr, IsBadWritePtr};
 use windows_sys::Win32::System::Threading::{ResetEvent, SetEvent};
 use windows_sys::Win32::System::IO::{CancelIoEx, OVERLAPPED};
@@ -483,6 +486,17 @@ fn run(
         match &g.engine {
             Ok(m) => {
                 TIMER.call_once(|| {
+                    // The timer thread runs this DLL's code for good: pin the DLL, so that an
+                    // app's FreeLibrary cannot unload the code under it.
+                    let mut module = std::ptr::null_mut();
+                    // SAFETY: an address inside this DLL and a valid out-pointer.
+                    unsafe {
+                        GetModuleHandleExW(
+                            GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                            timer as *const () as *const u16,
+                            &mut module,
+                        )
+                    };
                     std::thread::spawn(timer);
                 });
                 let (r, until) = f(&mut lock(m));
