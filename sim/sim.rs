@@ -16,15 +16,12 @@
 //! ```
 
 use std::marker::PhantomData;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::model::invariants::Violation;
 use crate::model::time::duration_us;
-use crate::model::{
-    Fault, Handle, Marking, Model, Owner, RateContract, Stamped, TrafficType, VirtualTime, World,
-};
+use crate::model::{Fault, FlowSnapshot, Handle, Marking, Model, Stamped, VirtualTime, World};
 use crate::surface::current::{self, Cx, Reservation, Shared, LONG_WAIT};
 use crate::surface::State;
 
@@ -134,27 +131,6 @@ impl Drop for ProcessGuard {
     fn drop(&mut self) {
         current::exit_process(self.token);
     }
-}
-
-/// A flow as seen from outside, for assertions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FlowSnapshot {
-    /// The flow id (`*FlowId`).
-    pub id: u32,
-    /// The QoS handle value that owns it; `None` for another process's flow.
-    pub handle: Option<u64>,
-    /// Added without `QOS_NON_ADAPTIVE_FLOW`.
-    pub adaptive: bool,
-    /// Current traffic type.
-    pub traffic_type: TrafficType,
-    /// Member socket values.
-    pub sockets: Vec<u64>,
-    /// Destination.
-    pub destination: SocketAddr,
-    /// The rate contract, if one was set.
-    pub rate: Option<RateContract>,
-    /// The markings its packets get now.
-    pub marking: Marking,
 }
 
 impl Default for Sim {
@@ -449,27 +425,7 @@ impl Sim {
     /// assert!(sim.flows().is_empty());
     /// ```
     pub fn flows(&self) -> Vec<FlowSnapshot> {
-        let st = self.lock();
-        let m = &st.model;
-        m.flow_ids()
-            .into_iter()
-            .filter_map(|id| {
-                let f = m.flow(id)?;
-                Some(FlowSnapshot {
-                    id,
-                    handle: match f.owner {
-                        Owner::Handle(i) => m.handles().get(i as usize).map(|h| h.value),
-                        Owner::Foreign => None,
-                    },
-                    adaptive: f.adaptive,
-                    traffic_type: f.traffic_type,
-                    sockets: f.sockets.as_slice().to_vec(),
-                    destination: f.dest,
-                    rate: f.rate,
-                    marking: m.marking(id).unwrap_or_default(),
-                })
-            })
-            .collect()
+        self.lock().model.flows()
     }
 
     /// Every QoS handle ever created, in creation order (closed ones included).

@@ -126,12 +126,11 @@ fn find_wine() -> Result<PathBuf, Fail> {
 fn validate(args: &WineArgs) -> Result<(), Fail> {
     if let Some(w) = &args.world {
         let src = std::fs::read_to_string(w).map_err(|e| format!("--world {}: {e}", w.display()))?;
-        qwave_sim::scenario::load::parse_world(&w.display().to_string(), &src).map_err(|e| e.to_string())?;
+        config::parse_world(&w.display().to_string(), &src).map_err(|e| e.to_string())?;
     }
     if let Some(f) = &args.faults {
         let src = std::fs::read_to_string(f).map_err(|e| format!("--faults {}: {e}", f.display()))?;
-        qwave_sim::scenario::load::parse_fault_timeline(&f.display().to_string(), &src)
-            .map_err(|e| e.to_string())?;
+        config::parse_fault_timeline(&f.display().to_string(), &src).map_err(|e| e.to_string())?;
     }
     if let Some(c) = &args.clock {
         if c != "wall" && c != "virtual" {

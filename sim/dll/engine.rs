@@ -304,8 +304,7 @@ impl<O: Os> Engine<O> {
         };
         let known = self.model.socket_info(s).is_some_and(|x| x.external && !x.closed);
         if !known || self.seen.get(&s) != Some(&v) {
-            self.model
-                .register_external_socket(s, v.protocol, v.local, v.peer);
+            ffi::register_external_socket(&mut self.model, s, v.protocol, v.local, v.peer);
             self.seen.insert(s, v);
         }
         if !self.names.sockets.contains_key(&s) {

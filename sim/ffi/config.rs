@@ -17,8 +17,33 @@
 
 use std::path::PathBuf;
 
-use crate::model::{Model, VirtualTime, World};
-use crate::scenario::load::{parse_fault_timeline, parse_world, TimedFault};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Fault, Model, VirtualTime, World};
+use crate::scenario::schema::Dur;
+use crate::scenario::LoadError;
+
+/// One entry of a fault timeline ([`parse_fault_timeline`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimedFault {
+    /// When (virtual time since the start).
+    pub at: Dur,
+    /// What happens.
+    pub fault: Fault,
+}
+
+/// Parses a world file on its own (a RON `World(...)`, as in a scenario's `world` field), with
+/// the checks a scenario's world gets; `file` names it in errors (`file:line:column`).
+pub fn parse_world(file: &str, src: &str) -> Result<World, LoadError> {
+    crate::scenario::load::parse_world(file, src)
+}
+
+/// Parses a fault timeline, a RON list of `(at: "5s", fault: DeviceReset)` entries in any
+/// order; `file` names it in errors.
+pub fn parse_fault_timeline(file: &str, src: &str) -> Result<Vec<TimedFault>, LoadError> {
+    crate::scenario::load::parse_fault_timeline(file, src)
+}
 
 /// `QWAVE_SIM_WORLD`.
 pub const WORLD: &str = "QWAVE_SIM_WORLD";

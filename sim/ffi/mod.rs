@@ -14,11 +14,25 @@ pub use crate::surface::decode::{
     tracking, write_data, write_error_size, write_flows,
 };
 
-use crate::model::{Model, VirtualTime};
+use std::net::SocketAddr;
+
+use crate::model::{Model, Protocol, VirtualTime};
 
 /// Moves the model's clock to `to` (never back), running every event scheduled on the way,
 /// without logging an `advance` event: for a clock that follows another one (the DLL's wall
 /// clock), where a line per tick would only be noise.
 pub fn run_until(model: &mut Model, to: VirtualTime) {
     model.run_until(to);
+}
+
+/// Tells the model about a real socket of the app (its protocol, local address and peer, read
+/// from the OS by the DLL), as the in-process surface does for real sockets on Unix.
+pub fn register_external_socket(
+    model: &mut Model,
+    raw: u64,
+    protocol: Protocol,
+    local: SocketAddr,
+    peer: Option<SocketAddr>,
+) {
+    model.register_external_socket(raw, protocol, local, peer);
 }

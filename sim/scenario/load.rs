@@ -369,8 +369,8 @@ fn validate_world(w: &World) -> Result<(), (String, String)> {
 }
 
 /// Parses a world on its own (a RON `World(...)`, as in a scenario's `world` field), with the
-/// same checks as a scenario's world; `file` names it in errors.
-pub fn parse_world(file: &str, src: &str) -> Result<World, LoadError> {
+/// same checks as a scenario's world; `file` names it in errors. (Public through `crate::ffi`.)
+pub(crate) fn parse_world(file: &str, src: &str) -> Result<World, LoadError> {
     let world: World = options()
         .from_str(src)
         .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
@@ -382,21 +382,14 @@ pub fn parse_world(file: &str, src: &str) -> Result<World, LoadError> {
 }
 
 /// Parses a fault timeline: a RON list of `(at: "5s", fault: DeviceReset)` entries, in any
-/// order; `file` names it in errors.
-pub fn parse_fault_timeline(file: &str, src: &str) -> Result<Vec<TimedFault>, LoadError> {
+/// order; `file` names it in errors. (Public through `crate::ffi`.)
+pub(crate) fn parse_fault_timeline(
+    file: &str,
+    src: &str,
+) -> Result<Vec<crate::ffi::config::TimedFault>, LoadError> {
     options()
         .from_str(src)
         .map_err(|e| ron_error(file, src, Pos::default(), &e))
-}
-
-/// One entry of a fault timeline ([`parse_fault_timeline`]).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimedFault {
-    /// When (virtual time since the start).
-    pub at: super::schema::Dur,
-    /// What happens.
-    pub fault: crate::model::Fault,
 }
 
 /// What a name refers to.

@@ -3,9 +3,8 @@
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::{Arc, Mutex};
 
-use qwave_sim::ffi::config::{Clock, Config};
+use qwave_sim::ffi::config::{Clock, Config, TimedFault};
 use qwave_sim::model::Fault;
-use qwave_sim::scenario::load::TimedFault;
 use qwave_sim::scenario::schema::Dur;
 
 use super::*;
