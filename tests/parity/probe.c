@@ -5,7 +5,7 @@
  * in-process sim's.
  *
  *   x86_64-w64-mingw32-gcc -O1 -o probe.exe probe.c -lqwave -lws2_32
- *   probe.exe calls|faults|warmup|create
+ *   probe.exe calls|faults|garbage|create
  */
 #define _WIN32_WINNT 0x0601
 #include <winsock2.h>
@@ -322,6 +322,34 @@ static void faults(void)
     closesocket(s2);
 }
 
+/* Pointers the process cannot access (Wine only: the in-process sim would dereference them).
+ * qwave.dll answers them as NULL ones, after the handle check. */
+static void garbage(void)
+{
+    QOS_VERSION v10 = {1, 0};
+    HANDLE qos = NULL, other = NULL;
+    SOCKET s = udp();
+    SOCKADDR_IN no_lltd = v4(192, 168, 1, 30, 5004);
+    void *bad = (void *)(ULONG_PTR)0x10;
+    ULONG n = 64;
+    UINT32 flow = 0;
+    b("create Version=garbage", QOSCreateHandle((PQOS_VERSION)bad, &other));
+    b("create QOSHandle=garbage", QOSCreateHandle(&v10, (PHANDLE)bad));
+    b("create", QOSCreateHandle(&v10, &qos));
+    b("add FlowId=garbage", QOSAddSocketToFlow(qos, s, (PSOCKADDR)&no_lltd, QOSTrafficTypeVoice, QOS_NON_ADAPTIVE_FLOW, (PQOS_FLOWID)bad));
+    b("add DestAddr=garbage", QOSAddSocketToFlow(qos, s, (PSOCKADDR)bad, QOSTrafficTypeVoice, QOS_NON_ADAPTIVE_FLOW, &flow));
+    b("add bad handle FlowId=garbage", QOSAddSocketToFlow((HANDLE)0xBAD0, s, (PSOCKADDR)&no_lltd, QOSTrafficTypeVoice, QOS_NON_ADAPTIVE_FLOW, (PQOS_FLOWID)bad));
+    add("add", qos, s, &no_lltd, QOSTrafficTypeVoice, QOS_NON_ADAPTIVE_FLOW);
+    b("query Size=garbage", QOSQueryFlow(qos, 1, QOSQueryPacketPriority, (PULONG)bad, NULL, 0, NULL));
+    b("query Buffer=garbage", QOSQueryFlow(qos, 1, QOSQueryPacketPriority, &n, bad, 0, NULL));
+    b("enumerate Buffer=garbage", QOSEnumerateFlows(qos, &n, bad));
+    b("notify Overlapped=garbage", QOSNotifyFlow(qos, 1, QOSNotifyCongested, NULL, NULL, 0, (LPOVERLAPPED)bad));
+    b("set Buffer=garbage", QOSSetFlow(qos, 1, QOSSetTrafficType, 4, bad, 0, NULL));
+    b("start tracking DestAddr=garbage", QOSStartTrackingClient(qos, (PSOCKADDR)bad, 0));
+    b("close", QOSCloseHandle(qos));
+    closesocket(s);
+}
+
 static void create_only(void)
 {
     QOS_VERSION v10 = {1, 0};
@@ -340,6 +368,8 @@ int main(int argc, char **argv)
         calls();
     else if (!strcmp(mode, "faults"))
         faults();
+    else if (!strcmp(mode, "garbage"))
+        garbage();
     else
         create_only();
     flush_line();

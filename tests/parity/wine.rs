@@ -347,6 +347,34 @@ fn wine_c_and_rust_probes_answer_as_the_in_process_sim_line_by_line() {
     }
 }
 
+/// Pointers the process cannot access: answered as NULL ones (after the handle check), and
+/// never a crash. (Not compared in process: the sim would dereference them.)
+#[test]
+fn wine_garbage_pointers_get_the_null_pointer_errors() {
+    let Some(w) = wine() else { return };
+    let r = w.run(&w.probe_c, &["garbage"], &["--clock", "virtual"], &[]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.lines(),
+        [
+            "create Version=garbage: FALSE 87",
+            "create QOSHandle=garbage: FALSE 87",
+            "create: TRUE",
+            "add FlowId=garbage: FALSE 87",
+            "add DestAddr=garbage: FALSE 87",
+            "add bad handle FlowId=garbage: FALSE 6",
+            "add: TRUE flow=1",
+            "query Size=garbage: FALSE 87",
+            "query Buffer=garbage: FALSE 87",
+            "enumerate Buffer=garbage: FALSE 87",
+            "notify Overlapped=garbage: FALSE 87",
+            "set Buffer=garbage: FALSE 87",
+            "start tracking DestAddr=garbage: FALSE 87",
+            "close: TRUE",
+        ]
+    );
+}
+
 #[test]
 fn wine_fault_timeline_device_reset_then_1164_until_close() {
     let Some(w) = wine() else { return };
