@@ -1,0 +1,28 @@
+//! `QOSCancel`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Names, Raw, Resolve, SerdeNames};
+
+/// `QOSCancel(QOSHandle, Overlapped)`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
+)]
+pub struct Cancel<N: Names = Raw> {
+    /// `QOSHandle`.
+    pub handle: N::Handle,
+    /// `Overlapped` (`None` = NULL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlapped: Option<N::Overlapped>,
+}
+
+impl<N: Names> Cancel<N> {
+    pub(super) fn map<M: Names>(&self, r: &mut impl Resolve<N, M>) -> Cancel<M> {
+        Cancel {
+            handle: r.handle(&self.handle),
+            overlapped: self.overlapped.as_ref().map(|o| r.overlapped(o)),
+        }
+    }
+}

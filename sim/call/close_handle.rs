@@ -1,0 +1,24 @@
+//! `QOSCloseHandle`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Names, Raw, Resolve, SerdeNames};
+
+/// `QOSCloseHandle(QOSHandle)`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
+)]
+pub struct CloseHandle<N: Names = Raw> {
+    /// `QOSHandle`.
+    pub handle: N::Handle,
+}
+
+impl<N: Names> CloseHandle<N> {
+    pub(super) fn map<M: Names>(&self, r: &mut impl Resolve<N, M>) -> CloseHandle<M> {
+        CloseHandle {
+            handle: r.handle(&self.handle),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! `QOSNotifyFlow`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{is_default, Names, NotifyBuffer, NotifyOp, Raw, Resolve, SerdeNames};
+
+/// `QOSNotifyFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
+)]
+pub struct NotifyFlow<N: Names = Raw> {
+    /// `QOSHandle`.
+    pub handle: N::Handle,
+    /// `FlowId`.
+    pub flow: N::Flow,
+    /// `Operation`.
+    pub op: NotifyOp,
+    /// `*Size` on input.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub size: N::Size,
+    /// `Buffer`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub buffer: NotifyBuffer,
+    /// `Flags`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub flags: u32,
+    /// `Overlapped` (`None` = NULL: the call blocks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlapped: Option<N::Overlapped>,
+}
+
+impl<N: Names> NotifyFlow<N> {
+    /// The `UINT64` in `Buffer` (`None` = NULL).
+    pub fn target(&self) -> Option<u64> {
+        self.buffer.value(self.op)
+    }
+
+    pub(super) fn map<M: Names>(&self, r: &mut impl Resolve<N, M>) -> NotifyFlow<M> {
+        NotifyFlow {
+            handle: r.handle(&self.handle),
+            flow: r.flow(&self.flow),
+            op: self.op,
+            size: r.size(&self.size, self.op.size()),
+            buffer: self.buffer,
+            flags: self.flags,
+            overlapped: self.overlapped.as_ref().map(|o| r.overlapped(o)),
+        }
+    }
+}

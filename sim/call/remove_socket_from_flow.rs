@@ -1,0 +1,35 @@
+//! `QOSRemoveSocketFromFlow`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{is_default, is_null_socket, Names, Raw, Resolve, SerdeNames};
+
+/// `QOSRemoveSocketFromFlow(QOSHandle, Socket, FlowId, Flags)`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
+)]
+pub struct RemoveSocketFromFlow<N: Names = Raw> {
+    /// `QOSHandle`.
+    pub handle: N::Handle,
+    /// `Socket`; the null socket removes the whole flow.
+    #[serde(default = "N::null_socket", skip_serializing_if = "is_null_socket::<N>")]
+    pub socket: N::Socket,
+    /// `FlowId`.
+    pub flow: N::Flow,
+    /// `Flags`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub flags: u32,
+}
+
+impl<N: Names> RemoveSocketFromFlow<N> {
+    pub(super) fn map<M: Names>(&self, r: &mut impl Resolve<N, M>) -> RemoveSocketFromFlow<M> {
+        RemoveSocketFromFlow {
+            handle: r.handle(&self.handle),
+            socket: r.socket(&self.socket),
+            flow: r.flow(&self.flow),
+            flags: self.flags,
+        }
+    }
+}
