@@ -54,3 +54,33 @@ impl<N: Names> AddSocketToFlow<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::{AddSocketToFlow, QOS_NON_ADAPTIVE_FLOW};
+    use crate::fuzz::draw::flags;
+    use crate::fuzz::{FlowArg, Sym};
+
+    impl<'a> Arbitrary<'a> for AddSocketToFlow<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            let (handle, socket, dest, traffic_type) = u.arbitrary()?;
+            let fl = flags(u, &[0, QOS_NON_ADAPTIVE_FLOW])?;
+            let flow = match u.int_in_range(0u8..=19)? {
+                0 | 1 => None,
+                2..=10 => Some(FlowArg::Zero),
+                _ => Some(u.arbitrary()?),
+            };
+            Ok(AddSocketToFlow {
+                handle,
+                socket,
+                dest,
+                traffic_type,
+                non_adaptive: fl & QOS_NON_ADAPTIVE_FLOW != 0,
+                flags: fl & !QOS_NON_ADAPTIVE_FLOW,
+                flow,
+            })
+        }
+    }
+}

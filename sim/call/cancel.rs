@@ -26,3 +26,21 @@ impl<N: Names> Cancel<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::Cancel;
+    use crate::fuzz::draw::ov;
+    use crate::fuzz::Sym;
+
+    impl<'a> Arbitrary<'a> for Cancel<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(Cancel {
+                handle: u.arbitrary()?,
+                overlapped: ov(u)?,
+            })
+        }
+    }
+}

@@ -22,3 +22,19 @@ impl<N: Names> CloseHandle<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::CloseHandle;
+    use crate::fuzz::Sym;
+
+    impl<'a> Arbitrary<'a> for CloseHandle<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(CloseHandle {
+                handle: u.arbitrary()?,
+            })
+        }
+    }
+}

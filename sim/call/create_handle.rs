@@ -31,3 +31,25 @@ impl<N: Names> CreateHandle<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::CreateHandle;
+    use crate::fuzz::Sym;
+
+    impl<'a> Arbitrary<'a> for CreateHandle<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(CreateHandle {
+                handle: (),
+                version: if u.ratio(1u8, 8u8)? {
+                    Option::<(u16, u16)>::arbitrary(u)?
+                } else {
+                    Some((1, 0))
+                },
+                out: !u.ratio(1u8, 10u8)?,
+            })
+        }
+    }
+}

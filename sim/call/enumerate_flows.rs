@@ -35,3 +35,22 @@ impl<N: Names> EnumerateFlows<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::EnumerateFlows;
+    use crate::fuzz::draw::size;
+    use crate::fuzz::Sym;
+
+    impl<'a> Arbitrary<'a> for EnumerateFlows<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(EnumerateFlows {
+                handle: u.arbitrary()?,
+                size: size(u, &[0, 4, 64, 1024])?,
+                buffer: !u.ratio(1u8, 10u8)?,
+            })
+        }
+    }
+}

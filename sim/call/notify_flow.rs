@@ -49,3 +49,44 @@ impl<N: Names> NotifyFlow<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::{NotifyBuffer, NotifyFlow, NotifyOp};
+    use crate::fuzz::draw::{bps, flags, size_u32};
+    use crate::fuzz::Sym;
+
+    /// What a careful caller passes for the operation 7 times in 8 (Size 8 and the target for
+    /// `QOSNotifyAvailable`, NULL and NULL otherwise), else the opposite.
+    impl<'a> Arbitrary<'a> for NotifyFlow<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            let (handle, flow, op) = u.arbitrary()?;
+            let avail = matches!(op, NotifyOp::Available(_));
+            let size = if avail != u.ratio(1u8, 8u8)? {
+                Some(size_u32(u, &[8, 16, 4, 0])?)
+            } else {
+                None
+            };
+            let buffer = match (avail, u.ratio(1u8, 8u8)?) {
+                (_, false) => NotifyBuffer::Auto,
+                (true, true) => NotifyBuffer::Null,
+                (false, true) => NotifyBuffer::Value(bps(u)?),
+            };
+            Ok(NotifyFlow {
+                handle,
+                flow,
+                op,
+                size,
+                buffer,
+                flags: flags(u, &[0])?,
+                overlapped: if u.ratio(1u8, 6u8)? {
+                    None
+                } else {
+                    Some(u.int_in_range(0..=3)?)
+                },
+            })
+        }
+    }
+}

@@ -72,3 +72,31 @@ impl<N: Names> QueryFlow<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::{QueryFlow, QOS_QUERYFLOW_FRESH};
+    use crate::fuzz::draw::{flags, ov, size};
+    use crate::fuzz::Sym;
+
+    impl<'a> Arbitrary<'a> for QueryFlow<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            let (handle, flow, op) = u.arbitrary()?;
+            let size = size(u, &[40, 16, 8, 64, 0, 39])?;
+            let buffer = !u.ratio(1u8, 10u8)?;
+            let fl = flags(u, &[0, QOS_QUERYFLOW_FRESH])?;
+            Ok(QueryFlow {
+                handle,
+                flow,
+                op,
+                size,
+                buffer,
+                fresh: fl & QOS_QUERYFLOW_FRESH != 0,
+                flags: fl & !QOS_QUERYFLOW_FRESH,
+                overlapped: ov(u)?,
+            })
+        }
+    }
+}

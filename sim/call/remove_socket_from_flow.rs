@@ -33,3 +33,27 @@ impl<N: Names> RemoveSocketFromFlow<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::RemoveSocketFromFlow;
+    use crate::fuzz::draw::flags;
+    use crate::fuzz::{SocketArg, Sym};
+
+    impl<'a> Arbitrary<'a> for RemoveSocketFromFlow<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(RemoveSocketFromFlow {
+                handle: u.arbitrary()?,
+                socket: if bool::arbitrary(u)? {
+                    SocketArg::Zero
+                } else {
+                    u.arbitrary()?
+                },
+                flow: u.arbitrary()?,
+                flags: flags(u, &[0])?,
+            })
+        }
+    }
+}

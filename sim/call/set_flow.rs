@@ -36,3 +36,24 @@ impl<N: Names> SetFlow<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::SetFlow;
+    use crate::fuzz::draw::{flags, ov};
+    use crate::fuzz::Sym;
+
+    impl<'a> Arbitrary<'a> for SetFlow<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(SetFlow {
+                handle: u.arbitrary()?,
+                flow: u.arbitrary()?,
+                op: u.arbitrary()?,
+                flags: flags(u, &[0])?,
+                overlapped: ov(u)?,
+            })
+        }
+    }
+}

@@ -30,3 +30,22 @@ impl<N: Names> Tracking<N> {
         }
     }
 }
+
+#[cfg(feature = "fuzz")]
+mod arb {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    use super::Tracking;
+    use crate::fuzz::draw::flags;
+    use crate::fuzz::Sym;
+
+    impl<'a> Arbitrary<'a> for Tracking<Sym> {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(Tracking {
+                handle: u.arbitrary()?,
+                client: u.arbitrary()?,
+                flags: flags(u, &[0])?,
+            })
+        }
+    }
+}
