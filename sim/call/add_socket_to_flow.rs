@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_default, Names, Raw, Resolve, SerdeNames, TrafficArg, QOS_NON_ADAPTIVE_FLOW};
+use super::{is_default, CArg, CArgs, Names, Raw, Resolve, SerdeNames, TrafficArg, QOS_NON_ADAPTIVE_FLOW};
 
 /// `QOSAddSocketToFlow(QOSHandle, Socket, DestAddr, TrafficType, Flags, FlowId)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,6 +52,24 @@ impl<N: Names> AddSocketToFlow<N> {
             flags: self.flags,
             flow: r.flow_in(&self.flow),
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        vec![
+            ("QOSHandle", CArg::Handle(&self.handle)),
+            ("Socket", CArg::Socket(&self.socket)),
+            ("DestAddr", CArg::Addr(&self.dest)),
+            ("TrafficType", CArg::Traffic(self.traffic_type.raw())),
+            (
+                "Flags",
+                CArg::flags(
+                    self.flag_bits(),
+                    Some((QOS_NON_ADAPTIVE_FLOW, "QOS_NON_ADAPTIVE_FLOW")),
+                ),
+            ),
+            ("FlowId", CArg::FlowIn(&self.flow)),
+        ]
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Names, Raw, Resolve, SerdeNames};
+use super::{CArg, CArgs, Names, Raw, Resolve, SerdeNames};
 
 /// `QOSCancel(QOSHandle, Overlapped)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -24,6 +24,14 @@ impl<N: Names> Cancel<N> {
             handle: r.handle(&self.handle),
             overlapped: self.overlapped.as_ref().map(|o| r.overlapped(o)),
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        vec![
+            ("QOSHandle", CArg::Handle(&self.handle)),
+            ("Overlapped", CArg::Overlapped(self.overlapped.as_ref())),
+        ]
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Names, Raw, Resolve, SerdeNames};
+use super::{CArg, CArgs, Names, Raw, Resolve, SerdeNames};
 
 /// `QOSCloseHandle(QOSHandle)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,6 +20,11 @@ impl<N: Names> CloseHandle<N> {
         CloseHandle {
             handle: r.handle(&self.handle),
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        vec![("QOSHandle", CArg::Handle(&self.handle))]
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_default, is_true, is_v1_0, v1_0, yes, Names, Raw, Resolve, SerdeNames};
+use super::{is_default, is_true, is_v1_0, v1_0, yes, CArg, CArgs, Names, Raw, Resolve, SerdeNames};
 
 /// `QOSCreateHandle(Version, QOSHandle)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,6 +29,14 @@ impl<N: Names> CreateHandle<N> {
             version: self.version,
             out: self.out,
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        vec![
+            ("Version", CArg::Version(self.version)),
+            ("QOSHandle", CArg::OutPtr(self.out)),
+        ]
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_default, is_true, yes, Names, Raw, Resolve, SerdeNames};
+use super::{is_default, is_true, yes, CArg, CArgs, Names, Raw, Resolve, SerdeNames};
 
 /// `QOSEnumerateFlows(QOSHandle, Size, Buffer)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -33,6 +33,15 @@ impl<N: Names> EnumerateFlows<N> {
             size: r.size(&self.size, Some(EnumerateFlows::SIZE)),
             buffer: self.buffer,
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        vec![
+            ("QOSHandle", CArg::Handle(&self.handle)),
+            ("Size", CArg::Size(&self.size)),
+            ("Buffer", CArg::Buffer(self.buffer)),
+        ]
     }
 }
 

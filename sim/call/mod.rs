@@ -23,6 +23,7 @@
 //! ```
 
 mod add_socket_to_flow;
+mod c_arg;
 mod cancel;
 mod close_handle;
 mod create_handle;
@@ -41,6 +42,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use add_socket_to_flow::AddSocketToFlow;
+pub(crate) use c_arg::{CArg, CArgs};
 pub use cancel::Cancel;
 pub use close_handle::CloseHandle;
 pub use create_handle::CreateHandle;
@@ -216,6 +218,23 @@ impl<N: Names> Call<N> {
             Call::QueryFlow(c) => c.overlapped.as_ref(),
             Call::NotifyFlow(c) => c.overlapped.as_ref(),
             _ => None,
+        }
+    }
+
+    /// The arguments in C order, each with its C parameter name: what traces and the fuzzer's
+    /// C form render.
+    pub(crate) fn c_args(&self) -> CArgs<'_, N> {
+        match self {
+            Call::CreateHandle(c) => c.c_args(),
+            Call::CloseHandle(c) => c.c_args(),
+            Call::AddSocketToFlow(c) => c.c_args(),
+            Call::RemoveSocketFromFlow(c) => c.c_args(),
+            Call::SetFlow(c) => c.c_args(),
+            Call::QueryFlow(c) => c.c_args(),
+            Call::NotifyFlow(c) => c.c_args(),
+            Call::Cancel(c) => c.c_args(),
+            Call::EnumerateFlows(c) => c.c_args(),
+            Call::StartTrackingClient(c) | Call::StopTrackingClient(c) => c.c_args(),
         }
     }
 

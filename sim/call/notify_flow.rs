@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_default, Names, NotifyBuffer, NotifyOp, Raw, Resolve, SerdeNames};
+use super::{is_default, CArg, CArgs, Names, NotifyBuffer, NotifyOp, Raw, Resolve, SerdeNames};
 
 /// `QOSNotifyFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -47,6 +47,26 @@ impl<N: Names> NotifyFlow<N> {
             flags: self.flags,
             overlapped: self.overlapped.as_ref().map(|o| r.overlapped(o)),
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        let code = self.op.code();
+        vec![
+            ("QOSHandle", CArg::Handle(&self.handle)),
+            ("FlowId", CArg::Flow(&self.flow)),
+            (
+                "Operation",
+                CArg::Op {
+                    code,
+                    name: NotifyOp::name_of(code),
+                },
+            ),
+            ("Size", CArg::Size(&self.size)),
+            ("Buffer", CArg::Target(self.target())),
+            ("Flags", CArg::flags(self.flags, None)),
+            ("Overlapped", CArg::Overlapped(self.overlapped.as_ref())),
+        ]
     }
 }
 

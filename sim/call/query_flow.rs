@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_default, is_true, yes, Names, QueryOp, Raw, Resolve, SerdeNames, QOS_QUERYFLOW_FRESH};
+use super::{
+    is_default, is_true, yes, CArg, CArgs, Names, QueryOp, Raw, Resolve, SerdeNames, QOS_QUERYFLOW_FRESH,
+};
 
 /// `QOSQueryFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
 ///
@@ -70,6 +72,32 @@ impl<N: Names> QueryFlow<N> {
             flags: self.flags,
             overlapped: self.overlapped.as_ref().map(|o| r.overlapped(o)),
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        let code = self.op.code();
+        vec![
+            ("QOSHandle", CArg::Handle(&self.handle)),
+            ("FlowId", CArg::Flow(&self.flow)),
+            (
+                "Operation",
+                CArg::Op {
+                    code,
+                    name: QueryOp::name_of(code),
+                },
+            ),
+            ("Size", CArg::Size(&self.size)),
+            ("Buffer", CArg::Buffer(self.buffer)),
+            (
+                "Flags",
+                CArg::flags(
+                    self.flag_bits(),
+                    Some((QOS_QUERYFLOW_FRESH, "QOS_QUERYFLOW_FRESH")),
+                ),
+            ),
+            ("Overlapped", CArg::Overlapped(self.overlapped.as_ref())),
+        ]
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_default, is_null_socket, Names, Raw, Resolve, SerdeNames};
+use super::{is_default, is_null_socket, CArg, CArgs, Names, Raw, Resolve, SerdeNames};
 
 /// `QOSRemoveSocketFromFlow(QOSHandle, Socket, FlowId, Flags)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,6 +31,16 @@ impl<N: Names> RemoveSocketFromFlow<N> {
             flow: r.flow(&self.flow),
             flags: self.flags,
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        vec![
+            ("QOSHandle", CArg::Handle(&self.handle)),
+            ("Socket", CArg::Socket(&self.socket)),
+            ("FlowId", CArg::Flow(&self.flow)),
+            ("Flags", CArg::flags(self.flags, None)),
+        ]
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_default, Names, Raw, Resolve, SerdeNames, SetOp};
+use super::{is_default, CArg, CArgs, Names, Raw, Resolve, SerdeNames, SetOp};
 
 /// `QOSSetFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -34,6 +34,26 @@ impl<N: Names> SetFlow<N> {
             flags: self.flags,
             overlapped: self.overlapped.as_ref().map(|o| r.overlapped(o)),
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        let code = self.op.code();
+        vec![
+            ("QOSHandle", CArg::Handle(&self.handle)),
+            ("FlowId", CArg::Flow(&self.flow)),
+            (
+                "Operation",
+                CArg::Op {
+                    code,
+                    name: SetOp::name_of(code),
+                },
+            ),
+            ("Size", CArg::Ulong(self.op.size())),
+            ("Buffer", CArg::SetBuffer(&self.op)),
+            ("Flags", CArg::flags(self.flags, None)),
+            ("Overlapped", CArg::Overlapped(self.overlapped.as_ref())),
+        ]
     }
 }
 

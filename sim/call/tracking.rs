@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_default, Names, Raw, Resolve, SerdeNames};
+use super::{is_default, CArg, CArgs, Names, Raw, Resolve, SerdeNames};
 
 /// `QOSStartTrackingClient` / `QOSStopTrackingClient(QOSHandle, DestAddr, Flags)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,6 +28,15 @@ impl<N: Names> Tracking<N> {
             client: r.addr(&self.client),
             flags: self.flags,
         }
+    }
+
+    /// The arguments in C order.
+    pub(super) fn c_args(&self) -> CArgs<'_, N> {
+        vec![
+            ("QOSHandle", CArg::Handle(&self.handle)),
+            ("DestAddr", CArg::Addr(&self.client)),
+            ("Flags", CArg::flags(self.flags, None)),
+        ]
     }
 }
 
