@@ -41,7 +41,7 @@ fn query(m: &mut Model, h: u64, flow: u32, op: QueryOp) -> CallResult {
         buffer: true,
         fresh: false,
         flags: 0,
-        overlapped: None, probe: false,
+        overlapped: None,
     }))
 }
 

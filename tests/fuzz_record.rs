@@ -54,7 +54,7 @@ fn naive_app_keeps_its_flow(plan: &FaultPlan, dir: &Path) {
             buffer: true,
             fresh: false,
             flags: 0,
-            overlapped: None, probe: false,
+            overlapped: None,
         };
         let r = sim.with_model(|m| m.apply(Call::QueryFlow(query)));
         // A panic (not `prop_assert!`) is what makes the recording guard save the run.

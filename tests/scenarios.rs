@@ -461,7 +461,7 @@ fn query(handle: u64, flow: u32, op: QueryOp, size: u32) -> Call {
         buffer: true,
         fresh: false,
         flags: 0,
-        overlapped: None, probe: false,
+        overlapped: None,
     })
 }
 

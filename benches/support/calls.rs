@@ -51,7 +51,7 @@ pub fn query_priority(handle: u64, flow: u32) -> Call {
         buffer: true,
         fresh: false,
         flags: 0,
-        overlapped: None, probe: false,
+        overlapped: None,
     })
 }
 

@@ -22,7 +22,6 @@ use super::{
 ///     fresh: false,
 ///     flags: 0,
 ///     overlapped: None,
-/// # probe: false,
 /// });
 /// let err = model.apply(call).unwrap_err();
 /// assert_eq!(err.code.0, 6); // ERROR_INVALID_HANDLE
@@ -54,9 +53,6 @@ pub struct QueryFlow<N: Names = Raw> {
     /// `Overlapped` (`None` = NULL: synchronous).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlapped: Option<N::Overlapped>,
-    /// Throwaway probe parameter.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub probe: bool,
 }
 
 impl<N: Names> QueryFlow<N> {
@@ -75,7 +71,6 @@ impl<N: Names> QueryFlow<N> {
             fresh: self.fresh,
             flags: self.flags,
             overlapped: self.overlapped.as_ref().map(|o| r.overlapped(o)),
-            probe: self.probe,
         }
     }
 
@@ -102,7 +97,6 @@ impl<N: Names> QueryFlow<N> {
                 ),
             ),
             ("Overlapped", CArg::Overlapped(self.overlapped.as_ref())),
-            ("Probe", CArg::Buffer(self.probe)),
         ]
     }
 }
@@ -130,7 +124,6 @@ mod arb {
                 fresh: fl & QOS_QUERYFLOW_FRESH != 0,
                 flags: fl & !QOS_QUERYFLOW_FRESH,
                 overlapped: ov(u)?,
-                probe: bool::arbitrary(u)?,
             })
         }
     }

@@ -216,7 +216,6 @@ pub(crate) unsafe fn query_flow(
             fresh: flags & QOS_QUERYFLOW_FRESH != 0,
             flags: flags & !QOS_QUERYFLOW_FRESH,
             overlapped: (!ov.is_null()).then(|| st.io.key_of(ov as usize)),
-            probe: false,
         };
         let r = st.model.apply(Call::QueryFlow(call));
         if let Ok(CallOutput::Data(d, _)) = r {

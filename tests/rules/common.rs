@@ -162,7 +162,7 @@ pub fn query_flow(
         buffer,
         fresh: flags & QOS_QUERYFLOW_FRESH != 0,
         flags: flags & !QOS_QUERYFLOW_FRESH,
-        overlapped, probe: false,
+        overlapped,
     })
 }
 

@@ -344,7 +344,7 @@ fn query(state: &RefState) -> impl Strategy<Value = Call<Sel>> {
                 buffer,
                 fresh: flags & QOS_QUERYFLOW_FRESH != 0,
                 flags: flags & !QOS_QUERYFLOW_FRESH,
-                overlapped, probe: false,
+                overlapped,
             })
         })
 }

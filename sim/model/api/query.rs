@@ -53,7 +53,6 @@ impl Model {
             fresh,
             flags,
             overlapped,
-            probe: _,
         } = *c;
         self.power_transition()?; // AMB-40
         let h = self.open_handle(handle)?; // QRY-1, GEN-6, GEN-8
