@@ -13,6 +13,9 @@ pub(crate) fn observe(model: &mut Model, raw: u64) {
     if raw & !0xFF_FFFF_FFFF == SOCKET_TAG || raw > i32::MAX as u64 {
         return;
     }
+    // Reading the fd's type and names may fail (not a socket, not connected): the app's errno
+    // stays as it was.
+    let _errno = super::errno::Preserved::new();
     let fd = raw as libc::c_int;
     let mut ty: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;

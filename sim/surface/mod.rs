@@ -8,10 +8,12 @@
 //!
 //! **Invariant:** nothing here reads the wall clock or sleeps: every wait runs the model's
 //! timeline on the virtual clock. **Invariant:** the last error is written only on failure
-//! (GEN-2).
+//! (GEN-2), and with it, on Unix, `errno` (module `errno`).
 
 pub(crate) mod addr;
 pub(crate) mod current;
+#[cfg(unix)]
+pub(crate) mod errno;
 pub(crate) mod external;
 pub(crate) mod io;
 pub(crate) mod kernel;
@@ -68,9 +70,12 @@ pub(crate) fn last_error() -> u32 {
     LAST_ERROR.with(Cell::get)
 }
 
-/// Sets the simulated thread last error.
+/// Sets the simulated thread last error, and on Unix `errno` to the same code, so
+/// `std::io::Error::last_os_error()` reports it as it does on Windows.
 pub(crate) fn set_last_error(code: u32) {
     LAST_ERROR.with(|c| c.set(code));
+    #[cfg(unix)]
+    errno::set(code as i32);
 }
 
 /// Records a failure: sets the last error and returns `false` (GEN-1).
