@@ -2,7 +2,8 @@
 //!
 //! - [`model`]: the pure state machine.
 //! - [`rules`]: the rule ids of `RULES.md`, as data.
-//! - [`Sim`]: a running simulator; [`Sim::enter`] binds it to a thread.
+//! - [`Sim`]: a running simulator; [`Sim::enter`] binds it to a thread. [`Fault`] and [`World`]
+//!   (also under [`model`]) are re-exported here, next to it.
 //! - [`windows`]: the `windows` 0.62.2 surface (`use qwave_sim::windows as windows;`).
 //! - [`scenario`]: RON scenario files (load, replay and check, record); [`trace`]: event traces.
 //! - [`windows_sys`]: the `windows-sys` 0.61.2 surface (`use qwave_sim::windows_sys as windows_sys;`).
@@ -23,6 +24,7 @@ pub mod trace;
 pub mod windows;
 pub mod windows_sys;
 
+pub use model::{Fault, World};
 pub use recording::{recording_dir, Recording};
 pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder};
 
