@@ -1,21 +1,55 @@
 //! Saving what a test did as a scenario file, on request or when the test fails, so
 //! `qwave-sim check FILE` reproduces the run exactly.
 //!
-//! Files go to `$QWAVE_SIM_RECORD_DIR`, or `target/qwave-sim/recordings/` under the current
-//! directory (the package root under `cargo test`), named after the recording. Set
-//! `QWAVE_SIM_RECORD=always` to save passing runs too.
+//! Files go to [`recording_dir()`]: `$QWAVE_SIM_RECORD_DIR`, or `qwave-sim/recordings/` in the
+//! cargo target directory of the build that made the test (`$CARGO_TARGET_DIR`, else found from
+//! the test executable's path), named after the recording. Set `QWAVE_SIM_RECORD=always` to
+//! save passing runs too.
 
 use std::path::{Path, PathBuf};
 
 use crate::scenario::{self, Scenario};
 use crate::Sim;
 
-/// Where recordings go when no path is given.
+/// Where recordings go when no path is given, as an absolute path:
+///
+/// 1. `$QWAVE_SIM_RECORD_DIR`, if set;
+/// 2. else `qwave-sim/recordings/` in the cargo target directory of the build that produced
+///    the running executable: `$CARGO_TARGET_DIR` if set, else the nearest folder above the
+///    executable that cargo marked with a `CACHEDIR.TAG` (`.../target/debug/deps/my_test-…`
+///    → `.../target`), else `./target`.
+///
+/// So a test in your own project records under your project's target directory (or your
+/// workspace's, or wherever `CARGO_TARGET_DIR` points), not under the current directory.
 pub fn recording_dir() -> PathBuf {
-    match std::env::var_os("QWAVE_SIM_RECORD_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => PathBuf::from("target").join("qwave-sim").join("recordings"),
+    if let Some(d) = std::env::var_os("QWAVE_SIM_RECORD_DIR").filter(|d| !d.is_empty()) {
+        return absolute(PathBuf::from(d));
     }
+    absolute(target_dir()).join("qwave-sim").join("recordings")
+}
+
+/// The cargo target directory of the running executable's build.
+fn target_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    let exe = std::env::current_exe().ok();
+    exe.as_deref()
+        .and_then(target_dir_of)
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
+/// The cargo target directory holding `exe`: the nearest ancestor with cargo's `CACHEDIR.TAG`.
+fn target_dir_of(exe: &Path) -> Option<PathBuf> {
+    exe.ancestors()
+        .skip(1)
+        .find(|d| d.join("CACHEDIR.TAG").is_file())
+        .map(Path::to_path_buf)
+}
+
+/// `p` made absolute against the current directory (left as is if that fails).
+fn absolute(p: PathBuf) -> PathBuf {
+    std::path::absolute(&p).unwrap_or(p)
 }
 
 /// A file name made of the recording's name: letters, digits, `-` and `_` kept, the rest `_`.
@@ -68,7 +102,7 @@ impl Sim {
     /// ```
     /// let sim = qwave_sim::Sim::new();
     /// let _rec = sim.record_on_failure("my_test");
-    /// // ... the test; if it panics, target/qwave-sim/recordings/my_test.ron is written.
+    /// // ... the test; if it panics, <target dir>/qwave-sim/recordings/my_test.ron is written.
     /// ```
     pub fn record_on_failure(&self, name: &str) -> Recording {
         Recording {
@@ -79,7 +113,9 @@ impl Sim {
     }
 }
 
-/// Saves a sim's run when dropped during a panic; see [`Sim::record_on_failure`].
+/// Saves a sim's run when dropped during a panic; see [`Sim::record_on_failure`]. Keep it in
+/// a variable for the whole test (`let _rec = ...`): `let _ = ...` drops it at once.
+#[must_use = "the run is recorded only if the guard is still alive when the test fails"]
 #[derive(Debug)]
 pub struct Recording {
     sim: Sim,
@@ -111,20 +147,79 @@ impl Drop for Recording {
         }
         let path = self.path();
         match self.sim.save_scenario(&self.name, &path) {
-            Ok(p) => eprintln!(
-                "qwave-sim: recorded this run (seed {}) to {}\nqwave-sim: replay it with: cargo run -- check {}",
-                self.sim.seed(),
-                p.display(),
-                p.display()
-            ),
+            Ok(p) => eprintln!("{}", saved_message(self.sim.seed(), &p)),
             Err(e) => eprintln!("qwave-sim: could not record this run to {}: {e}", path.display()),
         }
     }
 }
 
+/// What a saved recording prints: where it is and a replay command that works from any
+/// directory.
+fn saved_message(seed: u64, path: &Path) -> String {
+    format!(
+        "qwave-sim: recorded this run (seed {seed}) to {p}\n\
+         qwave-sim: replay it with: qwave-sim check {p}\n\
+         qwave-sim: (no `qwave-sim` command? install it with: cargo install qwave-sim)",
+        p = path.display()
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::file_name;
+    use super::*;
+
+    #[test]
+    fn the_target_dir_is_found_above_the_executable() {
+        let root = std::env::temp_dir().join(format!("qwave-sim-target-{}", std::process::id()));
+        let deps = root.join("target").join("debug").join("deps");
+        std::fs::create_dir_all(&deps).unwrap();
+        std::fs::write(
+            root.join("target").join("CACHEDIR.TAG"),
+            "Signature: 8a477f597d28d172789f06886806bc55",
+        )
+        .unwrap();
+        let exe = deps.join("my_app_test-0123456789abcdef");
+        assert_eq!(target_dir_of(&exe), Some(root.join("target")));
+        let cross = root
+            .join("target")
+            .join("x86_64-unknown-linux-gnu")
+            .join("release")
+            .join("deps")
+            .join("t");
+        assert_eq!(target_dir_of(&cross), Some(root.join("target")));
+        assert_eq!(target_dir_of(&root.join("elsewhere").join("t")), None);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn this_test_records_under_its_own_target_dir() {
+        let exe = std::env::current_exe().unwrap();
+        let dir = recording_dir();
+        assert!(dir.is_absolute(), "{}", dir.display());
+        if std::env::var_os("QWAVE_SIM_RECORD_DIR").is_none()
+            && std::env::var_os("CARGO_TARGET_DIR").is_none()
+        {
+            let target = dir.parent().and_then(Path::parent).unwrap();
+            assert!(
+                exe.starts_with(target),
+                "{} is not under {}",
+                exe.display(),
+                target.display()
+            );
+            assert!(target.join("CACHEDIR.TAG").is_file());
+        }
+    }
+
+    #[test]
+    fn the_replay_command_is_the_installed_binary_on_an_absolute_path() {
+        let m = saved_message(7, Path::new("/p/target/qwave-sim/recordings/t.ron"));
+        assert!(
+            m.contains("replay it with: qwave-sim check /p/target/qwave-sim/recordings/t.ron"),
+            "{m}"
+        );
+        assert!(m.contains("cargo install qwave-sim"), "{m}");
+        assert!(!m.contains("cargo run"), "{m}");
+    }
 
     #[test]
     fn file_names_are_safe() {
