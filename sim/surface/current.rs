@@ -50,7 +50,12 @@ pub(crate) fn with_state<R>(func: &str, f: impl FnOnce(&mut State) -> R) -> R {
              Enter one before making windows-shaped calls:\n    \
              let sim = qwave_sim::Sim::new();\n    \
              let _guard = sim.enter();\n\
-             and start threads with `sim.spawn(..)` or `qwave_sim::thread::spawn(..)` so they \
+             `sim.enter()` covers this thread only. If the app starts threads of its own \
+             (std::thread::spawn, a tokio multi-thread runtime, #[tokio::test(flavor = \
+             \"multi_thread\")], spawn_blocking, rayon), enter the simulator process-wide \
+             instead, so every thread without a sim of its own uses it:\n    \
+             let _guard = sim.enter_process();\n\
+             or start threads with `sim.spawn(..)` / `qwave_sim::thread::spawn(..)` so they \
              enter the same simulator."
         )
     };

@@ -199,6 +199,9 @@ fn windows_call_without_a_sim_panics_saying_how_to_enter_one() {
     };
     assert!(msg.contains("QOSCloseHandle"), "{msg}");
     assert!(msg.contains("sim.enter()"), "{msg}");
+    // Apps with threads of their own are pointed at process-wide mode.
+    assert!(msg.contains("sim.enter_process()"), "{msg}");
+    assert!(msg.contains("tokio"), "{msg}");
     // The last error alone needs no sim.
     assert_eq!(
         std::thread::spawn(|| unsafe { GetLastError() }).join().unwrap(),
@@ -303,4 +306,27 @@ fn overlapped_keys_do_not_depend_on_memory_addresses() {
         sim.events()
     }
     assert_eq!(run(1), run(4096 * 7 + 3));
+}
+
+#[test]
+fn handles_lists_what_is_still_to_close_and_all_handles_everything() {
+    // The root re-exports and the old paths name the same types.
+    let world: qwave_sim::World = qwave_sim::model::World::default();
+    let sim = Sim::builder().world(world).build();
+    let _g = sim.enter();
+    let (a, b, c) = (create_handle(), create_handle(), create_handle());
+    unsafe { QOSCloseHandle(a) }.unwrap();
+    let fault: qwave_sim::Fault = qwave_sim::model::Fault::DeviceReset;
+    sim.inject(fault);
+    // b and c are stale now (GEN-8): still to close.
+    let live: Vec<u64> = sim.handles().iter().map(|h| h.value).collect();
+    assert_eq!(live, vec![b.0 as u64, c.0 as u64]);
+    unsafe { QOSCloseHandle(b) }.unwrap();
+    unsafe { QOSCloseHandle(c) }.unwrap();
+    assert!(sim.handles().is_empty(), "no leak: {:?}", sim.handles());
+    assert_eq!(sim.all_handles().len(), 3);
+    assert!(sim
+        .all_handles()
+        .iter()
+        .all(|h| h.state == qwave_sim::model::HandleState::Dead));
 }
