@@ -25,8 +25,8 @@ pub mod windows;
 pub mod windows_sys;
 
 pub use model::{Fault, World};
-pub use recording::{recording_dir, Recording};
-pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder};
+pub use recording::{recording_dir, IncompleteLog, Recording};
+pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder, DEFAULT_HISTORY};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

@@ -68,9 +68,46 @@ fn file_name(name: &str) -> String {
     format!("{}.ron", if stem.is_empty() { "recording" } else { &stem })
 }
 
+/// Why a sim's run cannot be saved as a scenario: its event log does not hold the whole run,
+/// so a replay from the start would not reproduce it. See [`crate::SimBuilder::history`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncompleteLog {
+    /// Events of the run the log no longer holds (0 when the sim records nothing).
+    pub dropped: u64,
+    /// How many events the sim keeps (0: built with `.record(false)`).
+    pub history: usize,
+}
+
+impl std::fmt::Display for IncompleteLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.history == 0 {
+            return write!(
+                f,
+                "this sim records no events (built with `.record(false)`), so its run cannot be \
+                 saved as a scenario"
+            );
+        }
+        write!(
+            f,
+            "the sim's event log no longer holds the whole run: it keeps the last {} events and \
+             the first {} are gone, so a scenario of it would not replay. To record long runs, \
+             call `sim.record_on_failure(..)` before the run starts or build the sim with \
+             `Sim::builder().history(usize::MAX)` (about 130 bytes per event)",
+            self.history, self.dropped
+        )
+    }
+}
+
+impl std::error::Error for IncompleteLog {}
+
 impl Sim {
     /// Everything this sim did so far, as a scenario: its world, its seed, and every call,
     /// fault and time advance with the observed results as expectations.
+    ///
+    /// # Panics
+    /// If the log does not hold the whole run ([`IncompleteLog`]: a run longer than the sim's
+    /// [`history`](crate::SimBuilder::history), or a sim built with `.record(false)`);
+    /// [`Sim::try_to_scenario`] returns that as an error instead.
     ///
     /// ```
     /// use qwave_sim::scenario::{run, RunOptions};
@@ -80,18 +117,32 @@ impl Sim {
     /// assert!(run(&scenario, &RunOptions::default()).passed());
     /// ```
     pub fn to_scenario(&self, name: &str) -> Scenario {
-        let (world, seed, events) = self.with_model(|m| (m.world().clone(), m.seed(), m.events().to_vec()));
-        let mut s = scenario::record(&world, seed, &events);
-        s.name = name.to_string();
-        s
+        self.try_to_scenario(name)
+            .unwrap_or_else(|e| panic!("qwave-sim: {e}"))
     }
 
-    /// Writes [`Sim::to_scenario`] to `path` (creating its folder) and returns the path.
+    /// [`Sim::to_scenario`], or why the run cannot be one.
+    pub fn try_to_scenario(&self, name: &str) -> Result<Scenario, IncompleteLog> {
+        let (world, seed, events) = self.with_model(|m| {
+            let (dropped, history) = (m.events_dropped(), m.history());
+            if dropped > 0 || history == 0 {
+                return Err(IncompleteLog { dropped, history });
+            }
+            Ok((m.world().clone(), m.seed(), m.events().to_vec()))
+        })?;
+        let mut s = scenario::record(&world, seed, &events);
+        s.name = name.to_string();
+        Ok(s)
+    }
+
+    /// Writes [`Sim::to_scenario`] to `path` (creating its folder) and returns the path; an
+    /// [`IncompleteLog`] is an error of kind `Other`.
     pub fn save_scenario(&self, name: &str, path: &Path) -> std::io::Result<PathBuf> {
+        let scenario = self.try_to_scenario(name).map_err(std::io::Error::other)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(path, self.to_scenario(name).to_ron())?;
+        std::fs::write(path, scenario.to_ron())?;
         Ok(path.to_path_buf())
     }
 
@@ -99,12 +150,23 @@ impl Sim {
     /// `QWAVE_SIM_RECORD=always`, saves this sim's run to `recording_dir()/NAME.ron` and prints
     /// the path and the command that replays it.
     ///
+    /// A recording needs the whole run, so this lifts the sim's history limit
+    /// ([`SimBuilder::history`](crate::SimBuilder::history)) for the rest of the run: every
+    /// event is kept from now on, about 130 bytes each, until the sim is dropped. Call it
+    /// before the run starts; if the sim already dropped events, the guard says so when it
+    /// fires instead of writing a file that would not replay.
+    ///
     /// ```
     /// let sim = qwave_sim::Sim::new();
     /// let _rec = sim.record_on_failure("my_test");
     /// // ... the test; if it panics, <target dir>/qwave-sim/recordings/my_test.ron is written.
     /// ```
     pub fn record_on_failure(&self, name: &str) -> Recording {
+        self.with_model(|m| {
+            if m.history() > 0 {
+                m.set_history(usize::MAX);
+            }
+        });
         Recording {
             sim: self.clone(),
             name: name.to_string(),

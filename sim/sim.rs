@@ -48,10 +48,14 @@ impl std::fmt::Debug for Sim {
     }
 }
 
+/// How many events a [`Sim`] keeps by default: the last 16,384 (the log then takes at most
+/// about 4 MB; see [`SimBuilder::history`]).
+pub const DEFAULT_HISTORY: usize = 16_384;
+
 /// Builds a [`Sim`]: seed, world, event recording.
 ///
 /// ```
-/// use qwave_sim::{Sim, model::World};
+/// use qwave_sim::{Sim, World};
 /// let sim = Sim::builder().seed(42).world(World::default()).record(false).build();
 /// assert!(sim.events().is_empty());
 /// ```
@@ -60,6 +64,7 @@ pub struct SimBuilder {
     seed: u64,
     world: World,
     record: bool,
+    history: usize,
 }
 
 impl Default for SimBuilder {
@@ -68,6 +73,7 @@ impl Default for SimBuilder {
             seed: 0,
             world: World::default(),
             record: true,
+            history: DEFAULT_HISTORY,
         }
     }
 }
@@ -85,16 +91,48 @@ impl SimBuilder {
         self
     }
 
-    /// Whether to record the event log (default on; off behaves the same but keeps no trace).
+    /// Whether to record the event log at all (default on; off behaves the same but keeps no
+    /// trace, and [`Sim::to_scenario`] has nothing to work from).
     pub fn record(mut self, on: bool) -> Self {
         self.record = on;
+        self
+    }
+
+    /// How many events to keep: the last `n` (default [`DEFAULT_HISTORY`], 16,384;
+    /// `usize::MAX` keeps every event).
+    ///
+    /// Memory and speed: an event takes about 130 bytes, and the log is trimmed in bulk, so it
+    /// never holds more than `2 * n` events (about 4 MB by default): a soak test of millions
+    /// of calls runs in constant memory, and a call costs about 1.15x what it costs with
+    /// recording off (`BENCHMARKS.md`), at any run length. A larger history costs more per
+    /// call once the log outgrows the CPU caches.
+    ///
+    /// Recordings: [`Sim::to_scenario`] and [`Sim::record_on_failure`] need the whole run, from
+    /// the first event. A run shorter than `n` events (most tests) has it. A longer one no
+    /// longer does, and they say so instead of writing a scenario that would not replay;
+    /// [`Sim::record_on_failure`] therefore lifts the limit for the rest of the run (its cost:
+    /// those 130 bytes per event, kept until the sim is dropped), and `history(usize::MAX)`
+    /// keeps everything from the start.
+    ///
+    /// ```
+    /// use qwave_sim::{Fault, Sim};
+    /// let sim = Sim::builder().history(2).build();
+    /// for _ in 0..3 {
+    ///     sim.inject(Fault::DeviceReset);
+    /// }
+    /// assert_eq!(sim.events().len(), 2, "the last two");
+    /// assert_eq!(sim.events_dropped(), 1);
+    /// assert!(sim.try_to_scenario("too long").is_err());
+    /// ```
+    pub fn history(mut self, n: usize) -> Self {
+        self.history = n;
         self
     }
 
     /// The simulator.
     pub fn build(self) -> Sim {
         let mut model = Model::new(self.world, self.seed);
-        model.set_recording(self.record);
+        model.set_history(if self.record { self.history } else { 0 });
         Sim {
             shared: Arc::new(Mutex::new(State::new(model))),
         }
@@ -144,7 +182,8 @@ impl Default for Sim {
 }
 
 impl Sim {
-    /// A builder (seed 0, default world, recording on).
+    /// A builder (seed 0, default world, recording on with the last [`DEFAULT_HISTORY`] events
+    /// kept).
     pub fn builder() -> SimBuilder {
         SimBuilder::default()
     }
@@ -337,9 +376,16 @@ impl Sim {
         self.lock().model.marking(flow_id)
     }
 
-    /// A copy of the event log.
+    /// A copy of the event log: every event so far, or the last [`SimBuilder::history`] ones in
+    /// a longer run ([`Sim::events_dropped`] says how many are gone).
     pub fn events(&self) -> Vec<Stamped> {
         self.lock().model.events().to_vec()
+    }
+
+    /// How many events the log no longer holds (0: it is the whole run). See
+    /// [`SimBuilder::history`].
+    pub fn events_dropped(&self) -> u64 {
+        self.lock().model.events_dropped()
     }
 
     /// Blocking waits that could never finish (AMB-31): the model's count plus waits on

@@ -201,3 +201,131 @@ fn a_failing_test_leaves_a_recording_that_the_cli_checks() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A blocking notification that a scheduled congestion ends: events happen while the call
+/// blocks, and the call is logged before them.
+fn drive_blocking(sim: &Sim) {
+    drive(sim);
+    let _g = sim.enter();
+    unsafe {
+        let mut h = HANDLE::default();
+        QOSCreateHandle(
+            &QOS_VERSION {
+                MajorVersion: 1,
+                MinorVersion: 0,
+            },
+            &mut h,
+        )
+        .unwrap();
+        let s = socket(AF_INET.0 as i32, SOCK_DGRAM, IPPROTO_UDP.0).unwrap();
+        let peer: SOCKADDR_IN = "192.168.1.20:5006"
+            .parse::<std::net::SocketAddrV4>()
+            .unwrap()
+            .into();
+        let mut flow = 0;
+        QOSAddSocketToFlow(
+            h,
+            s,
+            Some(&peer as *const _ as *const SOCKADDR),
+            QOSTrafficTypeVoice,
+            None,
+            &mut flow,
+        )
+        .unwrap();
+        sim.inject_at(
+            sim.now() + Duration::from_secs(2),
+            Fault::Congestion {
+                path: PathRef::Peer("192.168.1.20".parse().unwrap()),
+                congested: false,
+            },
+        );
+        sim.inject_at(
+            sim.now() + Duration::from_secs(3),
+            Fault::Congestion {
+                path: PathRef::Peer("192.168.1.20".parse().unwrap()),
+                congested: true,
+            },
+        );
+        QOSNotifyFlow(h, flow, QOSNotifyCongested, None, None, None, None).unwrap();
+        QOSCloseHandle(h).unwrap();
+    }
+}
+
+#[test]
+fn a_sim_with_a_history_keeps_exactly_the_last_events_of_the_same_run() {
+    let full = Sim::builder().seed(77).history(usize::MAX).build();
+    drive_blocking(&full);
+    let all = full.events();
+    assert_eq!(full.events_dropped(), 0);
+    assert!(all.len() > 25, "{}", all.len());
+    for n in [1, 2, 3, 5, 8, 13, 21, all.len() - 1, all.len(), all.len() + 10] {
+        let sim = Sim::builder().seed(77).history(n).build();
+        drive_blocking(&sim);
+        let kept = sim.events();
+        assert_eq!(kept.len(), n.min(all.len()), "history {n}");
+        assert_eq!(
+            kept[..],
+            all[all.len() - kept.len()..],
+            "history {n}: the last events"
+        );
+        assert_eq!(sim.events_dropped(), (all.len() - kept.len()) as u64);
+    }
+}
+
+#[test]
+fn a_run_longer_than_the_history_is_not_saved_as_a_scenario_and_says_why() {
+    let sim = Sim::builder().seed(77).history(10).build();
+    drive(&sim);
+    let e = sim.try_to_scenario("long").unwrap_err();
+    assert_eq!(e.history, 10);
+    assert_eq!(e.dropped, sim.events_dropped());
+    let msg = e.to_string();
+    assert!(msg.contains("keeps the last 10 events"), "{msg}");
+    assert!(
+        msg.contains("record_on_failure") && msg.contains("history(usize::MAX)"),
+        "{msg}"
+    );
+    let panic = std::panic::catch_unwind(|| sim.to_scenario("long")).unwrap_err();
+    assert!(panic
+        .downcast_ref::<String>()
+        .unwrap()
+        .contains("no longer holds the whole run"));
+
+    // A recording made now cannot bring the dropped events back: it writes nothing.
+    let dir = std::env::temp_dir().join(format!("qwave-sim-truncated-{}", std::process::id()));
+    let path = {
+        let sim = sim.clone();
+        let dir = dir.clone();
+        std::thread::spawn(move || {
+            let rec = sim.record_on_failure("truncated").in_dir(&dir);
+            let path = rec.path();
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                let _rec = rec;
+                panic!("the test failed");
+            }))
+            .unwrap_err();
+            path
+        })
+        .join()
+        .unwrap()
+    };
+    assert!(!path.exists(), "nothing that would not replay is written");
+    assert!(Sim::builder()
+        .record(false)
+        .build()
+        .try_to_scenario("off")
+        .unwrap_err()
+        .to_string()
+        .contains("record(false)"));
+}
+
+#[test]
+fn record_on_failure_keeps_the_whole_run_past_the_history() {
+    let sim = Sim::builder().seed(77).history(10).build();
+    let _rec = sim.record_on_failure("whole run");
+    drive(&sim);
+    assert_eq!(sim.events_dropped(), 0);
+    assert!(sim.events().len() > 10);
+    let outcome = scenario::run(&sim.to_scenario("whole run"), &RunOptions::default());
+    assert!(outcome.passed(), "{:?}", outcome.failures);
+}
