@@ -65,6 +65,7 @@ pub struct SimBuilder {
     world: World,
     record: bool,
     history: usize,
+    real_sockets: bool,
 }
 
 impl Default for SimBuilder {
@@ -74,6 +75,7 @@ impl Default for SimBuilder {
             world: World::default(),
             record: true,
             history: DEFAULT_HISTORY,
+            real_sockets: false,
         }
     }
 }
@@ -129,12 +131,54 @@ impl SimBuilder {
         self
     }
 
+    /// Whether windows-shaped calls take real OS sockets (Unix: a std or tokio socket's
+    /// `as_raw_fd()` passed as `SOCKET`); default off.
+    ///
+    /// Off, every `SOCKET` value the sim did not create is unknown: `QOSAddSocketToFlow` gives
+    /// 87 (SIM-1), socket calls `WSAENOTSOCK`, whatever fds the process has open, so a test
+    /// that passes `SOCKET(7)` gets the same answers whichever other test opened fd 7. (If the
+    /// value does happen to be an open socket, the sim prints a hint naming this switch, once.)
+    ///
+    /// On, a value that is an open UDP or TCP socket fd is taken as that socket: its addresses
+    /// are read from the OS at every call (a later `connect` is seen). Traces and recordings
+    /// name it `os-socket-1`, `os-socket-2`… by order of first use, with its addresses, and a
+    /// recording replays it as a scenario socket with the same addresses and connection
+    /// ([`Model::register_external_socket`]). Sim sockets can never be mistaken for fds (their
+    /// values carry a tag far above any fd), but a made-up small value that happens to be an
+    /// open socket fd of this process is taken as that socket: with real sockets on, use
+    /// values above `i32::MAX` for deliberately bogus sockets.
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::fd::AsRawFd;
+    /// use qwave_sim::windows::Win32::Networking::WinSock::{getsockname, SOCKADDR, SOCKADDR_IN, SOCKET};
+    /// let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// let s = SOCKET(udp.as_raw_fd() as usize);
+    /// let (mut name, mut len) = (SOCKADDR_IN::default(), 16);
+    /// let mut get = || unsafe { getsockname(s, &mut name as *mut SOCKADDR_IN as *mut SOCKADDR, &mut len) };
+    ///
+    /// let sim = qwave_sim::Sim::new();
+    /// let _g = sim.enter();
+    /// assert_ne!(get(), 0, "not taken by default");
+    ///
+    /// let sim = qwave_sim::Sim::builder().real_sockets(true).build();
+    /// let _g = sim.enter();
+    /// assert_eq!(get(), 0, "the OS socket's own address");
+    /// # }
+    /// ```
+    pub fn real_sockets(mut self, on: bool) -> Self {
+        self.real_sockets = on;
+        self
+    }
+
     /// The simulator.
     pub fn build(self) -> Sim {
         let mut model = Model::new(self.world, self.seed);
         model.set_history(if self.record { self.history } else { 0 });
+        let mut state = State::new(model);
+        state.os.enabled = self.real_sockets;
         Sim {
-            shared: Arc::new(Mutex::new(State::new(model))),
+            shared: Arc::new(Mutex::new(state)),
         }
     }
 }

@@ -34,6 +34,8 @@ pub(crate) struct State {
     pub model: Model,
     /// Pending overlapped I/O, events and completion ports.
     pub io: io::Io,
+    /// Real OS sockets the app passed (when the sim takes them).
+    pub os: external::OsSockets,
 }
 
 impl State {
@@ -41,6 +43,7 @@ impl State {
         State {
             model,
             io: io::Io::default(),
+            os: external::OsSockets::default(),
         }
     }
 

@@ -71,7 +71,7 @@ pub(crate) unsafe fn add_socket_to_flow(
     flow_id: *mut u32,
 ) -> bool {
     with_state("QOSAddSocketToFlow", |st| {
-        external::observe(&mut st.model, socket);
+        external::observe(st, socket);
         let dest = unsafe { addr::read(dest) };
         let r = st
             .model
@@ -87,7 +87,7 @@ pub(crate) unsafe fn add_socket_to_flow(
 pub(crate) fn remove_socket_from_flow(handle: u64, socket: u64, flow: u32, flags: u32) -> bool {
     with_state("QOSRemoveSocketFromFlow", |st| {
         if socket != 0 {
-            external::observe(&mut st.model, socket);
+            external::observe(st, socket);
         }
         let r = st.model.remove_socket_from_flow(handle, socket, flow, flags);
         finish(st, &r, std::ptr::null_mut())
