@@ -2,13 +2,14 @@
 //! expectations are the observed results, so a test that drove the sim can save what happened
 //! and `qwave-sim check` replays it to the same trace.
 //!
-//! Names are given in order of first appearance: handles `h1…`, sockets `s1…`, flows `f1…`,
-//! OVERLAPPEDs `ov1…`. Values the log never saw created (a bogus handle, a foreign flow, a real
-//! OS socket) are written as raw numbers. Consequences (path changes, deadlocks) are not
-//! written: replaying the causes reproduces them.
+//! Names are given in order of first appearance: handles `h1…`, sockets `s1…`, real OS sockets
+//! `os-socket-1…`, flows `f1…`, OVERLAPPEDs `ov1…`. Values the log never saw created (a bogus
+//! handle, a foreign flow) are written as raw numbers. Consequences (path changes, deadlocks)
+//! are not written: replaying the causes reproduces them.
 //!
-//! Limitation: sockets registered from the OS (`register_external_socket`) are not in the log
-//! and replay as invalid sockets.
+//! A real OS socket is in the log as the `socket`, `bind` and `connect` calls that gave the
+//! sim its addresses (`Model::register_external_socket`), so it replays as a scenario socket
+//! with the same addresses and connection, and its fd number appears nowhere.
 
 use std::collections::BTreeMap;
 
@@ -137,7 +138,8 @@ impl Recorder {
                 };
                 let step = match op {
                     SocketOp::Create { family, protocol } => {
-                        let name = self.fresh("s");
+                        let sim_socket = *socket & !0xFF_FFFF_FFFF == crate::model::socket::SOCKET_TAG;
+                        let name = self.fresh(if sim_socket { "s" } else { "os-socket-" });
                         self.names.sockets.insert(*socket, name.clone());
                         Step::Socket {
                             socket: name,
