@@ -50,7 +50,11 @@ fn meaningful(line: &str) -> bool {
 #[test]
 fn the_cargo_toml_snippets_are_the_example_crates() {
     let manifest = std::fs::read_to_string(root().join("examples/voice_app_crate/Cargo.toml")).unwrap();
-    let have: Vec<String> = manifest.lines().filter(|l| meaningful(l)).map(toml_norm).collect();
+    let have: Vec<String> = manifest
+        .lines()
+        .filter(|l| meaningful(l))
+        .map(toml_norm)
+        .collect();
     let toml: Vec<_> = blocks().into_iter().filter(|(info, _)| info == "toml").collect();
     assert!(toml.len() >= 2, "the unit-test and integration-test setups");
     let mut checked = 0;
