@@ -7,6 +7,7 @@
 
 mod support;
 
+use qwave_sim::model::Positional;
 use std::hint::black_box;
 
 use criterion::Criterion;

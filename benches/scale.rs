@@ -5,6 +5,7 @@
 
 mod support;
 
+use qwave_sim::model::Positional;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::hint::black_box;

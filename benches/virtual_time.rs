@@ -9,6 +9,7 @@
 
 mod support;
 
+use qwave_sim::model::Positional;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

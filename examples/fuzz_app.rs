@@ -19,6 +19,7 @@
 //!
 //! `tests/fuzz_record.rs` proves the round trip with an app that fails on purpose.
 
+use qwave_sim::model::Positional;
 use std::time::Duration;
 
 use proptest::prelude::*;

@@ -11,6 +11,7 @@
 //!   sequences and fault plans.
 #![warn(missing_docs)]
 
+pub mod call;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
 pub mod model;

@@ -110,9 +110,11 @@ impl Sim {
     /// [`Sim::try_to_scenario`] returns that as an error instead.
     ///
     /// ```
+    /// use qwave_sim::call::{Call, CreateHandle};
     /// use qwave_sim::scenario::{run, RunOptions};
     /// let sim = qwave_sim::Sim::builder().seed(9).build();
-    /// sim.with_model(|m| m.create_handle(Some((1, 0)), true)).unwrap();
+    /// let create = Call::CreateHandle(CreateHandle { handle: (), version: Some((1, 0)), out: true });
+    /// sim.with_model(|m| m.apply(create)).unwrap();
     /// let scenario = sim.to_scenario("one handle");
     /// assert!(run(&scenario, &RunOptions::default()).passed());
     /// ```

@@ -2,6 +2,7 @@
 //! diagnostics for malformed input (never a panic), diffs and reproduce commands for failed
 //! expectations, seeds, formats and `--until`.
 
+use qwave_sim::model::Positional;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

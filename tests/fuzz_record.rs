@@ -3,6 +3,7 @@
 //! with every expectation met. The property here is wrong on purpose: its "app" creates one
 //! flow and never recovers, so any plan with a device reset, sleep or interface loss fails.
 
+use qwave_sim::model::Positional;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

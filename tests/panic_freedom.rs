@@ -3,6 +3,7 @@
 //! invariant run) and proptest-generated runs rich in extreme values: `u32::MAX` sizes, flow id
 //! 0 and `u32::MAX`, garbage handle values, `u64::MAX` time advances.
 
+use qwave_sim::model::Positional;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use proptest::prelude::*;

@@ -3,6 +3,7 @@
 //! makes `check` fail with a diff, recorded runs replay to the same trace, and the library
 //! covers every error code the rules name.
 
+use qwave_sim::model::Positional;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -464,13 +465,12 @@ fn a_test_driving_the_model_records_a_scenario_that_replays_exactly() {
     };
     let _ = m.query_flow(h, flow, 0, Some(40), true, 0, None);
     m.advance_us(2_500_000);
-    let (op, bytes) = qwave_sim::model::api::set::encode(qwave_sim::model::api::set::SetOp::OutgoingRate(
-        qwave_sim::model::RateContract {
-            bandwidth_bps: 64_000,
-            shaping: qwave_sim::model::Shaping::ShapeAndMark,
-            reason: 0,
-        },
-    ));
+    let rate = qwave_sim::call::SetOp::OutgoingRate {
+        bandwidth_bps: 64_000,
+        shaping: qwave_sim::model::Shaping::ShapeAndMark,
+        reason: 0,
+    };
+    let (op, bytes) = (rate.code(), rate.bytes().unwrap_or_default());
     let _ = m.set_flow(h, flow, op, 16, Some(&bytes), 0, Some(0x1000));
     let _ = m.notify_flow(h, flow, 0, None, None, 0, Some(0x2000));
     m.inject_at(

@@ -10,6 +10,7 @@
 
 pub mod floor;
 
+use qwave_sim::model::Positional;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -120,7 +121,7 @@ pub fn add(m: &mut Model, h: u64, socket: u64, path: u32, adaptive: bool) -> u32
     let flags = if adaptive {
         0
     } else {
-        qwave_sim::model::api::QOS_NON_ADAPTIVE_FLOW
+        qwave_sim::call::QOS_NON_ADAPTIVE_FLOW
     };
     match m.add_socket_to_flow(h, socket, Some(peer(path)), 3, flags, Some(0)) {
         Ok(qwave_sim::model::CallOutput::Flow(id)) => id,

@@ -415,7 +415,7 @@ impl<'a> Arbitrary<'a> for Op {
                 let op = mostly(u, |u| u.int_in_range(0..=2))?;
                 let size = match u.int_in_range(0u8..=5)? {
                     0 => size_u32(u, &[0, 4, 8, 16])?,
-                    _ => crate::model::api::set::set_size(op).unwrap_or(4),
+                    _ => crate::call::SetOp::size_of(op).unwrap_or(4),
                 };
                 Op::Set {
                     h: handle_arg(u)?,

@@ -6,8 +6,9 @@ use std::fmt;
 
 use super::arb::Run;
 use super::op::{FlowArg, HandleArg, Op, SocketArg};
-use crate::model::api::set::set_size;
-use crate::model::event::{CallArgs, CallOutput, CallResult, Completion};
+use crate::call::{self, Call, NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg};
+use crate::call::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
+use crate::model::event::{CallOutput, CallResult, Completion};
 use crate::model::invariants::{InvariantChecker, Violation};
 use crate::model::socket::SOCKET_TAG;
 use crate::model::{Model, VirtualTime, World, HANDLE_TAG};
@@ -200,14 +201,18 @@ impl Driver {
         }
     }
 
-    /// The concrete arguments of a call step (`None` for the other steps).
-    pub fn call_args(&self, op: &Op) -> Option<CallArgs> {
+    /// The concrete call of a call step (`None` for the other steps).
+    pub fn call_args(&self, op: &Op) -> Option<Call> {
         let key = |k: &Option<u8>| k.map(|k| 0x0A00 + u64::from(k));
         Some(match *op {
-            Op::Create { version, out } => CallArgs::CreateHandle { version, out },
-            Op::Close { h } => CallArgs::CloseHandle {
+            Op::Create { version, out } => Call::CreateHandle(call::CreateHandle {
+                handle: (),
+                version,
+                out,
+            }),
+            Op::Close { h } => Call::CloseHandle(call::CloseHandle {
                 handle: self.handle(h),
-            },
+            }),
             Op::Add {
                 h,
                 s,
@@ -215,20 +220,21 @@ impl Driver {
                 traffic_type,
                 flags,
                 flow,
-            } => CallArgs::AddSocketToFlow {
+            } => Call::AddSocketToFlow(call::AddSocketToFlow {
                 handle: self.handle(h),
                 socket: self.socket(s),
                 dest: dest.resolve(),
-                traffic_type,
-                flags,
-                flow_in: flow.map(|f| self.flow(f)),
-            },
-            Op::Remove { h, s, flow, flags } => CallArgs::RemoveSocketFromFlow {
+                traffic_type: TrafficArg::from_raw(traffic_type),
+                non_adaptive: flags & QOS_NON_ADAPTIVE_FLOW != 0,
+                flags: flags & !QOS_NON_ADAPTIVE_FLOW,
+                flow: flow.map(|f| self.flow(f)),
+            }),
+            Op::Remove { h, s, flow, flags } => Call::RemoveSocketFromFlow(call::RemoveSocketFromFlow {
                 handle: self.handle(h),
                 socket: self.socket(s),
                 flow: self.flow(flow),
                 flags,
-            },
+            }),
             Op::Set {
                 h,
                 flow,
@@ -237,22 +243,24 @@ impl Driver {
                 buf,
                 flags,
                 ov,
-            } => CallArgs::SetFlow {
-                handle: self.handle(h),
-                flow: self.flow(flow),
-                op,
-                size,
+            } => {
                 // A surface reads `Size` bytes only when `Size` fits the operation.
-                buffer: match (buf.bytes(), set_size(op) == Some(size)) {
-                    (Some(mut b), true) => {
+                let bytes = buf.bytes().map(|mut b| {
+                    if SetOp::size_of(op) == Some(size) {
                         b.resize(size as usize, 0);
                         b
+                    } else {
+                        Vec::new()
                     }
-                    _ => Vec::new(),
-                },
-                flags,
-                overlapped: key(&ov),
-            },
+                });
+                Call::SetFlow(call::SetFlow {
+                    handle: self.handle(h),
+                    flow: self.flow(flow),
+                    op: SetOp::from_c(op, size, bytes.as_deref()),
+                    flags,
+                    overlapped: key(&ov),
+                })
+            }
             Op::Query {
                 h,
                 flow,
@@ -261,15 +269,16 @@ impl Driver {
                 buffer,
                 flags,
                 ov,
-            } => CallArgs::QueryFlow {
+            } => Call::QueryFlow(call::QueryFlow {
                 handle: self.handle(h),
                 flow: self.flow(flow),
-                op,
+                op: QueryOp::from_code(op),
                 size,
                 buffer,
-                flags,
+                fresh: flags & QOS_QUERYFLOW_FRESH != 0,
+                flags: flags & !QOS_QUERYFLOW_FRESH,
                 overlapped: key(&ov),
-            },
+            }),
             Op::Notify {
                 h,
                 flow,
@@ -278,34 +287,39 @@ impl Driver {
                 target,
                 flags,
                 ov,
-            } => CallArgs::NotifyFlow {
+            } => Call::NotifyFlow(call::NotifyFlow {
                 handle: self.handle(h),
                 flow: self.flow(flow),
-                op,
+                op: match op {
+                    0 => NotifyOp::Congested,
+                    1 => NotifyOp::Uncongested,
+                    2 => NotifyOp::Available(target.unwrap_or(0)),
+                    v => NotifyOp::Raw(v),
+                },
                 size,
-                target,
+                buffer: target.map_or(NotifyBuffer::Null, NotifyBuffer::Value),
                 flags,
                 overlapped: key(&ov),
-            },
-            Op::Cancel { h, ov } => CallArgs::Cancel {
+            }),
+            Op::Cancel { h, ov } => Call::Cancel(call::Cancel {
                 handle: self.handle(h),
                 overlapped: key(&ov),
-            },
-            Op::Enumerate { h, size, buffer } => CallArgs::EnumerateFlows {
+            }),
+            Op::Enumerate { h, size, buffer } => Call::EnumerateFlows(call::EnumerateFlows {
                 handle: self.handle(h),
                 size,
                 buffer,
-            },
-            Op::StartTracking { h, dest, flags } => CallArgs::StartTrackingClient {
+            }),
+            Op::StartTracking { h, dest, flags } => Call::StartTrackingClient(call::Tracking {
                 handle: self.handle(h),
-                dest: dest.resolve(),
+                client: dest.resolve(),
                 flags,
-            },
-            Op::StopTracking { h, dest, flags } => CallArgs::StopTrackingClient {
+            }),
+            Op::StopTracking { h, dest, flags } => Call::StopTrackingClient(call::Tracking {
                 handle: self.handle(h),
-                dest: dest.resolve(),
+                client: dest.resolve(),
                 flags,
-            },
+            }),
             _ => return None,
         })
     }
@@ -320,14 +334,7 @@ impl Driver {
             Some(args) => {
                 self.model.settle();
                 self.checker.observe(&self.model)?;
-                let null_buffer = matches!(
-                    op,
-                    Op::Set {
-                        buf: super::op::SetBuf::Null,
-                        ..
-                    }
-                );
-                let r = invoke(&mut self.model, &args, null_buffer);
+                let r = self.model.apply(args.clone());
                 self.checker.check_call(&args, &r)?;
                 match &r {
                     Ok(CallOutput::Handle(h)) => self.handles.push(*h),
@@ -415,63 +422,6 @@ impl Driver {
             violation,
             log: self.log(),
         }
-    }
-}
-
-/// Calls the model function `args` names. `null_buffer` says whether `QOSSetFlow`'s Buffer is
-/// NULL (an empty `buffer` is ambiguous: NULL, or not read because `Size` did not fit).
-pub fn invoke(m: &mut Model, args: &CallArgs, null_buffer: bool) -> CallResult {
-    match *args {
-        CallArgs::CreateHandle { version, out } => m.create_handle(version, out),
-        CallArgs::CloseHandle { handle } => m.close_handle(handle),
-        CallArgs::AddSocketToFlow {
-            handle,
-            socket,
-            dest,
-            traffic_type,
-            flags,
-            flow_in,
-        } => m.add_socket_to_flow(handle, socket, dest, traffic_type, flags, flow_in),
-        CallArgs::RemoveSocketFromFlow {
-            handle,
-            socket,
-            flow,
-            flags,
-        } => m.remove_socket_from_flow(handle, socket, flow, flags),
-        CallArgs::SetFlow {
-            handle,
-            flow,
-            op,
-            size,
-            ref buffer,
-            flags,
-            overlapped,
-        } => {
-            let buf = (!null_buffer).then_some(buffer.as_slice());
-            m.set_flow(handle, flow, op, size, buf, flags, overlapped)
-        }
-        CallArgs::QueryFlow {
-            handle,
-            flow,
-            op,
-            size,
-            buffer,
-            flags,
-            overlapped,
-        } => m.query_flow(handle, flow, op, size, buffer, flags, overlapped),
-        CallArgs::NotifyFlow {
-            handle,
-            flow,
-            op,
-            size,
-            target,
-            flags,
-            overlapped,
-        } => m.notify_flow(handle, flow, op, size, target, flags, overlapped),
-        CallArgs::Cancel { handle, overlapped } => m.cancel(handle, overlapped),
-        CallArgs::EnumerateFlows { handle, size, buffer } => m.enumerate_flows(handle, size, buffer),
-        CallArgs::StartTrackingClient { handle, dest, flags } => m.start_tracking_client(handle, dest, flags),
-        CallArgs::StopTrackingClient { handle, dest, flags } => m.stop_tracking_client(handle, dest, flags),
     }
 }
 

@@ -46,9 +46,7 @@ mod strategy;
 mod windows_sys_ops;
 
 pub use arb::{Run, MAX_PLANNED_FAULTS, MAX_STEPS};
-pub use driver::{
-    invoke, run_bytes, run_ops, Driver, Failure, Outcome, MAX_PERIODS_PER_ADVANCE, MAX_SEEN_FLOWS,
-};
+pub use driver::{run_bytes, run_ops, Driver, Failure, Outcome, MAX_PERIODS_PER_ADVANCE, MAX_SEEN_FLOWS};
 pub use op::{AddrArg, FlowArg, HandleArg, Op, SetBuf, SocketArg, KNOWN_ADDRESSES};
 pub use plan::{FaultPlan, PlannedFault};
 pub use scenario_text::{scenario_bytes, time_cap_us, ScenarioFinding, MAX_SCENARIO_TIME_US};

@@ -9,6 +9,7 @@ use super::flow::Marking;
 use super::net::{Family, SockAddrIn};
 use super::socket::Protocol;
 use super::time::VirtualTime;
+use crate::call::Call;
 
 /// Opaque identity of an OVERLAPPED: its address for the windows surfaces, a number derived
 /// from its name for scenarios.
@@ -91,153 +92,6 @@ pub struct Completion {
     pub data: Option<QueryData>,
 }
 
-/// Arguments of a call, as the model received them (pointers already decoded).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CallArgs {
-    /// `QOSCreateHandle(version, out)`.
-    CreateHandle {
-        /// `None` = NULL.
-        version: Option<(u16, u16)>,
-        /// Out-pointer non-NULL.
-        out: bool,
-    },
-    /// `QOSCloseHandle(h)`.
-    CloseHandle {
-        /// Handle value.
-        handle: u64,
-    },
-    /// `QOSAddSocketToFlow`.
-    AddSocketToFlow {
-        /// Handle value.
-        handle: u64,
-        /// Socket value.
-        socket: u64,
-        /// Destination (`None` = NULL).
-        dest: Option<SockAddrIn>,
-        /// Raw traffic type.
-        traffic_type: i32,
-        /// Flags.
-        flags: u32,
-        /// `*FlowId` on input (`None` = NULL pointer).
-        flow_in: Option<u32>,
-    },
-    /// `QOSRemoveSocketFromFlow`.
-    RemoveSocketFromFlow {
-        /// Handle value.
-        handle: u64,
-        /// Socket value (0 = whole flow).
-        socket: u64,
-        /// Flow id.
-        flow: u32,
-        /// Flags.
-        flags: u32,
-    },
-    /// `QOSSetFlow`.
-    SetFlow {
-        /// Handle value.
-        handle: u64,
-        /// Flow id.
-        flow: u32,
-        /// Raw operation.
-        op: i32,
-        /// `Size`.
-        size: u32,
-        /// The buffer bytes (empty when NULL or not read).
-        buffer: Vec<u8>,
-        /// Flags.
-        flags: u32,
-        /// OVERLAPPED, if any.
-        overlapped: Option<OverlappedKey>,
-    },
-    /// `QOSQueryFlow`.
-    QueryFlow {
-        /// Handle value.
-        handle: u64,
-        /// Flow id.
-        flow: u32,
-        /// Raw operation.
-        op: i32,
-        /// `*Size` on input (`None` = NULL).
-        size: Option<u32>,
-        /// Buffer non-NULL.
-        buffer: bool,
-        /// Flags.
-        flags: u32,
-        /// OVERLAPPED, if any.
-        overlapped: Option<OverlappedKey>,
-    },
-    /// `QOSNotifyFlow`.
-    NotifyFlow {
-        /// Handle value.
-        handle: u64,
-        /// Flow id.
-        flow: u32,
-        /// Raw operation.
-        op: i32,
-        /// `*Size` on input (`None` = NULL).
-        size: Option<u32>,
-        /// The `UINT64` in the buffer for `QOSNotifyAvailable` (`None` = NULL buffer).
-        target: Option<u64>,
-        /// Flags.
-        flags: u32,
-        /// OVERLAPPED, if any.
-        overlapped: Option<OverlappedKey>,
-    },
-    /// `QOSCancel`.
-    Cancel {
-        /// Handle value.
-        handle: u64,
-        /// OVERLAPPED (`None` = NULL).
-        overlapped: Option<OverlappedKey>,
-    },
-    /// `QOSEnumerateFlows`.
-    EnumerateFlows {
-        /// Handle value.
-        handle: u64,
-        /// `*Size` on input (`None` = NULL).
-        size: Option<u32>,
-        /// Buffer non-NULL.
-        buffer: bool,
-    },
-    /// `QOSStartTrackingClient`.
-    StartTrackingClient {
-        /// Handle value.
-        handle: u64,
-        /// Client address (`None` = NULL).
-        dest: Option<SockAddrIn>,
-        /// Flags.
-        flags: u32,
-    },
-    /// `QOSStopTrackingClient`.
-    StopTrackingClient {
-        /// Handle value.
-        handle: u64,
-        /// Client address (`None` = NULL).
-        dest: Option<SockAddrIn>,
-        /// Flags.
-        flags: u32,
-    },
-}
-
-impl CallArgs {
-    /// Which function these arguments belong to.
-    pub fn func(&self) -> Func {
-        match self {
-            CallArgs::CreateHandle { .. } => Func::CreateHandle,
-            CallArgs::CloseHandle { .. } => Func::CloseHandle,
-            CallArgs::AddSocketToFlow { .. } => Func::AddSocketToFlow,
-            CallArgs::RemoveSocketFromFlow { .. } => Func::RemoveSocketFromFlow,
-            CallArgs::SetFlow { .. } => Func::SetFlow,
-            CallArgs::QueryFlow { .. } => Func::QueryFlow,
-            CallArgs::NotifyFlow { .. } => Func::NotifyFlow,
-            CallArgs::Cancel { .. } => Func::Cancel,
-            CallArgs::EnumerateFlows { .. } => Func::EnumerateFlows,
-            CallArgs::StartTrackingClient { .. } => Func::StartTrackingClient,
-            CallArgs::StopTrackingClient { .. } => Func::StopTrackingClient,
-        }
-    }
-}
-
 /// What a successful call handed back.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CallOutput {
@@ -298,7 +152,7 @@ pub enum Event {
     /// One of the 11 functions was called.
     Call {
         /// What was passed.
-        args: CallArgs,
+        call: Call,
         /// What came back.
         result: CallResult,
     },

@@ -2,9 +2,10 @@
 
 use rustc_hash::FxHashSet;
 
-use super::event::{CallArgs, CallOutput, CallResult};
+use super::event::{CallOutput, CallResult};
 use super::flow::{self, Owner, Shaping};
 use super::{HandleState, Model, ReqKind, Route, VirtualTime, Win32Error};
+use crate::call::Call;
 
 /// A broken invariant: which, and what was seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -371,19 +372,14 @@ impl InvariantChecker {
 
     /// Checks the result of one call against the handle states seen by the last
     /// [`observe`](Self::observe) (made right before the call, after `settle()`).
-    pub fn check_call(&self, args: &CallArgs, result: &CallResult) -> Result<(), Violation> {
-        let func = args.func().win32_name();
+    pub fn check_call(&self, call: &Call, result: &CallResult) -> Result<(), Violation> {
+        let func = call.func().win32_name();
         let code = result.as_ref().err().map(|e| e.code);
         // AMB-40: a power transition may pre-empt every other answer.
         if code == Some(Win32Error::ERROR_SYSTEM_POWERSTATE_TRANSITION) {
             return Ok(());
         }
-        let overlapped = match args {
-            CallArgs::SetFlow { overlapped, .. }
-            | CallArgs::QueryFlow { overlapped, .. }
-            | CallArgs::NotifyFlow { overlapped, .. } => overlapped.is_some(),
-            _ => false,
-        };
+        let overlapped = call.overlapped().is_some();
         ensure!(
             code != Some(Win32Error::ERROR_IO_PENDING) || overlapped,
             "{func} returned ERROR_IO_PENDING without an OVERLAPPED (GEN-3, GEN-4)"
@@ -400,20 +396,8 @@ impl InvariantChecker {
                 "{func} failed with ERROR_SUCCESS"
             );
         }
-        let handle = match *args {
-            CallArgs::CreateHandle { .. } => None,
-            CallArgs::CloseHandle { handle }
-            | CallArgs::AddSocketToFlow { handle, .. }
-            | CallArgs::RemoveSocketFromFlow { handle, .. }
-            | CallArgs::SetFlow { handle, .. }
-            | CallArgs::QueryFlow { handle, .. }
-            | CallArgs::NotifyFlow { handle, .. }
-            | CallArgs::Cancel { handle, .. }
-            | CallArgs::EnumerateFlows { handle, .. }
-            | CallArgs::StartTrackingClient { handle, .. }
-            | CallArgs::StopTrackingClient { handle, .. } => Some(handle),
-        };
-        let is_close = matches!(args, CallArgs::CloseHandle { .. });
+        let handle = call.handle().copied();
+        let is_close = matches!(call, Call::CloseHandle(_));
         if let Some(h) = handle {
             let state = self.states.iter().find(|(v, _)| *v == h).map(|(_, s)| *s);
             match state {
@@ -435,11 +419,11 @@ impl InvariantChecker {
         }
         match result {
             Ok(CallOutput::Handle(v)) => ensure!(
-                matches!(args, CallArgs::CreateHandle { .. }) && !self.states.iter().any(|(old, _)| old == v),
+                matches!(call, Call::CreateHandle(_)) && !self.states.iter().any(|(old, _)| old == v),
                 "{func} handed out the handle {v:#x} twice or not from QOSCreateHandle"
             ),
             Ok(CallOutput::Flow(id)) => ensure!(
-                *id != 0 && matches!(args, CallArgs::AddSocketToFlow { .. }),
+                *id != 0 && matches!(call, Call::AddSocketToFlow(_)),
                 "{func} returned flow id {id} (ADD-8)"
             ),
             Ok(CallOutput::Flows(ids)) => ensure!(
@@ -456,7 +440,7 @@ impl InvariantChecker {
 mod tests {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-    use crate::model::{CallOutput, Model, SockAddrIn, Win32Error, World};
+    use crate::model::{CallOutput, Model, Positional, SockAddrIn, Win32Error, World};
 
     /// Regression: a flow removed while its `QOSNotifyFlow` was pending left the request id in
     /// its path's waiters ("path 1 waits on a finished request").

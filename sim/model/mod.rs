@@ -31,10 +31,9 @@ use std::num::NonZeroU64;
 
 use rustc_hash::FxHashMap;
 
+pub use api::compat::Positional;
 pub use error::Win32Error;
-pub use event::{
-    CallArgs, CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, Stamped,
-};
+pub use event::{CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, Stamped};
 pub use fault::{Fault, Func, PathRef};
 pub use flow::{Flow, Marking, Owner, RateContract, Shaping, TrafficType};
 pub use net::{Family, Prefix, SockAddrIn};

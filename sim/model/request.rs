@@ -5,9 +5,9 @@ use super::*;
 /// What kind of overlapped request is pending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ReqKind {
-    Set(api::set::SetOp),
-    Query { op: api::query::QueryOp, fresh: bool },
-    Notify(api::notify::NotifyOp),
+    Set(api::set::Setting),
+    Query { op: api::QueryKind, fresh: bool },
+    Notify(api::NotifyKind),
 }
 
 /// A pending overlapped request.

@@ -14,11 +14,12 @@
 use std::collections::BTreeMap;
 
 use super::schema::{
-    Addr, Buffer, Data, Dur, Expect, FlowIn, NotifyArg, QueryArg, Scenario, SetArg, Size, SockExpect, Step,
-    TrafficArg, WsaError, FORMAT_VERSION,
+    Addr, Buffer, Data, Dur, Expect, FlowIn, NotifyArg, Scenario, Size, SockExpect, Step, WsaError,
+    FORMAT_VERSION,
 };
+use crate::call::{self, Call};
 use crate::model::event::SocketOp;
-use crate::model::{CallArgs, CallOutput, CallResult, Event, Shaping, Stamped, VirtualTime, World};
+use crate::model::{CallOutput, CallResult, Event, Stamped, VirtualTime, World};
 use crate::trace::Names;
 
 /// The scenario that reproduces `events` from `world` and `seed`.
@@ -122,8 +123,8 @@ impl Recorder {
 
     fn event(&mut self, s: &Stamped) {
         match &s.event {
-            Event::Call { args, result } => {
-                let step = self.call(args, result);
+            Event::Call { call, result } => {
+                let step = self.call(call, result);
                 self.push_action(step, s.at);
             }
             Event::Socket {
@@ -222,10 +223,10 @@ impl Recorder {
         (blocking && self.starts[i] < t).then_some(i)
     }
 
-    fn call(&mut self, args: &CallArgs, result: &CallResult) -> Step {
+    fn call(&mut self, call: &Call, result: &CallResult) -> Step {
         let expect = expect_of(result);
-        match args {
-            CallArgs::CreateHandle { version, out } => {
+        match call {
+            Call::CreateHandle(call::CreateHandle { version, out, .. }) => {
                 let handle = match result {
                     Ok(CallOutput::Handle(v)) => {
                         let n = self.fresh("h");
@@ -241,18 +242,19 @@ impl Recorder {
                     expect,
                 }
             }
-            CallArgs::CloseHandle { handle } => Step::CloseHandle {
+            Call::CloseHandle(call::CloseHandle { handle }) => Step::CloseHandle {
                 handle: self.handle(*handle),
                 expect,
             },
-            CallArgs::AddSocketToFlow {
-                handle,
-                socket,
-                dest,
-                traffic_type,
-                flags,
-                flow_in,
-            } => {
+            Call::AddSocketToFlow(c) => {
+                let call::AddSocketToFlow {
+                    handle,
+                    socket,
+                    dest,
+                    traffic_type,
+                    flow: flow_in,
+                    ..
+                } = c;
                 let (flow, id) = match (flow_in, result) {
                     (None, _) => (FlowIn::Null, None),
                     (Some(0), Ok(CallOutput::Flow(id))) => {
@@ -273,52 +275,51 @@ impl Recorder {
                     handle: self.handle(*handle),
                     socket: self.socket(*socket),
                     dest: addr(dest),
-                    traffic_type: TrafficArg::from_raw(*traffic_type),
-                    non_adaptive: flags & 2 != 0,
-                    flags: flags & !2,
+                    traffic_type: *traffic_type,
+                    non_adaptive: c.non_adaptive,
+                    flags: c.flags,
                     flow,
                     expect,
                     id,
                 }
             }
-            CallArgs::RemoveSocketFromFlow {
+            Call::RemoveSocketFromFlow(call::RemoveSocketFromFlow {
                 handle,
                 socket,
                 flow,
                 flags,
-            } => Step::RemoveSocketFromFlow {
+            }) => Step::RemoveSocketFromFlow {
                 handle: self.handle(*handle),
                 socket: self.socket(*socket),
                 flow: self.flow(*flow),
                 flags: *flags,
                 expect,
             },
-            CallArgs::SetFlow {
+            Call::SetFlow(call::SetFlow {
                 handle,
                 flow,
                 op,
-                size,
-                buffer,
                 flags,
                 overlapped,
-            } => Step::SetFlow {
+            }) => Step::SetFlow {
                 handle: self.handle(*handle),
                 flow: self.flow(*flow),
-                op: set_arg(*op, *size, buffer),
+                op: op.clone(),
                 flags: *flags,
                 overlapped: self.ov(*overlapped),
                 expect,
             },
-            CallArgs::QueryFlow {
-                handle,
-                flow,
-                op,
-                size,
-                buffer,
-                flags,
-                overlapped,
-            } => {
-                let q = QueryArg::from_raw(*op);
+            Call::QueryFlow(c) => {
+                let call::QueryFlow {
+                    handle,
+                    flow,
+                    op,
+                    size,
+                    buffer,
+                    overlapped,
+                    ..
+                } = c;
+                let q = *op;
                 Step::QueryFlow {
                     handle: self.handle(*handle),
                     flow: self.flow(*flow),
@@ -329,24 +330,25 @@ impl Recorder {
                         Some(n) => Size::Bytes(*n),
                     },
                     buffer: *buffer,
-                    fresh: flags & 1 != 0,
-                    flags: flags & !1,
+                    fresh: c.fresh,
+                    flags: c.flags,
                     overlapped: self.ov(*overlapped),
                     expect,
                     data: data_of(result),
                     out_size: out_size_of(result),
                 }
             }
-            CallArgs::NotifyFlow {
-                handle,
-                flow,
-                op,
-                size,
-                target,
-                flags,
-                overlapped,
-            } => {
-                let (op_arg, size_arg, buffer) = match op {
+            Call::NotifyFlow(c) => {
+                let call::NotifyFlow {
+                    handle,
+                    flow,
+                    size,
+                    flags,
+                    overlapped,
+                    ..
+                } = c;
+                let target = &c.target();
+                let (op_arg, size_arg, buffer) = match &c.op.code() {
                     2 => (
                         NotifyArg::Available(target.unwrap_or(0)),
                         match size {
@@ -383,12 +385,12 @@ impl Recorder {
                     out_size: out_size_of(result),
                 }
             }
-            CallArgs::Cancel { handle, overlapped } => Step::Cancel {
+            Call::Cancel(call::Cancel { handle, overlapped }) => Step::Cancel {
                 handle: self.handle(*handle),
                 overlapped: self.ov(*overlapped),
                 expect,
             },
-            CallArgs::EnumerateFlows { handle, size, buffer } => Step::EnumerateFlows {
+            Call::EnumerateFlows(call::EnumerateFlows { handle, size, buffer }) => Step::EnumerateFlows {
                 handle: self.handle(*handle),
                 size: match size {
                     None => Size::Null,
@@ -403,13 +405,21 @@ impl Recorder {
                 },
                 out_size: out_size_of(result),
             },
-            CallArgs::StartTrackingClient { handle, dest, flags } => Step::StartTrackingClient {
+            Call::StartTrackingClient(call::Tracking {
+                handle,
+                client: dest,
+                flags,
+            }) => Step::StartTrackingClient {
                 handle: self.handle(*handle),
                 client: addr(dest),
                 flags: *flags,
                 expect,
             },
-            CallArgs::StopTrackingClient { handle, dest, flags } => Step::StopTrackingClient {
+            Call::StopTrackingClient(call::Tracking {
+                handle,
+                client: dest,
+                flags,
+            }) => Step::StopTrackingClient {
                 handle: self.handle(*handle),
                 client: addr(dest),
                 flags: *flags,
@@ -432,31 +442,5 @@ fn out_size_of(r: &CallResult) -> Option<u32> {
         Ok(CallOutput::Flows(v)) => u32::try_from(v.len() * 4).ok(),
         Err(e) => e.size,
         _ => None,
-    }
-}
-
-/// The typed form of a `QOSSetFlow` buffer when it is well-formed, else the raw bytes.
-fn set_arg(op: i32, size: u32, b: &[u8]) -> SetArg {
-    let i32_at = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
-    match (op, size, b.len()) {
-        (0, 4, 4) => SetArg::TrafficType(TrafficArg::from_raw(i32_at(0))),
-        (1, 16, 16) => match Shaping::from_raw(i32_at(8)) {
-            Some(shaping) => SetArg::OutgoingRate {
-                bandwidth_bps: u64::from_le_bytes(b[0..8].try_into().expect("8 bytes")),
-                shaping,
-                reason: i32_at(12),
-            },
-            None => raw_set(op, size, b),
-        },
-        (2, 4, 4) => SetArg::OutgoingDscp(u32::from_le_bytes(b[0..4].try_into().expect("4 bytes"))),
-        _ => raw_set(op, size, b),
-    }
-}
-
-fn raw_set(op: i32, size: u32, b: &[u8]) -> SetArg {
-    SetArg::Raw {
-        op,
-        size,
-        bytes: (!b.is_empty()).then(|| b.to_vec()),
     }
 }

@@ -4,6 +4,7 @@
 //! **Invariant:** the runner never reaches into model internals; it calls the 11 functions,
 //! the socket calls, time and fault methods, and read-only views.
 
+use crate::model::Positional;
 use std::collections::BTreeMap;
 
 use super::load::raw_ref;
@@ -410,7 +411,7 @@ impl Runner {
                 let r = self.model.query_flow(
                     self.resolve(handle),
                     self.flow_id(flow),
-                    op.raw(),
+                    op.code(),
                     size,
                     *buffer,
                     flags | u32::from(*fresh),
@@ -447,7 +448,7 @@ impl Runner {
                 let r = self.model.notify_flow(
                     self.resolve(handle),
                     self.flow_id(flow),
-                    op.raw(),
+                    op.code(),
                     size,
                     target,
                     *flags,

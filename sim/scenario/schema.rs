@@ -13,9 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::trace::WSA_NAMES;
 
-use crate::model::{
-    Family, Fault, Protocol, Shaping, SockAddrIn, TrafficType, VirtualTime, Win32Error, World,
-};
+use crate::model::{Family, Fault, Protocol, SockAddrIn, TrafficType, VirtualTime, Win32Error, World};
 
 /// The only format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -578,62 +576,6 @@ impl<'de> Deserialize<'de> for WsaError {
     }
 }
 
-/// `QOS_TRAFFIC_TYPE`: one of the six, or a raw value (for invalid-argument tests).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TrafficArg {
-    /// 0.
-    #[default]
-    BestEffort,
-    /// 1.
-    Background,
-    /// 2.
-    ExcellentEffort,
-    /// 3.
-    AudioVideo,
-    /// 4.
-    Voice,
-    /// 5.
-    Control,
-    /// Any other value.
-    Raw(i32),
-}
-
-impl TrafficArg {
-    /// The C value.
-    pub fn raw(self) -> i32 {
-        match self {
-            TrafficArg::Raw(v) => v,
-            TrafficArg::BestEffort => 0,
-            TrafficArg::Background => 1,
-            TrafficArg::ExcellentEffort => 2,
-            TrafficArg::AudioVideo => 3,
-            TrafficArg::Voice => 4,
-            TrafficArg::Control => 5,
-        }
-    }
-
-    /// The argument for a C value.
-    pub fn from_raw(v: i32) -> TrafficArg {
-        match TrafficType::from_raw(v) {
-            Some(t) => TrafficArg::from(t),
-            None => TrafficArg::Raw(v),
-        }
-    }
-}
-
-impl From<TrafficType> for TrafficArg {
-    fn from(t: TrafficType) -> Self {
-        match t {
-            TrafficType::BestEffort => TrafficArg::BestEffort,
-            TrafficType::Background => TrafficArg::Background,
-            TrafficType::ExcellentEffort => TrafficArg::ExcellentEffort,
-            TrafficType::AudioVideo => TrafficArg::AudioVideo,
-            TrafficType::Voice => TrafficArg::Voice,
-            TrafficType::Control => TrafficArg::Control,
-        }
-    }
-}
-
 /// `*FlowId` of `QOSAddSocketToFlow`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FlowIn {
@@ -645,109 +587,9 @@ pub enum FlowIn {
     Null,
 }
 
-/// `QOSSetFlow` operation with its buffer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub enum SetArg {
-    /// `QOSSetTrafficType` (Size 4).
-    TrafficType(TrafficArg),
-    /// `QOSSetOutgoingRate` (Size 16).
-    OutgoingRate {
-        /// Bits per second (0xFFFFFFFF = `QOS_OUTGOING_DEFAULT_MINIMUM_BANDWIDTH`).
-        bandwidth_bps: u64,
-        /// `ShapingBehavior`.
-        #[serde(default = "shape_and_mark")]
-        shaping: Shaping,
-        /// `Reason`.
-        #[serde(default)]
-        reason: i32,
-    },
-    /// `QOSSetOutgoingDSCPValue` (Size 4).
-    OutgoingDscp(u32),
-    /// Any operation value, size and buffer bytes (`bytes: None` = NULL Buffer).
-    Raw {
-        /// `Operation`.
-        op: i32,
-        /// `Size`.
-        size: u32,
-        /// Buffer bytes.
-        #[serde(default)]
-        bytes: Option<Vec<u8>>,
-    },
-}
-
-fn shape_and_mark() -> Shaping {
-    Shaping::ShapeAndMark
-}
-
-/// `QOSQueryFlow` operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum QueryArg {
-    /// `QOSQueryFlowFundamentals` (40 bytes).
-    Fundamentals,
-    /// `QOSQueryPacketPriority` (16 bytes).
-    PacketPriority,
-    /// `QOSQueryOutgoingRate` (8 bytes).
-    OutgoingRate,
-    /// Any other value.
-    Raw(i32),
-}
-
-impl QueryArg {
-    /// The C value.
-    pub fn raw(self) -> i32 {
-        match self {
-            QueryArg::Fundamentals => 0,
-            QueryArg::PacketPriority => 1,
-            QueryArg::OutgoingRate => 2,
-            QueryArg::Raw(v) => v,
-        }
-    }
-
-    /// The argument for a C value.
-    pub fn from_raw(v: i32) -> QueryArg {
-        match v {
-            0 => QueryArg::Fundamentals,
-            1 => QueryArg::PacketPriority,
-            2 => QueryArg::OutgoingRate,
-            v => QueryArg::Raw(v),
-        }
-    }
-
-    /// The size of the structure it returns (`Auto` size); 8 for unknown operations.
-    pub fn size(self) -> u32 {
-        match self {
-            QueryArg::Fundamentals => 40,
-            QueryArg::PacketPriority => 16,
-            _ => 8,
-        }
-    }
-}
-
-/// `QOSNotifyFlow` operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NotifyArg {
-    /// `QOSNotifyCongested`.
-    Congested,
-    /// `QOSNotifyUncongested`.
-    Uncongested,
-    /// `QOSNotifyAvailable` with the target bandwidth (bits/s).
-    Available(u64),
-    /// Any other operation value.
-    Raw(i32),
-}
-
-impl NotifyArg {
-    /// The C value.
-    pub fn raw(self) -> i32 {
-        match self {
-            NotifyArg::Congested => 0,
-            NotifyArg::Uncongested => 1,
-            NotifyArg::Available(_) => 2,
-            NotifyArg::Raw(v) => v,
-        }
-    }
-}
+pub use crate::call::{
+    NotifyBuffer as Buffer, NotifyOp as NotifyArg, QueryOp as QueryArg, SetOp as SetArg, TrafficArg,
+};
 
 /// A `*Size` argument.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -759,18 +601,6 @@ pub enum Size {
     Null,
     /// `*Size` = this many bytes.
     Bytes(u32),
-}
-
-/// The `UINT64` buffer of `QOSNotifyFlow`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Buffer {
-    /// What a correct caller passes: the target for `Available`, NULL otherwise.
-    #[default]
-    Auto,
-    /// `Buffer == NULL`.
-    Null,
-    /// A buffer holding this value.
-    Value(u64),
 }
 
 /// Expected buffer contents.

@@ -4,6 +4,7 @@
 use super::io::{Io, Object, Packet, RawOverlapped, STATUS_PENDING};
 use super::wait::{wait, Waited};
 use super::{fail, with_state, State};
+use crate::call::{self, Call};
 use crate::model::{Func, HandleState, Win32Error};
 
 /// `INVALID_HANDLE_VALUE` as a raw value.
@@ -147,7 +148,11 @@ pub(crate) fn cancel_io_ex(handle: u64, ov: *const u8) -> bool {
         let mut any = false;
         for k in keys {
             if st.model.is_pending(handle, k) {
-                any |= st.model.cancel(handle, Some(k)).is_ok();
+                let cancel = Call::Cancel(call::Cancel {
+                    handle,
+                    overlapped: Some(k),
+                });
+                any |= st.model.apply(cancel).is_ok();
             }
         }
         st.drain();

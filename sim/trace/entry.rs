@@ -3,10 +3,9 @@
 use serde::Serialize;
 
 use super::{Field, Names};
+use crate::call::{Call, SetOp};
 use crate::model::event::SocketOp;
-use crate::model::{
-    CallArgs, CallOutput, Event, Family, Protocol, QueryData, SockAddrIn, Stamped, TrafficType,
-};
+use crate::model::{CallOutput, Event, Family, Protocol, QueryData, SockAddrIn, Stamped, TrafficType};
 
 /// One trace line, before formatting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -47,10 +46,10 @@ fn entry(s: &Stamped, n: &Names) -> Entry {
         out: Vec::new(),
     };
     match &s.event {
-        Event::Call { args, result } => {
+        Event::Call { call, result } => {
             e.kind = "call";
-            e.what = args.func().win32_name().to_string();
-            e.args = call_args(args, n);
+            e.what = call.func().win32_name().to_string();
+            e.args = call_args(call, n);
             match result {
                 Ok(o) => {
                     e.result = "TRUE".into();
@@ -237,128 +236,92 @@ fn flags(v: u32, non_adaptive_name: bool) -> String {
     }
 }
 
-fn call_args(a: &CallArgs, n: &Names) -> Vec<Field> {
-    match a {
-        CallArgs::CreateHandle { version, out } => vec![
+fn set_buffer_text(op: &SetOp) -> String {
+    set_buffer(op.code(), op.bytes().as_deref().unwrap_or_default())
+}
+
+/// A call's arguments in C order, as the C caller passed them.
+fn call_args(call: &Call, n: &Names) -> Vec<Field> {
+    match call {
+        Call::CreateHandle(c) => vec![
             f(
                 "Version",
-                version.map_or_else(|| "NULL".into(), |(ma, mi)| format!("{ma}.{mi}")),
+                c.version
+                    .map_or_else(|| "NULL".into(), |(ma, mi)| format!("{ma}.{mi}")),
             ),
-            f("QOSHandle", if *out { "&out" } else { "NULL" }),
+            f("QOSHandle", if c.out { "&out" } else { "NULL" }),
         ],
-        CallArgs::CloseHandle { handle } => vec![f("QOSHandle", n.handle(*handle))],
-        CallArgs::AddSocketToFlow {
-            handle,
-            socket,
-            dest,
-            traffic_type,
-            flags: fl,
-            flow_in,
-        } => vec![
-            f("QOSHandle", n.handle(*handle)),
-            f("Socket", n.socket(*socket)),
-            f("DestAddr", addr(dest)),
-            f("TrafficType", traffic(*traffic_type)),
-            f("Flags", flags(*fl, true)),
+        Call::CloseHandle(c) => vec![f("QOSHandle", n.handle(c.handle))],
+        Call::AddSocketToFlow(c) => vec![
+            f("QOSHandle", n.handle(c.handle)),
+            f("Socket", n.socket(c.socket)),
+            f("DestAddr", addr(&c.dest)),
+            f("TrafficType", traffic(c.traffic_type.raw())),
+            f("Flags", flags(c.flag_bits(), true)),
             f(
                 "FlowId",
-                flow_in.map_or_else(
+                c.flow.map_or_else(
                     || "NULL".into(),
                     |id| if id == 0 { "0".into() } else { n.flow(id) },
                 ),
             ),
         ],
-        CallArgs::RemoveSocketFromFlow {
-            handle,
-            socket,
-            flow,
-            flags: fl,
-        } => vec![
-            f("QOSHandle", n.handle(*handle)),
-            f("Socket", n.socket(*socket)),
-            f("FlowId", n.flow(*flow)),
-            f("Flags", flags(*fl, false)),
+        Call::RemoveSocketFromFlow(c) => vec![
+            f("QOSHandle", n.handle(c.handle)),
+            f("Socket", n.socket(c.socket)),
+            f("FlowId", n.flow(c.flow)),
+            f("Flags", flags(c.flags, false)),
         ],
-        CallArgs::SetFlow {
-            handle,
-            flow,
-            op,
-            size,
-            buffer,
-            flags: fl,
-            overlapped,
-        } => vec![
-            f("QOSHandle", n.handle(*handle)),
-            f("FlowId", n.flow(*flow)),
-            f("Operation", set_op_name(*op)),
-            f("Size", size.to_string()),
-            f("Buffer", set_buffer(*op, buffer)),
-            f("Flags", flags(*fl, false)),
-            f("Overlapped", ov(*overlapped, n)),
+        Call::SetFlow(c) => vec![
+            f("QOSHandle", n.handle(c.handle)),
+            f("FlowId", n.flow(c.flow)),
+            f("Operation", set_op_name(c.op.code())),
+            f("Size", c.op.size().to_string()),
+            f("Buffer", set_buffer_text(&c.op)),
+            f("Flags", flags(c.flags, false)),
+            f("Overlapped", ov(c.overlapped, n)),
         ],
-        CallArgs::QueryFlow {
-            handle,
-            flow,
-            op,
-            size,
-            buffer,
-            flags: fl,
-            overlapped,
-        } => vec![
-            f("QOSHandle", n.handle(*handle)),
-            f("FlowId", n.flow(*flow)),
-            f("Operation", query_op_name(*op)),
-            f("Size", opt_u32(*size)),
-            f("Buffer", if *buffer { "&buf" } else { "NULL" }),
+        Call::QueryFlow(c) => vec![
+            f("QOSHandle", n.handle(c.handle)),
+            f("FlowId", n.flow(c.flow)),
+            f("Operation", query_op_name(c.op.code())),
+            f("Size", opt_u32(c.size)),
+            f("Buffer", if c.buffer { "&buf" } else { "NULL" }),
             f(
                 "Flags",
-                if *fl == 1 {
+                if c.flag_bits() == 1 {
                     "QOS_QUERYFLOW_FRESH".into()
                 } else {
-                    flags(*fl, false)
+                    flags(c.flag_bits(), false)
                 },
             ),
-            f("Overlapped", ov(*overlapped, n)),
+            f("Overlapped", ov(c.overlapped, n)),
         ],
-        CallArgs::NotifyFlow {
-            handle,
-            flow,
-            op,
-            size,
-            target,
-            flags: fl,
-            overlapped,
-        } => vec![
-            f("QOSHandle", n.handle(*handle)),
-            f("FlowId", n.flow(*flow)),
-            f("Operation", notify_op_name(*op)),
-            f("Size", opt_u32(*size)),
-            f("Buffer", target.map_or_else(|| "NULL".into(), |t| t.to_string())),
-            f("Flags", flags(*fl, false)),
-            f("Overlapped", ov(*overlapped, n)),
+        Call::NotifyFlow(c) => vec![
+            f("QOSHandle", n.handle(c.handle)),
+            f("FlowId", n.flow(c.flow)),
+            f("Operation", notify_op_name(c.op.code())),
+            f("Size", opt_u32(c.size)),
+            f(
+                "Buffer",
+                c.target().map_or_else(|| "NULL".into(), |t| t.to_string()),
+            ),
+            f("Flags", flags(c.flags, false)),
+            f("Overlapped", ov(c.overlapped, n)),
         ],
-        CallArgs::Cancel { handle, overlapped } => vec![
-            f("QOSHandle", n.handle(*handle)),
-            f("Overlapped", ov(*overlapped, n)),
+        Call::Cancel(c) => vec![
+            f("QOSHandle", n.handle(c.handle)),
+            f("Overlapped", ov(c.overlapped, n)),
         ],
-        CallArgs::EnumerateFlows { handle, size, buffer } => vec![
-            f("QOSHandle", n.handle(*handle)),
-            f("Size", opt_u32(*size)),
-            f("Buffer", if *buffer { "&buf" } else { "NULL" }),
+        Call::EnumerateFlows(c) => vec![
+            f("QOSHandle", n.handle(c.handle)),
+            f("Size", opt_u32(c.size)),
+            f("Buffer", if c.buffer { "&buf" } else { "NULL" }),
         ],
-        CallArgs::StartTrackingClient {
-            handle,
-            dest,
-            flags: fl,
-        }
-        | CallArgs::StopTrackingClient {
-            handle,
-            dest,
-            flags: fl,
-        } => vec![
-            f("QOSHandle", n.handle(*handle)),
-            f("DestAddr", addr(dest)),
-            f("Flags", flags(*fl, false)),
+        Call::StartTrackingClient(c) | Call::StopTrackingClient(c) => vec![
+            f("QOSHandle", n.handle(c.handle)),
+            f("DestAddr", addr(&c.client)),
+            f("Flags", flags(c.flags, false)),
         ],
     }
 }

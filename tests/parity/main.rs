@@ -21,7 +21,7 @@ fn calls(sim: &Sim) -> Vec<Func> {
     sim.events()
         .iter()
         .filter_map(|e| match &e.event {
-            Event::Call { args, .. } => Some(args.func()),
+            Event::Call { call, .. } => Some(call.func()),
             _ => None,
         })
         .collect()

@@ -4,10 +4,10 @@
 
 use std::net::SocketAddr;
 
-pub use qwave_sim::model::api::set::{encode, SetOp};
-pub use qwave_sim::model::api::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
+pub use qwave_sim::call::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
 pub use qwave_sim::model::event::{CallError, CallOutput, CallResult, Event, QueryData};
 pub use qwave_sim::model::world::*;
+pub use qwave_sim::model::Positional;
 pub use qwave_sim::model::{
     Fault, Func, Marking, Model, PathRef, RateContract, Shaping, SockAddrIn, TrafficType, VirtualTime,
     Win32Error,
@@ -30,6 +30,31 @@ pub const UNREACHABLE: &str = "198.51.100.9:5004";
 pub const LOOPBACK: &str = "127.0.0.1:5004";
 
 pub use Win32Error as E;
+
+/// A well-formed `QOSSetFlow` request, with the model's own types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOp {
+    /// `QOSSetTrafficType`.
+    TrafficType(TrafficType),
+    /// `QOSSetOutgoingRate`.
+    OutgoingRate(RateContract),
+    /// `QOSSetOutgoingDSCPValue`.
+    OutgoingDscp(u8),
+}
+
+/// `(Operation, Buffer bytes)` of a [`SetOp`], as a C caller lays them out.
+pub fn encode(op: SetOp) -> (i32, Vec<u8>) {
+    let op = match op {
+        SetOp::TrafficType(t) => qwave_sim::call::SetOp::TrafficType(t.into()),
+        SetOp::OutgoingRate(c) => qwave_sim::call::SetOp::OutgoingRate {
+            bandwidth_bps: c.bandwidth_bps,
+            shaping: c.shaping,
+            reason: c.reason,
+        },
+        SetOp::OutgoingDscp(d) => qwave_sim::call::SetOp::OutgoingDscp(u32::from(d)),
+    };
+    (op.code(), op.bytes().unwrap_or_default())
+}
 
 /// Parses `"1.2.3.4:5"` / `"[::1]:5"` into a decoded SOCKADDR.
 pub fn sa(s: &str) -> Option<SockAddrIn> {

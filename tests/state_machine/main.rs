@@ -10,6 +10,7 @@
 
 mod ref_model;
 
+use qwave_sim::model::Positional;
 use std::net::SocketAddr;
 
 use proptest::prelude::*;
@@ -513,7 +514,7 @@ impl Sut {
                     }
                 };
                 // As a surface does: pass the bytes only when Size fits the operation.
-                let fits = qwave_sim::model::api::set::set_size(op) == Some(size);
+                let fits = qwave_sim::call::SetOp::size_of(op) == Some(size);
                 let bytes = bytes.map(|mut b| {
                     if fits {
                         b.resize(size as usize, 0);
@@ -682,7 +683,7 @@ impl<R: ReferenceStateMachine<State = RefState, Transition = SmOp>> StateMachine
             ));
         }
         if let Some(args) = sut.m.events().iter().rev().find_map(|e| match &e.event {
-            qwave_sim::model::Event::Call { args, .. } => Some(args.clone()),
+            qwave_sim::model::Event::Call { call, .. } => Some(call.clone()),
             _ => None,
         }) {
             if let (Some(res), true) = (&got, !matches!(op, SmOp::AdvanceMs(_) | SmOp::Fault(_))) {

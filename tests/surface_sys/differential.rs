@@ -3,7 +3,8 @@
 //! last error (or none, GEN-2), write the same outputs and OVERLAPPEDs, and keep their
 //! invariants; at the end the event logs are identical (OVERLAPPED addresses mapped to slots).
 
-use qwave_sim::model::{CallArgs, OverlappedKey};
+use qwave_sim::call::Call as QosCall;
+use qwave_sim::model::OverlappedKey;
 use qwave_sim::windows as w;
 
 use super::calls::{contents, destinations, gen_call, Call, Rng, SETUP};
@@ -257,14 +258,16 @@ fn normalized(events: Vec<Stamped>, m: &Mem) -> Vec<Stamped> {
         .into_iter()
         .map(|mut e| {
             match &mut e.event {
-                Event::Call {
-                    args:
-                        CallArgs::SetFlow { overlapped, .. }
-                        | CallArgs::QueryFlow { overlapped, .. }
-                        | CallArgs::NotifyFlow { overlapped, .. }
-                        | CallArgs::Cancel { overlapped, .. },
-                    ..
-                } => *overlapped = overlapped.map(norm),
+                Event::Call { call, .. } => {
+                    let overlapped = match call {
+                        QosCall::SetFlow(c) => &mut c.overlapped,
+                        QosCall::QueryFlow(c) => &mut c.overlapped,
+                        QosCall::NotifyFlow(c) => &mut c.overlapped,
+                        QosCall::Cancel(c) => &mut c.overlapped,
+                        _ => return e,
+                    };
+                    *overlapped = overlapped.map(norm);
+                }
                 Event::Completion(c) => c.key = norm(c.key),
                 _ => {}
             }

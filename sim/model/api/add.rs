@@ -2,9 +2,9 @@
 
 use std::net::SocketAddr;
 
-use super::QOS_NON_ADAPTIVE_FLOW;
-use crate::model::event::{CallArgs, CallOutput, CallResult};
-use crate::model::flow::{Flow, Owner, Sockets, TrafficType};
+use crate::call::AddSocketToFlow;
+use crate::model::event::{CallOutput, CallResult};
+use crate::model::flow::{Flow, Owner, Sockets};
 use crate::model::net::{self, Family, SockAddrIn};
 use crate::model::socket::{Protocol, Socket};
 use crate::model::{Func, Model, Route, Win32Error};
@@ -15,48 +15,26 @@ pub const MAX_EXTRA_DESTS: usize = 64;
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
 impl Model {
-    /// `QOSAddSocketToFlow(QOSHandle, Socket, DestAddr, TrafficType, Flags, FlowId)`:
-    /// `flow_in` is `*FlowId` (`None` = NULL). Returns the flow id written to `*FlowId`.
-    pub fn add_socket_to_flow(
-        &mut self,
-        handle: u64,
-        socket: u64,
-        dest: Option<SockAddrIn>,
-        traffic_type: i32,
-        flags: u32,
-        flow_in: Option<u32>,
-    ) -> CallResult {
-        self.call(
-            || CallArgs::AddSocketToFlow {
-                handle,
-                socket,
-                dest,
-                traffic_type,
-                flags,
-                flow_in,
-            },
-            |m| m.add_inner(handle, socket, dest, traffic_type, flags, flow_in),
-        )
-    }
-
-    fn add_inner(
-        &mut self,
-        handle: u64,
-        socket: u64,
-        dest: Option<SockAddrIn>,
-        traffic_type: i32,
-        flags: u32,
-        flow_in: Option<u32>,
-    ) -> CallResult {
+    /// `QOSAddSocketToFlow(QOSHandle, Socket, DestAddr, TrafficType, Flags, FlowId)`. Returns
+    /// the flow id written to `*FlowId`.
+    pub(super) fn add_socket_to_flow(&mut self, c: &AddSocketToFlow) -> CallResult {
+        let AddSocketToFlow {
+            handle,
+            socket,
+            dest,
+            traffic_type,
+            non_adaptive,
+            flags,
+            flow: flow_in,
+        } = *c;
         self.power_transition()?; // AMB-40
         let h = self.open_handle(handle)?; // ADD-1, GEN-6, GEN-8
         let flow_in = flow_in.ok_or(EINVAL)?; // ADD-2
-        if flags & !QOS_NON_ADAPTIVE_FLOW != 0 {
-            return Err(EINVAL.into()); // ADD-19, AMB-6
+        if flags != 0 {
+            return Err(EINVAL.into()); // ADD-19, AMB-6: no flag but QOS_NON_ADAPTIVE_FLOW
         }
-        let non_adaptive = flags & QOS_NON_ADAPTIVE_FLOW != 0;
         // ADD-9: the traffic type is ignored when joining; ADD-19: checked when creating.
-        let tt = match (flow_in, TrafficType::from_raw(traffic_type)) {
+        let tt = match (flow_in, traffic_type.typed()) {
             (0, None) => return Err(EINVAL.into()),
             (_, t) => t.unwrap_or_default(),
         };

@@ -1,19 +1,13 @@
 //! `QOSCancel` (CAN).
 
-use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey};
+use crate::call::Cancel;
+use crate::model::event::{CallOutput, CallResult};
 use crate::model::world::UnmatchedCancel;
 use crate::model::{Func, Model, Win32Error};
 
 impl Model {
-    /// `QOSCancel(QOSHandle, Overlapped)`: `overlapped` `None` = NULL.
-    pub fn cancel(&mut self, handle: u64, overlapped: Option<OverlappedKey>) -> CallResult {
-        self.call(
-            || CallArgs::Cancel { handle, overlapped },
-            |m| m.cancel_inner(handle, overlapped),
-        )
-    }
-
-    fn cancel_inner(&mut self, handle: u64, overlapped: Option<OverlappedKey>) -> CallResult {
+    /// `QOSCancel(QOSHandle, Overlapped)`.
+    pub(super) fn cancel(&mut self, &Cancel { handle, overlapped }: &Cancel) -> CallResult {
         self.power_transition()?; // AMB-40
         let h = self.open_handle(handle)?; // CAN-1, GEN-6, GEN-8
         let key = overlapped.ok_or(Win32Error::ERROR_INVALID_PARAMETER)?; // CAN-2

@@ -1,15 +1,12 @@
 //! `QOSCloseHandle` (CLO).
 
-use crate::model::event::{CallArgs, CallOutput, CallResult};
+use crate::call::CloseHandle;
+use crate::model::event::{CallOutput, CallResult};
 use crate::model::{Func, HandleState, Model, Win32Error};
 
 impl Model {
     /// `QOSCloseHandle(QOSHandle)`.
-    pub fn close_handle(&mut self, handle: u64) -> CallResult {
-        self.call(|| CallArgs::CloseHandle { handle }, |m| m.close_inner(handle))
-    }
-
-    fn close_inner(&mut self, handle: u64) -> CallResult {
+    pub(super) fn close_handle(&mut self, &CloseHandle { handle }: &CloseHandle) -> CallResult {
         self.power_transition()?; // AMB-40
                                   // CLO-1, CLO-2, CLO-8, RW-1, AMB-2: NULL, garbage or closed → 6.
         let h = self

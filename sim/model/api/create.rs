@@ -1,24 +1,17 @@
 //! `QOSCreateHandle` (CRE).
 
-use crate::model::event::{CallArgs, CallOutput, CallResult};
+use crate::call::CreateHandle;
+use crate::model::event::{CallOutput, CallResult};
 use crate::model::world::ServiceState;
 use crate::model::{Func, Model, Win32Error};
 
 impl Model {
-    /// `QOSCreateHandle(Version, QOSHandle)`: `version` is `*Version` (`None` = NULL), `out`
-    /// whether the out-pointer is non-NULL. Returns the new handle value.
-    pub fn create_handle(&mut self, version: Option<(u16, u16)>, out: bool) -> CallResult {
-        self.call(
-            || CallArgs::CreateHandle { version, out },
-            |m| m.create_inner(version, out),
-        )
-    }
-
-    fn create_inner(&mut self, version: Option<(u16, u16)>, out: bool) -> CallResult {
+    /// `QOSCreateHandle(Version, QOSHandle)`. Returns the new handle value.
+    pub(super) fn create_handle(&mut self, c: &CreateHandle) -> CallResult {
         self.power_transition()?; // AMB-40
                                   // CRE-1, CRE-2, CRE-3, CRE-11, RW-2: all argument faults give 87, before the service.
-        match version {
-            Some((1, 0)) if out => {}
+        match c.version {
+            Some((1, 0)) if c.out => {}
             _ => return Err(Win32Error::ERROR_INVALID_PARAMETER.into()),
         }
         self.injected_failure(Func::CreateHandle)?; // CRE-9, GEN-11

@@ -1,19 +1,16 @@
 //! `QOSEnumerateFlows` (ENU).
 
-use crate::model::event::{CallArgs, CallOutput, CallResult};
+use crate::call::EnumerateFlows;
+use crate::model::event::{CallOutput, CallResult};
 use crate::model::{CallError, Func, Model, Win32Error};
 
 impl Model {
-    /// `QOSEnumerateFlows(QOSHandle, Size, Buffer)`: `size` is `*Size` (`None` = NULL),
-    /// `buffer` whether Buffer is non-NULL. On success every live flow id of the system, sorted.
-    pub fn enumerate_flows(&mut self, handle: u64, size: Option<u32>, buffer: bool) -> CallResult {
-        self.call(
-            || CallArgs::EnumerateFlows { handle, size, buffer },
-            |m| m.enumerate_inner(handle, size, buffer),
-        )
-    }
-
-    fn enumerate_inner(&mut self, handle: u64, size: Option<u32>, buffer: bool) -> CallResult {
+    /// `QOSEnumerateFlows(QOSHandle, Size, Buffer)`. On success every live flow id of the
+    /// system, sorted.
+    pub(super) fn enumerate_flows(
+        &mut self,
+        &EnumerateFlows { handle, size, buffer }: &EnumerateFlows,
+    ) -> CallResult {
         self.power_transition()?; // AMB-40
         self.open_handle(handle)?; // ENU-1, GEN-6, GEN-8
         let size = size.ok_or(Win32Error::ERROR_INVALID_PARAMETER)?; // ENU-8, AMB-21

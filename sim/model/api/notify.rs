@@ -2,75 +2,50 @@
 
 use std::num::NonZeroU64;
 
-use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey, QueryData};
+use crate::call::NotifyFlow;
+use crate::model::event::{CallOutput, CallResult, QueryData};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
 use crate::model::{CallError, Func, HandleState, Model, ReqKind, Scheduled, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
-/// `QOS_NOTIFY_FLOW`, with the target of `QOSNotifyAvailable`.
+/// What a valid `QOSNotifyFlow` waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotifyOp {
+pub(crate) enum NotifyKind {
     /// 0: the path becomes congested.
     Congested,
     /// 1: the path is not congested.
     Uncongested,
-    /// 2: the flow could grow to this total bandwidth (bits/s).
+    /// 2: the flow could grow to this total bandwidth (bits/s), from the caller's buffer.
     Available(u64),
 }
 
-impl NotifyOp {
+impl NotifyKind {
     /// Index into a flow's per-operation slots (the C value).
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
-            NotifyOp::Congested => 0,
-            NotifyOp::Uncongested => 1,
-            NotifyOp::Available(_) => 2,
+            NotifyKind::Congested => 0,
+            NotifyKind::Uncongested => 1,
+            NotifyKind::Available(_) => 2,
         }
     }
 }
 
 impl Model {
-    /// `QOSNotifyFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`: `size` is
-    /// `*Size` (`None` = NULL), `target` the `UINT64` in Buffer for `QOSNotifyAvailable`
-    /// (`None` = NULL Buffer; for the other operations, `Some` means a non-NULL Buffer).
-    #[allow(clippy::too_many_arguments)]
-    pub fn notify_flow(
-        &mut self,
-        handle: u64,
-        flow: u32,
-        op: i32,
-        size: Option<u32>,
-        target: Option<u64>,
-        flags: u32,
-        overlapped: Option<OverlappedKey>,
-    ) -> CallResult {
-        self.call(
-            || CallArgs::NotifyFlow {
-                handle,
-                flow,
-                op,
-                size,
-                target,
-                flags,
-                overlapped,
-            },
-            |m| m.notify_inner(handle, flow, op, size, target, flags, overlapped),
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn notify_inner(
-        &mut self,
-        handle: u64,
-        flow: u32,
-        op: i32,
-        size: Option<u32>,
-        target: Option<u64>,
-        flags: u32,
-        overlapped: Option<OverlappedKey>,
-    ) -> CallResult {
+    /// `QOSNotifyFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`: Buffer
+    /// holds the `UINT64` target of `QOSNotifyAvailable`; for the other operations a non-NULL
+    /// Buffer is an error.
+    pub(super) fn notify_flow(&mut self, c: &NotifyFlow) -> CallResult {
+        let NotifyFlow {
+            handle,
+            flow,
+            size,
+            flags,
+            overlapped,
+            ..
+        } = *c;
+        let (op, target) = (c.op.code(), c.target());
         self.power_transition()?; // AMB-40
         let h = self.open_handle(handle)?; // NOT-1, GEN-6, GEN-8
         if flow == 0 {
@@ -85,9 +60,9 @@ impl Model {
                     return Err(EINVAL.into()); // NOT-3
                 }
                 if op == 0 {
-                    NotifyOp::Congested
+                    NotifyKind::Congested
                 } else {
-                    NotifyOp::Uncongested
+                    NotifyKind::Uncongested
                 }
             }
             _ => {
@@ -98,7 +73,7 @@ impl Model {
                         size: Some(8),
                     }); // NOT-7
                 }
-                NotifyOp::Available(target.ok_or(EINVAL)?) // NOT-5
+                NotifyKind::Available(target.ok_or(EINVAL)?) // NOT-5
             }
         };
         if let Some(k) = overlapped {
@@ -114,7 +89,7 @@ impl Model {
         if f.notify[op.index()].is_some() {
             return Err(Win32Error::ERROR_ALREADY_EXISTS.into()); // NOT-8
         }
-        if let NotifyOp::Available(t) = op {
+        if let NotifyKind::Available(t) = op {
             if t <= f
                 .held_bps
                 .max(f.rate.filter(|_| f.admitted).map_or(0, |r| r.effective_bps()))
@@ -146,15 +121,15 @@ impl Model {
     }
 
     /// NOT-4, NOT-5: `Some(data)` if the notification would fire now.
-    pub(crate) fn notify_condition(&self, f: &Flow, op: NotifyOp) -> Option<Option<QueryData>> {
+    pub(crate) fn notify_condition(&self, f: &Flow, op: NotifyKind) -> Option<Option<QueryData>> {
         let congested = self
             .paths
             .get(f.path as usize)
             .is_some_and(|p| p.config.congested);
         match op {
-            NotifyOp::Congested => congested.then_some(None),
-            NotifyOp::Uncongested => (!congested).then_some(None),
-            NotifyOp::Available(target) => {
+            NotifyKind::Congested => congested.then_some(None),
+            NotifyKind::Uncongested => (!congested).then_some(None),
+            NotifyKind::Available(target) => {
                 let avail = self.available_for(f);
                 (avail >= target).then_some(Some(QueryData::Available(avail)))
             }
@@ -168,7 +143,7 @@ impl Model {
         &mut self,
         h: usize,
         flow: u32,
-        op: NotifyOp,
+        op: NotifyKind,
         mut holds: Option<Option<QueryData>>,
     ) -> CallResult {
         let limit = self

@@ -1,92 +1,67 @@
 //! `QOSQueryFlow` (QRY).
 
-use super::QOS_QUERYFLOW_FRESH;
-use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey, QueryData};
+use crate::call::{QueryFlow, QueryOp};
+use crate::model::event::{CallOutput, CallResult, QueryData};
 use crate::model::flow::Owner;
 use crate::model::{flow, CallError, Func, HandleState, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
-/// `QOS_QUERY_FLOW`.
+/// What a valid `QOSQueryFlow` asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum QueryOp {
-    /// 0: `QOS_FLOW_FUNDAMENTALS` (40 bytes).
+pub(crate) enum QueryKind {
+    /// `QOS_FLOW_FUNDAMENTALS`.
     Fundamentals,
-    /// 1: `QOS_PACKET_PRIORITY` (16 bytes).
+    /// `QOS_PACKET_PRIORITY`.
     PacketPriority,
-    /// 2: `UINT64` (8 bytes).
+    /// The `UINT64` outgoing rate.
     OutgoingRate,
 }
 
-impl QueryOp {
-    /// From the C value.
-    pub fn from_raw(v: i32) -> Option<QueryOp> {
-        match v {
-            0 => Some(QueryOp::Fundamentals),
-            1 => Some(QueryOp::PacketPriority),
-            2 => Some(QueryOp::OutgoingRate),
-            _ => None,
+impl QueryKind {
+    /// The known operation `op` names (`None`: AMB-6, not an operation).
+    fn of(op: QueryOp) -> Option<QueryKind> {
+        match op.known()? {
+            QueryOp::Fundamentals => Some(QueryKind::Fundamentals),
+            QueryOp::PacketPriority => Some(QueryKind::PacketPriority),
+            QueryOp::OutgoingRate => Some(QueryKind::OutgoingRate),
+            QueryOp::Raw(_) => None,
         }
     }
 
     /// Bytes the buffer needs (QRY table).
-    pub fn size(self) -> u32 {
-        match self {
-            QueryOp::Fundamentals => 40,
-            QueryOp::PacketPriority => 16,
-            QueryOp::OutgoingRate => 8,
-        }
+    pub(crate) fn size(self) -> u32 {
+        let op = match self {
+            QueryKind::Fundamentals => QueryOp::Fundamentals,
+            QueryKind::PacketPriority => QueryOp::PacketPriority,
+            QueryKind::OutgoingRate => QueryOp::OutgoingRate,
+        };
+        op.size()
     }
 }
 
 impl Model {
-    /// `QOSQueryFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`: `size`
-    /// is `*Size` (`None` = NULL), `buffer` whether Buffer is non-NULL. On success the data and
-    /// the `*Size` to write.
-    #[allow(clippy::too_many_arguments)]
-    pub fn query_flow(
-        &mut self,
-        handle: u64,
-        flow: u32,
-        op: i32,
-        size: Option<u32>,
-        buffer: bool,
-        flags: u32,
-        overlapped: Option<OverlappedKey>,
-    ) -> CallResult {
-        self.call(
-            || CallArgs::QueryFlow {
-                handle,
-                flow,
-                op,
-                size,
-                buffer,
-                flags,
-                overlapped,
-            },
-            |m| m.query_inner(handle, flow, op, size, buffer, flags, overlapped),
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn query_inner(
-        &mut self,
-        handle: u64,
-        flow: u32,
-        op: i32,
-        size: Option<u32>,
-        buffer: bool,
-        flags: u32,
-        overlapped: Option<OverlappedKey>,
-    ) -> CallResult {
+    /// `QOSQueryFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`. On
+    /// success the data and the `*Size` to write.
+    pub(super) fn query_flow(&mut self, c: &QueryFlow) -> CallResult {
+        let QueryFlow {
+            handle,
+            flow,
+            op,
+            size,
+            buffer,
+            fresh,
+            flags,
+            overlapped,
+        } = *c;
         self.power_transition()?; // AMB-40
         let h = self.open_handle(handle)?; // QRY-1, GEN-6, GEN-8
         if flow == 0 {
             return Err(EINVAL.into()); // QRY-2, AMB-12
         }
-        let op = QueryOp::from_raw(op).ok_or(EINVAL)?; // AMB-6
+        let op = QueryKind::of(op).ok_or(EINVAL)?; // AMB-6
         let size = size.ok_or(EINVAL)?; // QRY-5
-        if flags & !QOS_QUERYFLOW_FRESH != 0 {
+        if flags != 0 {
             return Err(EINVAL.into()); // AMB-16: unknown bits
         }
         if size < op.size() {
@@ -112,8 +87,8 @@ impl Model {
         };
         let foreign = f.owner == Owner::Foreign;
         // QRY-6, QRY-16, AMB-16: FRESH only matters for our own fundamentals.
-        let fresh = flags & QOS_QUERYFLOW_FRESH != 0 && op == QueryOp::Fundamentals && !foreign;
-        if op == QueryOp::Fundamentals && !f.adaptive {
+        let fresh = fresh && op == QueryKind::Fundamentals && !foreign;
+        if op == QueryKind::Fundamentals && !f.adaptive {
             return Err(Win32Error::ERROR_NOT_SUPPORTED.into()); // QRY-7, ADD-15, AMB-17
         }
         let settings = self.world_settings();
@@ -149,22 +124,22 @@ impl Model {
     pub(crate) fn execute_query(
         &mut self,
         flow: u32,
-        op: QueryOp,
+        op: QueryKind,
         fresh: bool,
         foreign: bool,
     ) -> Result<QueryData, Win32Error> {
         let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
         match op {
             // QRY-11, AMB-34
-            QueryOp::PacketPriority => Ok(QueryData::PacketPriority(flow::marking(
+            QueryKind::PacketPriority => Ok(QueryData::PacketPriority(flow::marking(
                 f,
                 &self.marking_context(f),
             ))),
             // QRY-12, AMB-18: 0 before any rate
-            QueryOp::OutgoingRate => Ok(QueryData::OutgoingRate(
+            QueryKind::OutgoingRate => Ok(QueryData::OutgoingRate(
                 f.rate.map(|r| r.bandwidth_bps).unwrap_or(0),
             )),
-            QueryOp::Fundamentals => {
+            QueryKind::Fundamentals => {
                 let path = self.measurable(f)?; // QRY-8, QRY-14
                 let rtt = self.paths[path as usize].config.rtt_us;
                 let bottleneck = self.paths[path as usize].config.bottleneck_bps;

@@ -1,23 +1,20 @@
 //! `QOSRemoveSocketFromFlow` (REM).
 
-use crate::model::event::{CallArgs, CallOutput, CallResult};
+use crate::call::RemoveSocketFromFlow;
+use crate::model::event::{CallOutput, CallResult};
 use crate::model::{Func, Model, Win32Error};
 
 impl Model {
     /// `QOSRemoveSocketFromFlow(QOSHandle, Socket, FlowId, Flags)`: `socket` 0 destroys the flow.
-    pub fn remove_socket_from_flow(&mut self, handle: u64, socket: u64, flow: u32, flags: u32) -> CallResult {
-        self.call(
-            || CallArgs::RemoveSocketFromFlow {
-                handle,
-                socket,
-                flow,
-                flags,
-            },
-            |m| m.remove_inner(handle, socket, flow, flags),
-        )
-    }
-
-    fn remove_inner(&mut self, handle: u64, socket: u64, flow: u32, flags: u32) -> CallResult {
+    pub(super) fn remove_socket_from_flow(
+        &mut self,
+        &RemoveSocketFromFlow {
+            handle,
+            socket,
+            flow,
+            flags,
+        }: &RemoveSocketFromFlow,
+    ) -> CallResult {
         self.power_transition()?; // AMB-40
         let h = self.open_handle(handle)?; // REM-1, GEN-6, GEN-8
         if flags != 0 {

@@ -1,15 +1,16 @@
 //! `QOSSetFlow` (SET).
 
-use crate::model::event::{CallArgs, CallOutput, CallResult, OverlappedKey};
+use crate::call::{SetFlow, SetOp};
+use crate::model::event::{CallOutput, CallResult};
 use crate::model::flow::{RateContract, Shaping, TrafficType};
 use crate::model::world::{RateBeforeEstimate, WindowsVersion};
 use crate::model::{Func, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
-/// A decoded `QOSSetFlow` request.
+/// What a valid `QOSSetFlow` asks for, decoded and checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SetOp {
+pub(crate) enum Setting {
     /// `QOSSetTrafficType` with its value.
     TrafficType(TrafficType),
     /// `QOSSetOutgoingRate` with its contract.
@@ -18,72 +19,31 @@ pub enum SetOp {
     OutgoingDscp(u8),
 }
 
-/// The `Size` each `QOS_SET_FLOW` operation needs (SET-3): 4, 16, 4; `None` outside 0..=2.
-pub fn set_size(op: i32) -> Option<u32> {
-    match op {
-        0 | 2 => Some(4),
-        1 => Some(16),
-        _ => None,
-    }
-}
-
 impl Model {
-    /// `QOSSetFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`. `buffer`
-    /// is `None` for NULL; a surface passes the `Size` bytes only when `Size` fits the operation
-    /// (otherwise an empty slice), so the model never reads past a short buffer.
-    #[allow(clippy::too_many_arguments)]
-    pub fn set_flow(
-        &mut self,
-        handle: u64,
-        flow: u32,
-        op: i32,
-        size: u32,
-        buffer: Option<&[u8]>,
-        flags: u32,
-        overlapped: Option<OverlappedKey>,
-    ) -> CallResult {
-        self.call(
-            || CallArgs::SetFlow {
-                handle,
-                flow,
-                op,
-                size,
-                buffer: buffer.map(<[u8]>::to_vec).unwrap_or_default(),
-                flags,
-                overlapped,
-            },
-            |m| m.set_inner(handle, flow, op, size, buffer, flags, overlapped),
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn set_inner(
-        &mut self,
-        handle: u64,
-        flow: u32,
-        op: i32,
-        size: u32,
-        buffer: Option<&[u8]>,
-        flags: u32,
-        overlapped: Option<OverlappedKey>,
-    ) -> CallResult {
+    /// `QOSSetFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`. A surface
+    /// passes the `Size` bytes only when `Size` fits the operation (otherwise an empty buffer),
+    /// so the model never reads past a short buffer.
+    pub(super) fn set_flow(&mut self, c: &SetFlow) -> CallResult {
+        let SetFlow {
+            handle,
+            flow,
+            ref op,
+            flags,
+            overlapped,
+        } = *c;
         self.power_transition()?; // AMB-40
         let h = self.open_handle(handle)?; // SET-1, GEN-6, GEN-8
         if flow == 0 {
             return Err(EINVAL.into()); // SET-2, AMB-12
         }
-        let want = set_size(op).ok_or(EINVAL)?; // SET-4
-        if op == 2 && self.world_settings().windows_version == WindowsVersion::Vista {
+        let want = SetOp::size_of(op.code()).ok_or(EINVAL)?; // SET-4
+        if op.code() == 2 && self.world_settings().windows_version == WindowsVersion::Vista {
             return Err(EINVAL.into()); // SET-7e, RW-6: no such operation on Vista
         }
         if flags != 0 {
             return Err(EINVAL.into()); // SET-4, GEN-10
         }
-        let buf = buffer.ok_or(EINVAL)?; // SET-3
-        if size != want || buf.len() != want as usize {
-            return Err(EINVAL.into()); // SET-3
-        }
-        let set_op = decode(op, buf)?; // SET-4, SET-7c, AMB-6
+        let set_op = setting(op, want)?; // SET-3, SET-4, SET-7c, AMB-6
         if let Some(k) = overlapped {
             if self.key_in_use(h, k) {
                 return Err(EINVAL.into()); // SIM-3: one OVERLAPPED, one pending request
@@ -91,7 +51,7 @@ impl Model {
         }
         self.injected_failure(Func::SetFlow)?; // SET-14, GEN-11
         let f = self.own_flow(h, flow)?; // SET-2, SET-16, GEN-7
-        if let SetOp::OutgoingDscp(_) = set_op {
+        if let Setting::OutgoingDscp(_) = set_op {
             if f.adaptive {
                 return Err(EINVAL.into()); // SET-7b, AMB-13
             }
@@ -120,21 +80,21 @@ impl Model {
     }
 
     /// The path-dependent part of `QOSSetFlow`, run at once or when an overlapped request is due.
-    pub(crate) fn execute_set(&mut self, flow: u32, op: SetOp) -> Result<(), Win32Error> {
+    pub(crate) fn execute_set(&mut self, flow: u32, op: Setting) -> Result<(), Win32Error> {
         let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
         let route = self.flow_route(f)?; // SET-13, SET-14
         match op {
-            SetOp::TrafficType(t) => {
+            Setting::TrafficType(t) => {
                 let f = self.flows.get_mut(&flow).expect("present");
                 f.traffic_type = t; // SET-5
                 f.custom_dscp = None; // SET-5, TT-4: undoes a DSCP override
                 Ok(())
             }
-            SetOp::OutgoingDscp(d) => {
+            Setting::OutgoingDscp(d) => {
                 self.flows.get_mut(&flow).expect("present").custom_dscp = Some(d); // TT-4
                 Ok(())
             }
-            SetOp::OutgoingRate(c) => self.set_rate(flow, route, c),
+            Setting::OutgoingRate(c) => self.set_rate(flow, route, c),
         }
     }
 
@@ -179,42 +139,56 @@ impl Model {
     }
 }
 
-fn decode(op: i32, b: &[u8]) -> Result<SetOp, Win32Error> {
+/// SET-3, SET-4, SET-7c, AMB-6: the setting a `QOSSetFlow` operation asks for, whose `Size` must
+/// be `want`.
+fn setting(op: &SetOp, want: u32) -> Result<Setting, Win32Error> {
+    match *op {
+        SetOp::Raw { op, size, ref bytes } => {
+            let buf = bytes.as_deref().ok_or(EINVAL)?; // SET-3
+            if size != want || buf.len() != want as usize {
+                return Err(EINVAL); // SET-3
+            }
+            decode(op, buf)
+        }
+        SetOp::TrafficType(t) => t.typed().map(Setting::TrafficType).ok_or(EINVAL), // AMB-6
+        SetOp::OutgoingRate {
+            bandwidth_bps,
+            shaping,
+            reason,
+        } => Ok(Setting::OutgoingRate(RateContract {
+            bandwidth_bps,
+            shaping,
+            reason, // SET-6d, AMB-6: informational, not validated
+        })),
+        SetOp::OutgoingDscp(v) => dscp(v),
+    }
+}
+
+/// SET-7c: a DSCP value is 0..=63.
+fn dscp(v: u32) -> Result<Setting, Win32Error> {
+    u8::try_from(v)
+        .ok()
+        .filter(|d| *d <= 63)
+        .map(Setting::OutgoingDscp)
+        .ok_or(EINVAL)
+}
+
+/// Decodes a buffer of the operation's size.
+fn decode(op: i32, b: &[u8]) -> Result<Setting, Win32Error> {
     let i32_at = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
     match op {
         0 => TrafficType::from_raw(i32_at(0))
-            .map(SetOp::TrafficType)
+            .map(Setting::TrafficType)
             .ok_or(EINVAL), // AMB-6
         1 => {
             let bandwidth_bps = u64::from_le_bytes(b[0..8].try_into().expect("8 bytes"));
             let shaping = Shaping::from_raw(i32_at(8)).ok_or(EINVAL)?; // AMB-6
-            Ok(SetOp::OutgoingRate(RateContract {
+            Ok(Setting::OutgoingRate(RateContract {
                 bandwidth_bps,
                 shaping,
                 reason: i32_at(12), // SET-6d, AMB-6: informational, not validated
             }))
         }
-        _ => {
-            let v = u32::from_le_bytes(b[0..4].try_into().expect("4 bytes"));
-            u8::try_from(v)
-                .ok()
-                .filter(|d| *d <= 63)
-                .map(SetOp::OutgoingDscp)
-                .ok_or(EINVAL) // SET-7c
-        }
-    }
-}
-
-/// Encodes a [`SetOp`] as the bytes of its C buffer (for scenarios and tests).
-pub fn encode(op: SetOp) -> (i32, Vec<u8>) {
-    match op {
-        SetOp::TrafficType(t) => (0, t.raw().to_le_bytes().to_vec()),
-        SetOp::OutgoingRate(c) => {
-            let mut v = c.bandwidth_bps.to_le_bytes().to_vec();
-            v.extend_from_slice(&(c.shaping as i32).to_le_bytes());
-            v.extend_from_slice(&c.reason.to_le_bytes());
-            (1, v)
-        }
-        SetOp::OutgoingDscp(d) => (2, u32::from(d).to_le_bytes().to_vec()),
+        _ => dscp(u32::from_le_bytes(b[0..4].try_into().expect("4 bytes"))),
     }
 }

@@ -2,8 +2,9 @@
 
 use std::net::IpAddr;
 
-use crate::model::event::{CallArgs, CallOutput, CallResult};
-use crate::model::net::{self, Family, SockAddrIn};
+use crate::call::Tracking;
+use crate::model::event::{CallOutput, CallResult};
+use crate::model::net::{Family, SockAddrIn};
 use crate::model::{Func, Model, Route, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
@@ -19,14 +20,14 @@ fn client(dest: Option<SockAddrIn>) -> Result<(Family, IpAddr), Win32Error> {
 
 impl Model {
     /// `QOSStartTrackingClient(QOSHandle, DestAddr, Flags)`.
-    pub fn start_tracking_client(&mut self, handle: u64, dest: Option<SockAddrIn>, flags: u32) -> CallResult {
-        self.call(
-            || CallArgs::StartTrackingClient { handle, dest, flags },
-            |m| m.start_inner(handle, dest, flags),
-        )
-    }
-
-    fn start_inner(&mut self, handle: u64, dest: Option<SockAddrIn>, flags: u32) -> CallResult {
+    pub(super) fn start_tracking_client(
+        &mut self,
+        &Tracking {
+            handle,
+            client: dest,
+            flags,
+        }: &Tracking,
+    ) -> CallResult {
         self.power_transition()?; // AMB-40
         let h = self.open_handle(handle)?; // STA-1, GEN-6, GEN-8
         let (family, ip) = client(dest)?; // STA-2, STA-3
@@ -60,15 +61,13 @@ impl Model {
         Ok(CallOutput::None)
     }
 
-    /// `QOSStopTrackingClient(QOSHandle, DestAddr, Flags)`.
-    pub fn stop_tracking_client(&mut self, handle: u64, dest: Option<SockAddrIn>, flags: u32) -> CallResult {
-        self.call(
-            || CallArgs::StopTrackingClient { handle, dest, flags },
-            |m| m.stop_inner(handle, dest),
-        )
-    }
-
-    fn stop_inner(&mut self, handle: u64, dest: Option<SockAddrIn>) -> CallResult {
+    /// `QOSStopTrackingClient(QOSHandle, DestAddr, Flags)`; `Flags` is ignored (STO-7).
+    pub(super) fn stop_tracking_client(
+        &mut self,
+        &Tracking {
+            handle, client: dest, ..
+        }: &Tracking,
+    ) -> CallResult {
         self.power_transition()?; // AMB-40
         self.open_handle(handle)?; // STO-1, GEN-6, GEN-8
         let (family, ip) = client(dest)?; // STO-2, STO-3
@@ -81,10 +80,4 @@ impl Model {
             Err(Win32Error::ERROR_NOT_FOUND.into()) // AMB-24
         }
     }
-}
-
-/// The tracking identity of an address (family + unmapped IP is *not* applied: Windows keys on
-/// what the caller passed).
-pub fn identity(addr: std::net::SocketAddr) -> (Family, IpAddr) {
-    (Family::of(addr.ip()), net::unmap(addr.ip()))
 }
