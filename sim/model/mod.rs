@@ -370,6 +370,36 @@ impl Model {
         self.trim_if_full();
     }
 
+    /// Records a call at position `at` (see [`Model::insert_event`]), built in place at the end
+    /// of the log in the usual case: the hot path of every call with recording on.
+    #[inline]
+    pub(crate) fn record_call(
+        &mut self,
+        mark: usize,
+        at: VirtualTime,
+        call: crate::call::Call,
+        result: &CallResult,
+    ) {
+        if mark.saturating_sub(self.events_removed as usize) < self.events.len() {
+            let event = Event::Call {
+                call,
+                result: result.clone(),
+            };
+            return self.insert_event(mark, Stamped { at, event });
+        }
+        self.events.reserve(1);
+        self.events.spare_capacity_mut()[0].write(Stamped {
+            at,
+            event: Event::Call {
+                call,
+                result: result.clone(),
+            },
+        });
+        // SAFETY: the slot just past the end was reserved and is now initialised.
+        unsafe { self.events.set_len(self.events.len() + 1) };
+        self.trim_if_full();
+    }
+
     pub(crate) fn push_event(&mut self, event: Event) {
         if self.history > 0 {
             self.events.push(Stamped { at: self.now, event });

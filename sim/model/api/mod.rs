@@ -21,8 +21,8 @@ mod tracking;
 pub(crate) use notify::NotifyKind;
 pub(crate) use query::QueryKind;
 
-use super::event::{CallResult, Stamped};
-use super::{Event, Model};
+use super::event::CallResult;
+use super::Model;
 use crate::call::Call;
 
 impl Model {
@@ -46,14 +46,7 @@ impl Model {
             Call::StopTrackingClient(c) => self.stop_tracking_client(c),
         };
         if self.recording() {
-            let event = Stamped {
-                at,
-                event: Event::Call {
-                    call,
-                    result: result.clone(),
-                },
-            };
-            self.insert_event(mark, event);
+            self.record_call(mark, at, call, &result);
         }
         result
     }
