@@ -19,19 +19,31 @@
 //!
 //! `tests/fuzz_record.rs` proves the round trip with an app that fails on purpose.
 
-use qwave_sim::model::Positional;
 use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use qwave_sim::call::{AddSocketToFlow, Call, CloseHandle, CreateHandle, QueryFlow, QueryOp, TrafficArg};
 use qwave_sim::fuzz::{fault_plan, FaultPlan};
-use qwave_sim::model::event::{CallOutput, QueryData};
+use qwave_sim::model::event::{CallOutput, CallResult, QueryData};
 use qwave_sim::model::{Fault, Model, PathRef, SockAddrIn, Win32Error};
 use qwave_sim::Sim;
 
 const PEER: &str = "192.168.1.20:5004";
-const QOS_NON_ADAPTIVE_FLOW: u32 = 0x2;
-const VOICE: i32 = 4;
+
+/// `QOSQueryFlow(h, flow, op, &size, &buf, 0, NULL)` with a buffer of the operation's size.
+fn query(m: &mut Model, h: u64, flow: u32, op: QueryOp) -> CallResult {
+    m.apply(Call::QueryFlow(QueryFlow {
+        handle: h,
+        flow,
+        op,
+        size: Some(op.size()),
+        buffer: true,
+        fresh: false,
+        flags: 0,
+        overlapped: None,
+    }))
+}
 
 /// The code under test: a tiny app that wants its socket's traffic marked as voice.
 struct VoiceApp {
@@ -53,7 +65,8 @@ impl VoiceApp {
     /// Forgets everything after the handle died or went stale (GEN-8, GEN-9).
     fn start_over(&mut self, m: &mut Model) {
         if let Some(h) = self.handle.take() {
-            let _ = m.close_handle(h); // a stale handle must still be closed (GEN-8)
+            // A stale handle must still be closed (GEN-8).
+            let _ = m.apply(Call::CloseHandle(CloseHandle { handle: h }));
         }
         self.flow = None;
     }
@@ -62,7 +75,11 @@ impl VoiceApp {
     fn tick(&mut self, m: &mut Model) {
         let h = match self.handle {
             Some(h) => h,
-            None => match m.create_handle(Some((1, 0)), true) {
+            None => match m.apply(Call::CreateHandle(CreateHandle {
+                handle: (),
+                version: Some((1, 0)),
+                out: true,
+            })) {
                 Ok(CallOutput::Handle(h)) => {
                     self.handle = Some(h);
                     h
@@ -74,7 +91,7 @@ impl VoiceApp {
             // Health check. The first version of this app returned here at once, and
             // `app_survives` shrank that to a one-fault plan: a device reset leaves the app
             // holding a dead flow on a stale handle forever.
-            match m.query_flow(h, f, 2, Some(8), true, 0, None) {
+            match query(m, h, f, QueryOp::OutgoingRate) {
                 Err(e)
                     if e.code == Win32Error::ERROR_DEVICE_REINITIALIZATION_NEEDED
                         || e.code == Win32Error::ERROR_INVALID_HANDLE
@@ -86,10 +103,18 @@ impl VoiceApp {
             }
             return;
         }
-        let dest = Some(SockAddrIn::from(
-            PEER.parse::<std::net::SocketAddr>().expect("address"),
-        ));
-        match m.add_socket_to_flow(h, self.socket, dest, VOICE, QOS_NON_ADAPTIVE_FLOW, Some(0)) {
+        let add = AddSocketToFlow {
+            handle: h,
+            socket: self.socket,
+            dest: Some(SockAddrIn::from(
+                PEER.parse::<std::net::SocketAddr>().expect("address"),
+            )),
+            traffic_type: TrafficArg::Voice,
+            non_adaptive: true,
+            flags: 0,
+            flow: Some(0),
+        };
+        match m.apply(Call::AddSocketToFlow(add)) {
             Ok(CallOutput::Flow(id)) => self.flow = Some(id),
             Err(e)
                 if e.code == Win32Error::ERROR_DEVICE_REINITIALIZATION_NEEDED
@@ -107,7 +132,7 @@ impl VoiceApp {
             return false;
         };
         matches!(
-            m.query_flow(h, f, 1, Some(16), true, 0, None),
+            query(m, h, f, QueryOp::PacketPriority),
             Ok(CallOutput::Data(QueryData::PacketPriority(p), 16)) if p.conformant_dscp == 56
         )
     }

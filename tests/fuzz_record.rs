@@ -3,11 +3,11 @@
 //! with every expectation met. The property here is wrong on purpose: its "app" creates one
 //! flow and never recovers, so any plan with a device reset, sleep or interface loss fails.
 
-use qwave_sim::model::Positional;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
+use qwave_sim::call::{AddSocketToFlow, Call, CreateHandle, QueryFlow, QueryOp, TrafficArg};
 use qwave_sim::fuzz::{fault_plan, FaultPlan};
 use qwave_sim::model::event::CallOutput;
 use qwave_sim::model::SockAddrIn;
@@ -20,19 +20,43 @@ fn naive_app_keeps_its_flow(plan: &FaultPlan, dir: &Path) {
     plan.apply_to_sim(&sim);
     let (h, flow) = sim.with_model(|m| {
         let s = m.socket(2, 2, 0).expect("UDP socket");
-        let h = match m.create_handle(Some((1, 0)), true) {
+        let create = CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        };
+        let h = match m.apply(Call::CreateHandle(create)) {
             Ok(CallOutput::Handle(h)) => h,
             other => panic!("the app could not create a handle: {other:?}"),
         };
         let dest = SockAddrIn::from("192.168.1.20:5004".parse::<std::net::SocketAddr>().expect("addr"));
-        match m.add_socket_to_flow(h, s, Some(dest), 4, 0x2, Some(0)) {
+        let add = AddSocketToFlow {
+            handle: h,
+            socket: s,
+            dest: Some(dest),
+            traffic_type: TrafficArg::Voice,
+            non_adaptive: true,
+            flags: 0,
+            flow: Some(0),
+        };
+        match m.apply(Call::AddSocketToFlow(add)) {
             Ok(CallOutput::Flow(f)) => (h, f),
             other => panic!("the app could not add its flow: {other:?}"),
         }
     });
     while sim.with_model(|m| m.now().as_us()) <= plan.end_us() {
         sim.advance(std::time::Duration::from_millis(100));
-        let r = sim.with_model(|m| m.query_flow(h, flow, 1, Some(16), true, 0, None));
+        let query = QueryFlow {
+            handle: h,
+            flow,
+            op: QueryOp::PacketPriority,
+            size: Some(16),
+            buffer: true,
+            fresh: false,
+            flags: 0,
+            overlapped: None,
+        };
+        let r = sim.with_model(|m| m.apply(Call::QueryFlow(query)));
         // A panic (not `prop_assert!`) is what makes the recording guard save the run.
         assert!(r.is_ok(), "the app lost its flow: {:?}", r.unwrap_err().code);
     }

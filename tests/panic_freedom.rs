@@ -3,12 +3,40 @@
 //! invariant run) and proptest-generated runs rich in extreme values: `u32::MAX` sizes, flow id
 //! 0 and `u32::MAX`, garbage handle values, `u64::MAX` time advances.
 
-use qwave_sim::model::Positional;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use proptest::prelude::*;
+use qwave_sim::call::{
+    AddSocketToFlow, Call, CloseHandle, CreateHandle, NotifyBuffer, NotifyFlow, NotifyOp, TrafficArg,
+};
 use qwave_sim::fuzz::{self, Driver, Op};
 use qwave_sim::model::{Model, World};
+
+/// `QOSCreateHandle(&{1, 0}, &h)`, in any naming.
+fn create<N: qwave_sim::call::Names>() -> Call<N> {
+    Call::CreateHandle(CreateHandle {
+        handle: Default::default(),
+        version: Some((1, 0)),
+        out: true,
+    })
+}
+
+fn create_handle() -> Op {
+    Op::Call(create())
+}
+
+/// `QOSAddSocketToFlow(h0, s0, 192.168.1.20:5004, Voice, non_adaptive ? 0x2 : 0, &0)`.
+fn add_voice_flow(non_adaptive: bool) -> Op {
+    Op::Call(Call::AddSocketToFlow(AddSocketToFlow {
+        handle: fuzz::HandleArg::Issued(0),
+        socket: fuzz::SocketArg::Created(0),
+        dest: fuzz::AddrArg::Known(0),
+        traffic_type: TrafficArg::Voice,
+        non_adaptive,
+        flags: 0,
+        flow: Some(fuzz::FlowArg::Zero),
+    }))
+}
 
 /// Runs `ops`, turning a panic into a readable failure that lists the steps up to it.
 fn run_without_panic(world: World, seed: u64, ops: &[Op]) -> Result<(), String> {
@@ -16,7 +44,7 @@ fn run_without_panic(world: World, seed: u64, ops: &[Op]) -> Result<(), String> 
     for (i, op) in ops.iter().enumerate() {
         match catch_unwind(AssertUnwindSafe(|| d.step(op))) {
             Ok(Ok(_)) => {}
-            Ok(Err(v)) => return Err(d.failure(Some(i), v).to_string()),
+            Ok(Err(v)) => return Err(d.finding(Some(i), v).to_string()),
             Err(p) => {
                 let msg = p
                     .downcast_ref::<String>()
@@ -59,16 +87,9 @@ proptest! {
     #[test]
     fn extreme_arguments_never_panic(ops in proptest::collection::vec(fuzz::extreme_op(), 1..24)) {
         let mut all = vec![
-            Op::Create { version: Some((1, 0)), out: true },
+            create_handle(),
             Op::Socket { af: 2, kind: 2, proto: 0 },
-            Op::Add {
-                h: fuzz::HandleArg::Issued(0),
-                s: fuzz::SocketArg::Created(0),
-                dest: fuzz::AddrArg::Known(0),
-                traffic_type: 4,
-                flags: 0,
-                flow: Some(fuzz::FlowArg::Zero),
-            },
+            add_voice_flow(false),
         ];
         all.extend(ops);
         let r = run_without_panic(World::default(), 1, &all);
@@ -81,16 +102,9 @@ proptest! {
         plan.apply(&mut m);
         let mut d = Driver::with_model(m).map_err(|v| TestCaseError::fail(v.to_string()))?;
         let r = d.run(&[
-            Op::Create { version: Some((1, 0)), out: true },
+            create_handle(),
             Op::Socket { af: 2, kind: 2, proto: 0 },
-            Op::Add {
-                h: fuzz::HandleArg::Issued(0),
-                s: fuzz::SocketArg::Created(0),
-                dest: fuzz::AddrArg::Known(0),
-                traffic_type: 4,
-                flags: 2,
-                flow: Some(fuzz::FlowArg::Zero),
-            },
+            add_voice_flow(true),
             Op::Advance { us: plan.end_us() + 1 },
             Op::TakeCompletions,
         ]);
@@ -119,7 +133,7 @@ fn advancing_to_the_end_of_time_saturates() {
     m.advance_us(u64::MAX);
     m.advance_us(u64::MAX);
     assert_eq!(m.now().as_us(), u64::MAX);
-    let h = m.create_handle(Some((1, 0)), true);
+    let h = m.apply(create());
     assert!(h.is_ok(), "{h:?}");
     assert_eq!(m.check_invariants(), Ok(()));
 }
@@ -130,23 +144,43 @@ fn advancing_to_the_end_of_time_saturates() {
 #[test]
 fn regression_close_with_pending_notification_leaves_no_path_waiter() {
     let mut m = Model::new(World::default(), 1);
-    let Ok(qwave_sim::model::CallOutput::Handle(h)) = m.create_handle(Some((1, 0)), true) else {
+    let Ok(qwave_sim::model::CallOutput::Handle(h)) = m.apply(create()) else {
         panic!("create")
     };
     let s = m.socket(2, 2, 0).expect("socket");
     let dest = Some(qwave_sim::model::SockAddrIn::from(
         "192.168.1.20:5004".parse::<std::net::SocketAddr>().unwrap(),
     ));
-    let Ok(qwave_sim::model::CallOutput::Flow(f)) = m.add_socket_to_flow(h, s, dest, 4, 0, Some(0)) else {
+    let add = Call::AddSocketToFlow(AddSocketToFlow {
+        handle: h,
+        socket: s,
+        dest,
+        traffic_type: TrafficArg::Voice,
+        non_adaptive: false,
+        flags: 0,
+        flow: Some(0),
+    });
+    let Ok(qwave_sim::model::CallOutput::Flow(f)) = m.apply(add) else {
         panic!("add")
     };
-    let r = m.notify_flow(h, f, 2, Some(8), Some(u64::MAX), 0, Some(1));
+    let r = m.apply(Call::NotifyFlow(NotifyFlow {
+        handle: h,
+        flow: f,
+        op: NotifyOp::Available(u64::MAX),
+        size: Some(8),
+        buffer: NotifyBuffer::Auto,
+        flags: 0,
+        overlapped: Some(1),
+    }));
     assert_eq!(
         r.unwrap_err().code,
         qwave_sim::model::Win32Error::ERROR_IO_PENDING
     );
     assert_eq!(m.pending_count(), 1);
-    assert_eq!(m.close_handle(h), Ok(qwave_sim::model::CallOutput::None));
+    assert_eq!(
+        m.apply(Call::CloseHandle(CloseHandle { handle: h })),
+        Ok(qwave_sim::model::CallOutput::None)
+    );
     assert_eq!(m.check_invariants(), Ok(()));
     m.settle();
     let c = m.take_completions();
@@ -187,30 +221,20 @@ fn regression_periodic_congestion_at_the_end_of_time_terminates() {
 fn failure_report_lists_seed_world_and_steps() {
     let mut d = Driver::new(World::default(), 9).expect("driver");
     let ops = [
-        Op::Create {
-            version: Some((1, 0)),
-            out: true,
-        },
+        create_handle(),
         Op::Socket {
             af: 2,
             kind: 2,
             proto: 0,
         },
-        Op::Add {
-            h: fuzz::HandleArg::Issued(0),
-            s: fuzz::SocketArg::Created(0),
-            dest: fuzz::AddrArg::Known(0),
-            traffic_type: 4,
-            flags: 2,
-            flow: Some(fuzz::FlowArg::Zero),
-        },
-        Op::Close {
-            h: fuzz::HandleArg::Raw(0xdead_beef),
-        },
+        add_voice_flow(true),
+        Op::Call(Call::CloseHandle(CloseHandle {
+            handle: fuzz::HandleArg::Raw(0xdead_beef),
+        })),
     ];
     d.run(&ops).expect("clean run");
     let report = d
-        .failure(Some(3), qwave_sim::model::invariants::Violation("example".into()))
+        .finding(Some(3), qwave_sim::model::invariants::Violation("example".into()))
         .to_string();
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(lines[0], "invariant violated: example after step 3");

@@ -1,4 +1,5 @@
-//! `arbitrary::Arbitrary` impls for the model's inputs: faults, fault plans, worlds and steps.
+//! `arbitrary::Arbitrary` impls for the model's inputs: faults, fault plans and worlds (the
+//! calls and steps are in `arb_call.rs`).
 //!
 //! Each draws mostly realistic values (valid enum values, known addresses, small flags) and
 //! now and then an invalid or extreme one (`u32::MAX` sizes, garbage handles, huge advances),
@@ -9,16 +10,14 @@ use std::net::IpAddr;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
-use super::op::{AddrArg, FlowArg, HandleArg, Op, SetBuf, SocketArg, KNOWN_ADDRESSES};
+use super::op::KNOWN_ADDRESSES;
 use super::plan::{FaultPlan, PlannedFault};
 use crate::model::world::{
-    ForeignFlow, ImmediateCompletion, PathConfig, RateBeforeEstimate, ServiceState, UnmatchedCancel,
-    WindowsVersion, World,
+    ForeignFlow, ImmediateCompletion, PathConfig, Policy, RateBeforeEstimate, ServiceState, Settings,
+    UnmatchedCancel, WindowsVersion, World,
 };
 use crate::model::{Fault, Func, PathRef, Prefix, TrafficType, Win32Error};
 
-/// Most steps an `arbitrary` sequence has (a limit on everything).
-pub const MAX_STEPS: usize = 256;
 /// Most faults an `arbitrary` fault plan has.
 pub const MAX_PLANNED_FAULTS: usize = 16;
 
@@ -42,7 +41,7 @@ const PREFIXES: [&str; 5] = [
 ];
 
 /// Draws from `valid` 7 times in 8, otherwise any value of the type.
-fn mostly<'a, T: Arbitrary<'a>>(
+pub(super) fn mostly<'a, T: Arbitrary<'a>>(
     u: &mut Unstructured<'a>,
     valid: impl FnOnce(&mut Unstructured<'a>) -> Result<T>,
 ) -> Result<T> {
@@ -54,7 +53,7 @@ fn mostly<'a, T: Arbitrary<'a>>(
 }
 
 /// A size/count: small 3 times in 4, else one of the edges or anything.
-fn size_u32(u: &mut Unstructured<'_>, typical: &[u32]) -> Result<u32> {
+pub(super) fn size_u32(u: &mut Unstructured<'_>, typical: &[u32]) -> Result<u32> {
     Ok(match u.int_in_range(0u8..=7)? {
         0..=5 => *u.choose(typical)?,
         6 => *u.choose(&[0, 1, u32::MAX, u32::MAX - 1, 0x8000_0000])?,
@@ -81,7 +80,7 @@ fn interface_name(u: &mut Unstructured<'_>) -> Result<String> {
     })
 }
 
-fn bps(u: &mut Unstructured<'_>) -> Result<u64> {
+pub(super) fn bps(u: &mut Unstructured<'_>) -> Result<u64> {
     Ok(match u.int_in_range(0u8..=7)? {
         0 => 0,
         1 => u64::MAX,
@@ -209,358 +208,105 @@ fn path_config(u: &mut Unstructured<'_>, base: &PathConfig) -> Result<PathConfig
     })
 }
 
+fn policy(u: &mut Unstructured<'_>, p: &mut Policy) -> Result<()> {
+    p.admin = bool::arbitrary(u)?;
+    p.dscp_override_blocked = u.ratio(1u8, 6u8)?;
+    p.offlink_experiments_blocked = u.ratio(1u8, 4u8)?;
+    p.rate_required_for_marking = u.ratio(1u8, 4u8)?;
+    p.dscp_policy = if u.ratio(1u8, 6u8)? {
+        Some(u8::arbitrary(u)?)
+    } else {
+        None
+    };
+    Ok(())
+}
+
+fn settings(u: &mut Unstructured<'_>, s: &mut Settings) -> Result<()> {
+    s.windows_version = if u.ratio(1u8, 8u8)? {
+        WindowsVersion::Vista
+    } else {
+        WindowsVersion::Windows7OrLater
+    };
+    s.service = if u.ratio(1u8, 8u8)? {
+        ServiceState::arbitrary(u)?
+    } else {
+        ServiceState::Running
+    };
+    s.warmup_ms = u.int_in_range(0..=3_000)?;
+    s.partial_ms = u.int_in_range(0..=3_000)?;
+    s.fresh_probe_ms = u.int_in_range(0..=1_000)?;
+    s.io_latency_ms = u.int_in_range(0..=100)?;
+    s.estimate_jitter_pct = if u.ratio(1u8, 4u8)? { u8::arbitrary(u)? } else { 0 };
+    s.max_flows = if u.ratio(1u8, 4u8)? {
+        u.int_in_range(0..=8)?
+    } else {
+        65_536
+    };
+    s.reject_socket_in_two_flows = u.ratio(1u8, 4u8)?;
+    s.lenient_zero_dest = u.ratio(1u8, 4u8)?;
+    s.shape_only_marks = u.ratio(1u8, 4u8)?;
+    s.unmatched_cancel = if bool::arbitrary(u)? {
+        UnmatchedCancel::NotFound
+    } else {
+        UnmatchedCancel::InvalidParameter
+    };
+    s.tracking_linger_ms = if u.ratio(1u8, 4u8)? {
+        u.int_in_range(0..=5_000)?
+    } else {
+        0
+    };
+    s.create_failures_after_resume = u.int_in_range(0..=3)?;
+    s.power_transition_errors = u.ratio(1u8, 6u8)?;
+    s.immediate_completion = if u.ratio(1u8, 4u8)? {
+        ImmediateCompletion::ReturnTrue
+    } else {
+        ImmediateCompletion::Pending
+    };
+    s.rate_before_estimate = if u.ratio(1u8, 4u8)? {
+        RateBeforeEstimate::Admit
+    } else {
+        RateBeforeEstimate::NetworkBusy
+    };
+    s.deadlock_after_ms = u.int_in_range(0..=60_000)?;
+    Ok(())
+}
+
+/// Peers, paths, interfaces and foreign flows.
+fn network(u: &mut Unstructured<'_>, w: &mut World) -> Result<()> {
+    for peer in &mut w.peers {
+        if u.ratio(1u8, 4u8)? {
+            peer.lltd_qos = bool::arbitrary(u)?;
+            peer.refuses_qwave = u.ratio(1u8, 4u8)?;
+            peer.resolution_fails = u.ratio(1u8, 4u8)?;
+        }
+        peer.path = path_config(u, &peer.path)?;
+    }
+    w.offlink_path = path_config(u, &w.offlink_path)?;
+    for i in &mut w.interfaces {
+        i.up = !u.ratio(1u8, 10u8)?;
+        i.hardware_fault = u.ratio(1u8, 10u8)?;
+    }
+    for _ in 0..u.int_in_range(0..=3)? {
+        let a = KNOWN_ADDRESSES[u.choose_index(KNOWN_ADDRESSES.len())?];
+        w.foreign_flows.push(ForeignFlow {
+            destination: a.parse::<std::net::SocketAddr>().expect("built-in").ip(),
+            traffic_type: *u.choose(&TrafficType::ALL)?,
+            adaptive: bool::arbitrary(u)?,
+            rate_bps: bps(u)?,
+        });
+    }
+    Ok(())
+}
+
 /// A world: the documented default world with some of its knobs turned. Peers, interfaces and
 /// addresses keep their default shape, so [`KNOWN_ADDRESSES`] still names every kind of
 /// destination.
 impl<'a> Arbitrary<'a> for World {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         let mut w = World::default();
-        let p = &mut w.policy;
-        p.admin = bool::arbitrary(u)?;
-        p.dscp_override_blocked = u.ratio(1u8, 6u8)?;
-        p.offlink_experiments_blocked = u.ratio(1u8, 4u8)?;
-        p.rate_required_for_marking = u.ratio(1u8, 4u8)?;
-        p.dscp_policy = if u.ratio(1u8, 6u8)? {
-            Some(u8::arbitrary(u)?)
-        } else {
-            None
-        };
-        let s = &mut w.settings;
-        s.windows_version = if u.ratio(1u8, 8u8)? {
-            WindowsVersion::Vista
-        } else {
-            WindowsVersion::Windows7OrLater
-        };
-        s.service = if u.ratio(1u8, 8u8)? {
-            ServiceState::arbitrary(u)?
-        } else {
-            ServiceState::Running
-        };
-        s.warmup_ms = u.int_in_range(0..=3_000)?;
-        s.partial_ms = u.int_in_range(0..=3_000)?;
-        s.fresh_probe_ms = u.int_in_range(0..=1_000)?;
-        s.io_latency_ms = u.int_in_range(0..=100)?;
-        s.estimate_jitter_pct = if u.ratio(1u8, 4u8)? { u8::arbitrary(u)? } else { 0 };
-        s.max_flows = if u.ratio(1u8, 4u8)? {
-            u.int_in_range(0..=8)?
-        } else {
-            65_536
-        };
-        s.reject_socket_in_two_flows = u.ratio(1u8, 4u8)?;
-        s.lenient_zero_dest = u.ratio(1u8, 4u8)?;
-        s.shape_only_marks = u.ratio(1u8, 4u8)?;
-        s.unmatched_cancel = if bool::arbitrary(u)? {
-            UnmatchedCancel::NotFound
-        } else {
-            UnmatchedCancel::InvalidParameter
-        };
-        s.tracking_linger_ms = if u.ratio(1u8, 4u8)? {
-            u.int_in_range(0..=5_000)?
-        } else {
-            0
-        };
-        s.create_failures_after_resume = u.int_in_range(0..=3)?;
-        s.power_transition_errors = u.ratio(1u8, 6u8)?;
-        s.immediate_completion = if u.ratio(1u8, 4u8)? {
-            ImmediateCompletion::ReturnTrue
-        } else {
-            ImmediateCompletion::Pending
-        };
-        s.rate_before_estimate = if u.ratio(1u8, 4u8)? {
-            RateBeforeEstimate::Admit
-        } else {
-            RateBeforeEstimate::NetworkBusy
-        };
-        s.deadlock_after_ms = u.int_in_range(0..=60_000)?;
-        for peer in &mut w.peers {
-            if u.ratio(1u8, 4u8)? {
-                peer.lltd_qos = bool::arbitrary(u)?;
-                peer.refuses_qwave = u.ratio(1u8, 4u8)?;
-                peer.resolution_fails = u.ratio(1u8, 4u8)?;
-            }
-            peer.path = path_config(u, &peer.path)?;
-        }
-        w.offlink_path = path_config(u, &w.offlink_path)?;
-        for i in &mut w.interfaces {
-            i.up = !u.ratio(1u8, 10u8)?;
-            i.hardware_fault = u.ratio(1u8, 10u8)?;
-        }
-        for _ in 0..u.int_in_range(0..=3)? {
-            let a = KNOWN_ADDRESSES[u.choose_index(KNOWN_ADDRESSES.len())?];
-            w.foreign_flows.push(ForeignFlow {
-                destination: a.parse::<std::net::SocketAddr>().expect("built-in").ip(),
-                traffic_type: *u.choose(&TrafficType::ALL)?,
-                adaptive: bool::arbitrary(u)?,
-                rate_bps: bps(u)?,
-            });
-        }
+        policy(u, &mut w.policy)?;
+        settings(u, &mut w.settings)?;
+        network(u, &mut w)?;
         Ok(w)
-    }
-}
-
-fn ov(u: &mut Unstructured<'_>) -> Result<Option<u8>> {
-    Ok(if bool::arbitrary(u)? {
-        Some(u.int_in_range(0..=3)?)
-    } else {
-        None
-    })
-}
-
-fn flow_arg(u: &mut Unstructured<'_>) -> Result<FlowArg> {
-    Ok(match u.int_in_range(0u8..=9)? {
-        0 => FlowArg::Zero,
-        1 => FlowArg::Raw(*u.choose(&[u32::MAX, 1, 2, 0x7FFF_FFFF])?),
-        2 => FlowArg::Raw(u32::arbitrary(u)?),
-        _ => FlowArg::Seen(u.int_in_range(0..=7)?),
-    })
-}
-
-fn handle_arg(u: &mut Unstructured<'_>) -> Result<HandleArg> {
-    Ok(match u.int_in_range(0u8..=11)? {
-        0 => HandleArg::Null,
-        1 => HandleArg::Raw(*u.choose(&[
-            0xdead_beef,
-            u64::MAX,
-            crate::model::HANDLE_TAG,
-            crate::model::HANDLE_TAG | 0xFF_FFFF_FFFF,
-        ])?),
-        2 => HandleArg::Raw(u64::arbitrary(u)?),
-        _ => HandleArg::Issued(u.int_in_range(0..=3)?),
-    })
-}
-
-fn socket_arg(u: &mut Unstructured<'_>) -> Result<SocketArg> {
-    Ok(match u.int_in_range(0u8..=9)? {
-        0 => SocketArg::Zero,
-        1 => SocketArg::Raw(u64::arbitrary(u)?),
-        _ => SocketArg::Created(u.int_in_range(0..=5)?),
-    })
-}
-
-fn addr_arg(u: &mut Unstructured<'_>) -> Result<AddrArg> {
-    Ok(match u.int_in_range(0u8..=11)? {
-        0 => AddrArg::Null,
-        1 => AddrArg::BadFamily(u16::arbitrary(u)?),
-        2 => AddrArg::V4(<[u8; 4]>::arbitrary(u)?, u16::arbitrary(u)?),
-        3 => AddrArg::V6(<[u8; 16]>::arbitrary(u)?, u16::arbitrary(u)?),
-        _ => AddrArg::Known(u.choose_index(KNOWN_ADDRESSES.len())? as u8),
-    })
-}
-
-fn set_buf(u: &mut Unstructured<'_>, op: i32) -> Result<SetBuf> {
-    let tt = |u: &mut Unstructured<'_>| mostly(u, |u| u.int_in_range(0..=5));
-    Ok(match (u.int_in_range(0u8..=7)?, op) {
-        (0, _) => SetBuf::Null,
-        (1, _) => SetBuf::TrafficType(tt(u)?),
-        (2, _) => SetBuf::Dscp(mostly(u, |u| u.int_in_range(0..=63))?),
-        (3, _) => SetBuf::Rate {
-            bps: bps(u)?,
-            shaping: mostly(u, |u| u.int_in_range(0..=2))?,
-            reason: mostly(u, |u| u.int_in_range(0..=4))?,
-        },
-        (_, 0) => SetBuf::TrafficType(tt(u)?),
-        (_, 2) => SetBuf::Dscp(mostly(u, |u| u.int_in_range(0..=63))?),
-        _ => SetBuf::Rate {
-            bps: bps(u)?,
-            shaping: mostly(u, |u| u.int_in_range(0..=2))?,
-            reason: mostly(u, |u| u.int_in_range(0..=4))?,
-        },
-    })
-}
-
-impl<'a> Arbitrary<'a> for Op {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let flags = |u: &mut Unstructured<'_>, valid: &[u32]| -> Result<u32> {
-            Ok(if u.ratio(1u8, 10u8)? {
-                u32::arbitrary(u)?
-            } else {
-                *u.choose(valid)?
-            })
-        };
-        Ok(match u.int_in_range(0u8..=30)? {
-            0..=1 => Op::Create {
-                version: if u.ratio(1u8, 8u8)? {
-                    Option::<(u16, u16)>::arbitrary(u)?
-                } else {
-                    Some((1, 0))
-                },
-                out: !u.ratio(1u8, 10u8)?,
-            },
-            2 => Op::Close { h: handle_arg(u)? },
-            3..=6 => Op::Add {
-                h: handle_arg(u)?,
-                s: socket_arg(u)?,
-                dest: addr_arg(u)?,
-                traffic_type: mostly(u, |u| u.int_in_range(0..=5))?,
-                flags: flags(u, &[0, 2])?,
-                flow: if u.ratio(1u8, 10u8)? {
-                    None
-                } else if bool::arbitrary(u)? {
-                    Some(FlowArg::Zero)
-                } else {
-                    Some(flow_arg(u)?)
-                },
-            },
-            7..=8 => Op::Remove {
-                h: handle_arg(u)?,
-                s: if bool::arbitrary(u)? {
-                    SocketArg::Zero
-                } else {
-                    socket_arg(u)?
-                },
-                flow: flow_arg(u)?,
-                flags: flags(u, &[0])?,
-            },
-            9..=11 => {
-                let op = mostly(u, |u| u.int_in_range(0..=2))?;
-                let size = match u.int_in_range(0u8..=5)? {
-                    0 => size_u32(u, &[0, 4, 8, 16])?,
-                    _ => crate::call::SetOp::size_of(op).unwrap_or(4),
-                };
-                Op::Set {
-                    h: handle_arg(u)?,
-                    flow: flow_arg(u)?,
-                    op,
-                    size,
-                    buf: set_buf(u, op)?,
-                    flags: flags(u, &[0])?,
-                    ov: ov(u)?,
-                }
-            }
-            12..=14 => Op::Query {
-                h: handle_arg(u)?,
-                flow: flow_arg(u)?,
-                op: mostly(u, |u| u.int_in_range(0..=2))?,
-                size: if u.ratio(1u8, 10u8)? {
-                    None
-                } else {
-                    Some(size_u32(u, &[40, 16, 8, 64, 0, 39])?)
-                },
-                buffer: !u.ratio(1u8, 10u8)?,
-                flags: flags(u, &[0, 1])?,
-                ov: ov(u)?,
-            },
-            15..=17 => {
-                let op = mostly(u, |u| u.int_in_range(0..=2))?;
-                let avail = op == 2;
-                Op::Notify {
-                    h: handle_arg(u)?,
-                    flow: flow_arg(u)?,
-                    op,
-                    size: if avail != u.ratio(1u8, 8u8)? {
-                        Some(size_u32(u, &[8, 16, 4, 0])?)
-                    } else {
-                        None
-                    },
-                    target: if avail != u.ratio(1u8, 8u8)? {
-                        Some(bps(u)?)
-                    } else {
-                        None
-                    },
-                    flags: flags(u, &[0])?,
-                    ov: if u.ratio(1u8, 6u8)? {
-                        None
-                    } else {
-                        Some(u.int_in_range(0..=3)?)
-                    },
-                }
-            }
-            18 => Op::Cancel {
-                h: handle_arg(u)?,
-                ov: ov(u)?,
-            },
-            19 => Op::Enumerate {
-                h: handle_arg(u)?,
-                size: if u.ratio(1u8, 10u8)? {
-                    None
-                } else {
-                    Some(size_u32(u, &[0, 4, 64, 1024])?)
-                },
-                buffer: !u.ratio(1u8, 10u8)?,
-            },
-            20 => Op::StartTracking {
-                h: handle_arg(u)?,
-                dest: addr_arg(u)?,
-                flags: flags(u, &[0])?,
-            },
-            21 => Op::StopTracking {
-                h: handle_arg(u)?,
-                dest: addr_arg(u)?,
-                flags: flags(u, &[0, 1])?,
-            },
-            22..=23 => Op::Socket {
-                af: mostly(u, |u| Ok(*u.choose(&[2, 23])?))?,
-                kind: mostly(u, |u| Ok(*u.choose(&[1, 2])?))?,
-                proto: mostly(u, |u| Ok(*u.choose(&[0, 6, 17])?))?,
-            },
-            24 => Op::Connect {
-                s: socket_arg(u)?,
-                addr: addr_arg(u)?,
-            },
-            25 => {
-                if bool::arbitrary(u)? {
-                    Op::Bind {
-                        s: socket_arg(u)?,
-                        addr: addr_arg(u)?,
-                    }
-                } else {
-                    Op::V6Only {
-                        s: socket_arg(u)?,
-                        on: bool::arbitrary(u)?,
-                    }
-                }
-            }
-            26 => Op::CloseSocket { s: socket_arg(u)? },
-            27 => Op::Advance {
-                us: match u.int_in_range(0u8..=7)? {
-                    0 => u64::MAX,
-                    1 => u64::arbitrary(u)?,
-                    _ => u64::from(u.int_in_range(0u32..=5_000)?) * 1000,
-                },
-            },
-            28 => {
-                if u.ratio(1u8, 4u8)? {
-                    Op::AdvanceTo {
-                        us: u64::arbitrary(u)?,
-                    }
-                } else {
-                    Op::TakeCompletions
-                }
-            }
-            29 => Op::Inject(Fault::arbitrary(u)?),
-            _ => Op::InjectIn {
-                delay_us: u64::from(u.int_in_range(0u32..=5_000)?) * 1000,
-                fault: Fault::arbitrary(u)?,
-            },
-        })
-    }
-}
-
-/// A run as the `model_ops` fuzz target sees it: a world, a seed and the steps.
-#[derive(Clone, Debug)]
-pub struct Run {
-    /// The world.
-    pub world: World,
-    /// The model's seed.
-    pub seed: u64,
-    /// The steps, at most [`MAX_STEPS`].
-    pub ops: Vec<Op>,
-}
-
-impl<'a> Arbitrary<'a> for Run {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        // The first byte picks the default world (half the time) or a generated one, so short
-        // inputs explore the documented world first.
-        let world = if bool::arbitrary(u)? {
-            World::arbitrary(u)?
-        } else {
-            World::default()
-        };
-        let seed = u64::from(u8::arbitrary(u)?);
-        let mut ops = Vec::new();
-        while ops.len() < MAX_STEPS && !u.is_empty() {
-            ops.push(Op::arbitrary(u)?);
-        }
-        Ok(Run { world, seed, ops })
     }
 }

@@ -4,24 +4,19 @@
 
 use std::fmt;
 
-use super::arb::Run;
-use super::op::{FlowArg, HandleArg, Op, SocketArg};
-use crate::call::{self, Call, NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg};
-use crate::call::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
+use super::arb_call::Run;
+use super::op::{Issued, Op, Sym};
+use crate::call::{Call, Raw, Resolve};
 use crate::model::event::{CallOutput, CallResult, Completion};
 use crate::model::invariants::{InvariantChecker, Violation};
-use crate::model::socket::SOCKET_TAG;
-use crate::model::{Model, VirtualTime, World, HANDLE_TAG};
-
-/// Most flow ids the driver remembers for [`FlowArg::Seen`].
-pub const MAX_SEEN_FLOWS: usize = 64;
+use crate::model::{Model, VirtualTime, World};
 
 /// How many congestion periods one advance may cross (see [`Driver::step`]).
 pub const MAX_PERIODS_PER_ADVANCE: u64 = 10_000;
 
 /// What a step returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum StepOutcome {
     /// One of the 11 functions.
     Call(CallResult),
     /// `socket()`: the new socket or the WSA error.
@@ -34,28 +29,30 @@ pub enum Outcome {
     Done,
 }
 
-impl fmt::Display for Outcome {
+impl fmt::Display for StepOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Outcome::Call(Ok(CallOutput::None)) => f.write_str("TRUE"),
-            Outcome::Call(Ok(out)) => write!(f, "TRUE {out:?}"),
-            Outcome::Call(Err(e)) => match e.size {
+            StepOutcome::Call(Ok(CallOutput::None)) => f.write_str("TRUE"),
+            StepOutcome::Call(Ok(out)) => write!(f, "TRUE {out:?}"),
+            StepOutcome::Call(Err(e)) => match e.size {
                 Some(s) => write!(f, "FALSE {} (*Size = {s})", e.code),
                 None => write!(f, "FALSE {}", e.code),
             },
-            Outcome::NewSocket(Ok(s)) => write!(f, "{s:#x}"),
-            Outcome::NewSocket(Err(e)) | Outcome::Wsa(Err(e)) => write!(f, "SOCKET_ERROR (WSA {e})"),
-            Outcome::Wsa(Ok(())) => f.write_str("0"),
-            Outcome::Completions(c) => write!(f, "{} completion(s) {c:?}", c.len()),
-            Outcome::Done => f.write_str("ok"),
+            StepOutcome::NewSocket(Ok(s)) => write!(f, "{s:#x}"),
+            StepOutcome::NewSocket(Err(e)) | StepOutcome::Wsa(Err(e)) => write!(f, "SOCKET_ERROR (WSA {e})"),
+            StepOutcome::Wsa(Ok(())) => f.write_str("0"),
+            StepOutcome::Completions(c) => write!(f, "{} completion(s) {c:?}", c.len()),
+            StepOutcome::Done => f.write_str("ok"),
         }
     }
 }
 
 /// A broken invariant, with the run that broke it: the seed, the world (as RON) and every step
-/// with its result, ready to become a scenario.
+/// with its result, ready to become a scenario. (The `model_ops` target's finding, as
+/// [`SysFinding`](super::SysFinding) is `windows_sys_ops`' and
+/// [`ScenarioFinding`](super::ScenarioFinding) `scenario_text`'s.)
 #[derive(Clone, Debug)]
-pub struct Failure {
+pub struct ModelFinding {
     /// The model's seed.
     pub seed: u64,
     /// The world, as RON.
@@ -68,7 +65,7 @@ pub struct Failure {
     pub log: Vec<String>,
 }
 
-impl fmt::Display for Failure {
+impl fmt::Display for ModelFinding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.step {
             Some(i) => writeln!(f, "{} after step {i}", self.violation)?,
@@ -84,7 +81,7 @@ impl fmt::Display for Failure {
     }
 }
 
-impl std::error::Error for Failure {}
+impl std::error::Error for ModelFinding {}
 
 /// A model plus what a run has handed out so far (handles, sockets, flow ids), checked with an
 /// [`InvariantChecker`] after every step.
@@ -92,11 +89,10 @@ impl std::error::Error for Failure {}
 pub struct Driver {
     model: Model,
     checker: InvariantChecker,
-    handles: Vec<u64>,
-    sockets: Vec<u64>,
-    flows: Vec<u32>,
+    /// What the run handed out: resolves the steps' symbols.
+    issued: Issued,
     /// Steps run and what they returned; formatted only for a report.
-    trail: Vec<(Op, Outcome)>,
+    trail: Vec<(Op, StepOutcome)>,
     max_advance_us: u64,
 }
 
@@ -126,9 +122,7 @@ impl Driver {
         Ok(Driver {
             model,
             checker,
-            handles: Vec::new(),
-            sockets: Vec::new(),
-            flows: Vec::new(),
+            issued: Issued::default(),
             trail: Vec::new(),
             max_advance_us,
         })
@@ -158,170 +152,15 @@ impl Driver {
             .collect()
     }
 
-    /// Handles issued so far, in order.
-    pub fn handles(&self) -> &[u64] {
-        &self.handles
+    /// Handles issued, sockets created and flow ids seen so far, in order.
+    pub fn issued(&self) -> &Issued {
+        &self.issued
     }
 
-    /// Flow ids seen so far, in order.
-    pub fn flows(&self) -> &[u32] {
-        &self.flows
-    }
-
-    fn handle(&self, h: HandleArg) -> u64 {
-        match h {
-            HandleArg::Issued(i) if self.handles.is_empty() => HANDLE_TAG | (u64::from(i) + 1),
-            HandleArg::Issued(i) => self.handles[i as usize % self.handles.len()],
-            HandleArg::Null => 0,
-            HandleArg::Raw(v) => v,
-        }
-    }
-
-    fn socket(&self, s: SocketArg) -> u64 {
-        match s {
-            SocketArg::Created(i) if self.sockets.is_empty() => SOCKET_TAG | (u64::from(i) + 1),
-            SocketArg::Created(i) => self.sockets[i as usize % self.sockets.len()],
-            SocketArg::Zero => 0,
-            SocketArg::Raw(v) => v,
-        }
-    }
-
-    fn flow(&self, f: FlowArg) -> u32 {
-        match f {
-            FlowArg::Seen(i) if self.flows.is_empty() => u32::from(i) + 1,
-            FlowArg::Seen(i) => self.flows[i as usize % self.flows.len()],
-            FlowArg::Zero => 0,
-            FlowArg::Raw(v) => v,
-        }
-    }
-
-    fn saw_flow(&mut self, id: u32) {
-        if !self.flows.contains(&id) && self.flows.len() < MAX_SEEN_FLOWS {
-            self.flows.push(id);
-        }
-    }
-
-    /// The concrete call of a call step (`None` for the other steps).
-    pub fn call_args(&self, op: &Op) -> Option<Call> {
-        let key = |k: &Option<u8>| k.map(|k| 0x0A00 + u64::from(k));
-        Some(match *op {
-            Op::Create { version, out } => Call::CreateHandle(call::CreateHandle {
-                handle: (),
-                version,
-                out,
-            }),
-            Op::Close { h } => Call::CloseHandle(call::CloseHandle {
-                handle: self.handle(h),
-            }),
-            Op::Add {
-                h,
-                s,
-                dest,
-                traffic_type,
-                flags,
-                flow,
-            } => Call::AddSocketToFlow(call::AddSocketToFlow {
-                handle: self.handle(h),
-                socket: self.socket(s),
-                dest: dest.resolve(),
-                traffic_type: TrafficArg::from_raw(traffic_type),
-                non_adaptive: flags & QOS_NON_ADAPTIVE_FLOW != 0,
-                flags: flags & !QOS_NON_ADAPTIVE_FLOW,
-                flow: flow.map(|f| self.flow(f)),
-            }),
-            Op::Remove { h, s, flow, flags } => Call::RemoveSocketFromFlow(call::RemoveSocketFromFlow {
-                handle: self.handle(h),
-                socket: self.socket(s),
-                flow: self.flow(flow),
-                flags,
-            }),
-            Op::Set {
-                h,
-                flow,
-                op,
-                size,
-                buf,
-                flags,
-                ov,
-            } => {
-                // A surface reads `Size` bytes only when `Size` fits the operation.
-                let bytes = buf.bytes().map(|mut b| {
-                    if SetOp::size_of(op) == Some(size) {
-                        b.resize(size as usize, 0);
-                        b
-                    } else {
-                        Vec::new()
-                    }
-                });
-                Call::SetFlow(call::SetFlow {
-                    handle: self.handle(h),
-                    flow: self.flow(flow),
-                    op: SetOp::from_c(op, size, bytes.as_deref()),
-                    flags,
-                    overlapped: key(&ov),
-                })
-            }
-            Op::Query {
-                h,
-                flow,
-                op,
-                size,
-                buffer,
-                flags,
-                ov,
-            } => Call::QueryFlow(call::QueryFlow {
-                handle: self.handle(h),
-                flow: self.flow(flow),
-                op: QueryOp::from_code(op),
-                size,
-                buffer,
-                fresh: flags & QOS_QUERYFLOW_FRESH != 0,
-                flags: flags & !QOS_QUERYFLOW_FRESH,
-                overlapped: key(&ov),
-            }),
-            Op::Notify {
-                h,
-                flow,
-                op,
-                size,
-                target,
-                flags,
-                ov,
-            } => Call::NotifyFlow(call::NotifyFlow {
-                handle: self.handle(h),
-                flow: self.flow(flow),
-                op: match op {
-                    0 => NotifyOp::Congested,
-                    1 => NotifyOp::Uncongested,
-                    2 => NotifyOp::Available(target.unwrap_or(0)),
-                    v => NotifyOp::Raw(v),
-                },
-                size,
-                buffer: target.map_or(NotifyBuffer::Null, NotifyBuffer::Value),
-                flags,
-                overlapped: key(&ov),
-            }),
-            Op::Cancel { h, ov } => Call::Cancel(call::Cancel {
-                handle: self.handle(h),
-                overlapped: key(&ov),
-            }),
-            Op::Enumerate { h, size, buffer } => Call::EnumerateFlows(call::EnumerateFlows {
-                handle: self.handle(h),
-                size,
-                buffer,
-            }),
-            Op::StartTracking { h, dest, flags } => Call::StartTrackingClient(call::Tracking {
-                handle: self.handle(h),
-                client: dest.resolve(),
-                flags,
-            }),
-            Op::StopTracking { h, dest, flags } => Call::StopTrackingClient(call::Tracking {
-                handle: self.handle(h),
-                client: dest.resolve(),
-                flags,
-            }),
-            _ => return None,
-        })
+    /// The raw call a call step makes now (its symbols resolved against what the run has
+    /// handed out so far).
+    pub fn resolve(&mut self, call: &Call<Sym>) -> Call<Raw> {
+        call.map(&mut self.issued)
     }
 
     /// Runs one step and checks every invariant; `Err` names the first broken one.
@@ -329,93 +168,94 @@ impl Driver {
     /// A call is checked three times: the state right before it (after `settle()`), the
     /// result against the handle's state (stale handles accept only close, dead ones nothing),
     /// and the state after it.
-    pub fn step(&mut self, op: &Op) -> Result<Outcome, Violation> {
-        let outcome = match self.call_args(op) {
-            Some(args) => {
-                self.model.settle();
-                self.checker.observe(&self.model)?;
-                let r = self.model.apply(args.clone());
-                self.checker.check_call(&args, &r)?;
-                match &r {
-                    Ok(CallOutput::Handle(h)) => self.handles.push(*h),
-                    Ok(CallOutput::Flow(id)) => self.saw_flow(*id),
-                    Ok(CallOutput::Flows(ids)) => ids.iter().for_each(|id| self.saw_flow(*id)),
-                    _ => {}
-                }
-                Outcome::Call(r)
-            }
-            None => self.other_step(op),
+    pub fn step(&mut self, op: &Op) -> Result<StepOutcome, Violation> {
+        let outcome = match op {
+            Op::Call(c) => StepOutcome::Call(self.call(c)?),
+            _ => self.other_step(op),
         };
         self.trail.push((op.clone(), outcome.clone()));
         self.checker.observe(&self.model)?;
         Ok(outcome)
     }
 
-    fn other_step(&mut self, op: &Op) -> Outcome {
-        let m = &mut self.model;
+    fn call(&mut self, call: &Call<Sym>) -> Result<CallResult, Violation> {
+        let call = self.resolve(call);
+        self.model.settle();
+        self.checker.observe(&self.model)?;
+        let r = self.model.apply(call.clone());
+        self.checker.check_call(&call, &r)?;
+        match &r {
+            Ok(CallOutput::Handle(h)) => self.issued.handles.push(*h),
+            Ok(CallOutput::Flow(id)) => self.issued.saw_flow(*id),
+            Ok(CallOutput::Flows(ids)) => ids.iter().for_each(|id| self.issued.saw_flow(*id)),
+            _ => {}
+        }
+        Ok(r)
+    }
+
+    fn other_step(&mut self, op: &Op) -> StepOutcome {
         match *op {
+            Op::Call(_) => unreachable!("calls are run by `call`"),
             Op::Socket { af, kind, proto } => {
-                let r = m.socket(af, kind, proto);
+                let r = self.model.socket(af, kind, proto);
                 if let Ok(s) = r {
-                    self.sockets.push(s);
+                    self.issued.sockets.push(s);
                 }
-                Outcome::NewSocket(r)
+                StepOutcome::NewSocket(r)
             }
             Op::Bind { s, addr } => {
-                let raw = self.socket(s);
-                Outcome::Wsa(self.model.bind(raw, addr.resolve()))
+                let raw = self.issued.socket(&s);
+                StepOutcome::Wsa(self.model.bind(raw, addr.resolve()))
             }
             Op::Connect { s, addr } => {
-                let raw = self.socket(s);
-                Outcome::Wsa(self.model.connect(raw, addr.resolve()))
+                let raw = self.issued.socket(&s);
+                StepOutcome::Wsa(self.model.connect(raw, addr.resolve()))
             }
             Op::CloseSocket { s } => {
-                let raw = self.socket(s);
-                Outcome::Wsa(self.model.close_socket(raw))
+                let raw = self.issued.socket(&s);
+                StepOutcome::Wsa(self.model.close_socket(raw))
             }
             Op::V6Only { s, on } => {
-                let raw = self.socket(s);
-                Outcome::Wsa(self.model.set_v6only(raw, on))
+                let raw = self.issued.socket(&s);
+                StepOutcome::Wsa(self.model.set_v6only(raw, on))
             }
-            Op::Advance { us } => {
-                m.advance_us(us.min(self.max_advance_us));
-                Outcome::Done
-            }
-            Op::AdvanceTo { us } => {
-                let cap = m.now().plus_us(self.max_advance_us);
-                m.advance_to(VirtualTime(us).min(cap));
-                Outcome::Done
-            }
-            Op::Inject(ref f) => {
-                m.inject(f.clone());
-                Outcome::Done
-            }
-            Op::InjectIn { delay_us, ref fault } => {
-                let at = m.now().plus_us(delay_us);
-                m.inject_at(at, fault.clone());
-                Outcome::Done
-            }
-            Op::TakeCompletions => {
-                m.settle();
-                Outcome::Completions(m.take_completions())
-            }
-            _ => Outcome::Done, // calls are handled by `step`
+            _ => self.time_step(op),
         }
     }
 
+    /// Advances, faults and draining completions.
+    fn time_step(&mut self, op: &Op) -> StepOutcome {
+        let m = &mut self.model;
+        match *op {
+            Op::Advance { us } => m.advance_us(us.min(self.max_advance_us)),
+            Op::AdvanceTo { us } => {
+                let cap = m.now().plus_us(self.max_advance_us);
+                m.advance_to(VirtualTime(us).min(cap));
+            }
+            Op::Fault(ref f) => m.inject(f.clone()),
+            Op::FaultAt { at_us, ref fault } => m.inject_at(VirtualTime(at_us), fault.clone()),
+            Op::TakeCompletions => {
+                m.settle();
+                return StepOutcome::Completions(m.take_completions());
+            }
+            _ => unreachable!("calls and WinSock calls are run by `step`"),
+        }
+        StepOutcome::Done
+    }
+
     /// Runs `ops` in order, stopping at the first broken invariant.
-    pub fn run(&mut self, ops: &[Op]) -> Result<(), Failure> {
+    pub fn run(&mut self, ops: &[Op]) -> Result<(), ModelFinding> {
         for (i, op) in ops.iter().enumerate() {
             if let Err(v) = self.step(op) {
-                return Err(self.failure(Some(i), v));
+                return Err(self.finding(Some(i), v));
             }
         }
         Ok(())
     }
 
-    /// A [`Failure`] report for a violation seen at `step`.
-    pub fn failure(&self, step: Option<usize>, violation: Violation) -> Failure {
-        Failure {
+    /// A [`ModelFinding`] report for a violation seen at `step`.
+    pub fn finding(&self, step: Option<usize>, violation: Violation) -> ModelFinding {
+        ModelFinding {
             seed: self.model.seed(),
             world_ron: ron::to_string(self.model.world()).unwrap_or_else(|e| format!("<{e}>")),
             step,
@@ -427,7 +267,7 @@ impl Driver {
 
 /// Decodes `data` into a [`Run`] (through the `arbitrary` impls) and drives it, checking every
 /// invariant after every step. The body of the `model_ops` fuzz target and of the corpus test.
-pub fn run_bytes(data: &[u8]) -> Result<(), Failure> {
+pub fn run_bytes(data: &[u8]) -> Result<(), ModelFinding> {
     let mut u = arbitrary::Unstructured::new(data);
     let Ok(run) = <Run as arbitrary::Arbitrary>::arbitrary(&mut u) else {
         return Ok(()); // too short to say anything: nothing to run
@@ -436,11 +276,11 @@ pub fn run_bytes(data: &[u8]) -> Result<(), Failure> {
 }
 
 /// Drives `ops` on a fresh model of `world` with `seed`, checking invariants after every step.
-pub fn run_ops(world: World, seed: u64, ops: &[Op]) -> Result<(), Failure> {
+pub fn run_ops(world: World, seed: u64, ops: &[Op]) -> Result<(), ModelFinding> {
     let mut d = match Driver::new(world.clone(), seed) {
         Ok(d) => d,
         Err(v) => {
-            return Err(Failure {
+            return Err(ModelFinding {
                 seed,
                 world_ron: ron::to_string(&world).unwrap_or_default(),
                 step: None,

@@ -1,12 +1,15 @@
 //! Fuzzing support (cargo feature `fuzz`): generators of realistic inputs for the simulator,
 //! and a driver that runs them with every invariant checked after every step.
 //!
-//! - [`Op`]: one step of a run (any of the 11 functions with valid or invalid arguments, a
-//!   WinSock call, a fault, a time advance), with symbolic handles/sockets/flows so a shrunk
-//!   sequence still means something. `Display` prints it close to the C call.
+//! - [`Op`]: one step of a run: a [`Call`](crate::call::Call) of the 11 functions with valid or
+//!   invalid arguments, named by [`Sym`] (symbolic handles/sockets/flows, so a shrunk sequence
+//!   still means something), a WinSock call, a fault, a time advance. [`Issued`] resolves a
+//!   `Call<Sym>` into the raw call ([`Resolve`](crate::call::Resolve)); `Display` prints a step
+//!   close to the C call ([`c_form`]).
 //! - [`FaultPlan`]: faults at virtual instants; [`FaultPlan::apply`] schedules them.
-//! - `arbitrary::Arbitrary` for [`Op`], [`Run`], [`FaultPlan`], [`Fault`](crate::model::Fault)
-//!   and [`World`](crate::model::World), for byte-driven fuzzers (cargo-fuzz).
+//! - `arbitrary::Arbitrary` for [`Op`], `Call<Sym>` and each call struct, the operation enums,
+//!   [`Run`], [`FaultPlan`], [`Fault`](crate::model::Fault) and [`World`](crate::model::World),
+//!   for byte-driven fuzzers (cargo-fuzz).
 //! - proptest strategies: [`world`], [`fault`], [`fault_plan`], [`op`], [`ops`], [`run`].
 //! - [`Driver`]: runs steps on a model, checking [`InvariantChecker`] after each;
 //!   [`run_bytes`] is the whole `model_ops` fuzz target.
@@ -38,6 +41,7 @@
 //! [`InvariantChecker`]: crate::model::invariants::InvariantChecker
 
 mod arb;
+mod arb_call;
 mod driver;
 mod op;
 mod plan;
@@ -45,9 +49,13 @@ mod scenario_text;
 mod strategy;
 mod windows_sys_ops;
 
-pub use arb::{Run, MAX_PLANNED_FAULTS, MAX_STEPS};
-pub use driver::{run_bytes, run_ops, Driver, Failure, Outcome, MAX_PERIODS_PER_ADVANCE, MAX_SEEN_FLOWS};
-pub use op::{AddrArg, FlowArg, HandleArg, Op, SetBuf, SocketArg, KNOWN_ADDRESSES};
+pub use arb::MAX_PLANNED_FAULTS;
+pub use arb_call::{Run, MAX_STEPS};
+pub use driver::{run_bytes, run_ops, Driver, ModelFinding, StepOutcome, MAX_PERIODS_PER_ADVANCE};
+pub use op::{
+    c_form, overlapped_key, AddrArg, FlowArg, HandleArg, Issued, Op, SocketArg, Sym, KNOWN_ADDRESSES,
+    MAX_SEEN_FLOWS,
+};
 pub use plan::{FaultPlan, PlannedFault};
 pub use scenario_text::{scenario_bytes, time_cap_us, ScenarioFinding, MAX_SCENARIO_TIME_US};
 pub use strategy::{extreme_op, fault, fault_plan, from_arbitrary, op, ops, run, world};

@@ -1,17 +1,17 @@
-//! One step of a generated run: a call of the 11 functions (valid or not), a WinSock call, a
-//! fault, or a time advance. Arguments name things symbolically (the n-th handle issued, the
-//! n-th flow seen) so a sequence stays meaningful after shrinking; the [`Driver`](super::Driver)
-//! resolves them to concrete values.
+//! One step of a generated run: a [`Call`] of the 11 functions (valid or not) named
+//! symbolically ([`Sym`]: the n-th handle issued, the n-th flow seen) so a sequence stays
+//! meaningful after shrinking, a WinSock call, a fault, or a time advance. [`Issued`] resolves
+//! the symbols against what a run has handed out.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use arbitrary::Arbitrary;
-
-use crate::model::{Fault, SockAddrIn};
+use crate::call::{Call, Names, Resolve, SetOp};
+use crate::model::socket::SOCKET_TAG;
+use crate::model::{Fault, OverlappedKey, SockAddrIn, VirtualTime, HANDLE_TAG};
 
 /// The handle argument of a call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HandleArg {
     /// The n-th handle `QOSCreateHandle` returned (modulo how many there are).
     Issued(u8),
@@ -22,7 +22,7 @@ pub enum HandleArg {
 }
 
 /// The socket argument of a call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SocketArg {
     /// The n-th socket `socket()` returned (modulo how many there are).
     Created(u8),
@@ -33,7 +33,7 @@ pub enum SocketArg {
 }
 
 /// A flow id argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FlowArg {
     /// The n-th flow id seen so far (returned by an add or listed by an enumerate).
     Seen(u8),
@@ -62,9 +62,10 @@ pub const KNOWN_ADDRESSES: [&str; 14] = [
 ];
 
 /// A `SOCKADDR` argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Arbitrary)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum AddrArg {
     /// NULL.
+    #[default]
     Null,
     /// One of [`KNOWN_ADDRESSES`] (modulo its length).
     Known(u8),
@@ -94,41 +95,105 @@ impl AddrArg {
     }
 }
 
-/// What `QOSSetFlow`'s buffer holds. The driver lays it out in C form and passes it only when
-/// `Size` fits the operation (as a surface does), cut or zero-padded to `Size`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Arbitrary)]
-pub enum SetBuf {
-    /// NULL.
-    Null,
-    /// A `QOS_TRAFFIC_TYPE`.
-    TrafficType(i32),
-    /// A `QOS_FLOWRATE_OUTGOING`.
-    Rate {
-        /// `Bandwidth`.
-        bps: u64,
-        /// `ShapingBehavior`.
-        shaping: i32,
-        /// `Reason`.
-        reason: i32,
-    },
-    /// A DSCP `DWORD`.
-    Dscp(u32),
+/// The fuzzer's naming of a [`Call`]'s arguments: symbols resolved when the step runs
+/// ([`Issued`]), so a shrunk sequence still names live objects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Sym;
+
+impl Names for Sym {
+    type Handle = HandleArg;
+    type Socket = SocketArg;
+    type Flow = FlowArg;
+    /// `None` = NULL `FlowId`; `Some(FlowArg::Zero)` asks for a new flow.
+    type FlowIn = Option<FlowArg>;
+    type NewHandle = ();
+    /// Which of a run's OVERLAPPEDs (the same number, the same OVERLAPPED).
+    type Overlapped = u8;
+    /// `None` = NULL `Size`.
+    type Size = Option<u32>;
+    type Addr = AddrArg;
+
+    fn null_socket() -> SocketArg {
+        SocketArg::Zero
+    }
 }
 
-impl SetBuf {
-    /// The buffer bytes, `None` for NULL.
-    pub fn bytes(self) -> Option<Vec<u8>> {
-        match self {
-            SetBuf::Null => None,
-            SetBuf::TrafficType(v) => Some(v.to_le_bytes().to_vec()),
-            SetBuf::Dscp(v) => Some(v.to_le_bytes().to_vec()),
-            SetBuf::Rate { bps, shaping, reason } => {
-                let mut v = bps.to_le_bytes().to_vec();
-                v.extend_from_slice(&shaping.to_le_bytes());
-                v.extend_from_slice(&reason.to_le_bytes());
-                Some(v)
-            }
+/// Most flow ids [`Issued`] remembers for [`FlowArg::Seen`].
+pub const MAX_SEEN_FLOWS: usize = 64;
+
+/// What a run has handed out so far, in order (handle and socket values, flow ids): the tables
+/// [`Sym`] arguments index into. `Resolve<Sym, Raw>` turns a symbolic call into the raw one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Issued {
+    /// Handle values, in the order they were returned (closed ones stay: stale values).
+    pub handles: Vec<u64>,
+    /// Socket values, in the order they were created.
+    pub sockets: Vec<u64>,
+    /// Flow ids seen (added or enumerated), at most [`MAX_SEEN_FLOWS`].
+    pub flows: Vec<u32>,
+}
+
+/// The OVERLAPPED key of [`Sym`] OVERLAPPED `k`.
+pub fn overlapped_key(k: u8) -> OverlappedKey {
+    0x0A00 + u64::from(k)
+}
+
+fn nth<T: Copy>(v: &[T], i: u8) -> Option<T> {
+    (!v.is_empty()).then(|| v[i as usize % v.len()])
+}
+
+impl Issued {
+    /// Remembers a flow id (once; at most [`MAX_SEEN_FLOWS`]).
+    pub fn saw_flow(&mut self, id: u32) {
+        if !self.flows.contains(&id) && self.flows.len() < MAX_SEEN_FLOWS {
+            self.flows.push(id);
         }
+    }
+}
+
+/// Before anything was handed out, `Issued(i)` / `Created(i)` / `Seen(i)` guess the value the
+/// i-th one would have.
+impl Resolve<Sym, crate::call::Raw> for Issued {
+    fn handle(&mut self, h: &HandleArg) -> u64 {
+        match *h {
+            HandleArg::Issued(i) => nth(&self.handles, i).unwrap_or(HANDLE_TAG | (u64::from(i) + 1)),
+            HandleArg::Null => 0,
+            HandleArg::Raw(v) => v,
+        }
+    }
+
+    fn socket(&mut self, s: &SocketArg) -> u64 {
+        match *s {
+            SocketArg::Created(i) => nth(&self.sockets, i).unwrap_or(SOCKET_TAG | (u64::from(i) + 1)),
+            SocketArg::Zero => 0,
+            SocketArg::Raw(v) => v,
+        }
+    }
+
+    fn flow(&mut self, f: &FlowArg) -> u32 {
+        match *f {
+            FlowArg::Seen(i) => nth(&self.flows, i).unwrap_or(u32::from(i) + 1),
+            FlowArg::Zero => 0,
+            FlowArg::Raw(v) => v,
+        }
+    }
+
+    fn flow_in(&mut self, f: &Option<FlowArg>) -> Option<u32> {
+        f.as_ref().map(|f| self.flow(f))
+    }
+
+    fn new_handle(&mut self, _: &()) {}
+
+    fn overlapped(&mut self, k: &u8) -> OverlappedKey {
+        overlapped_key(*k)
+    }
+
+    fn size(&mut self, s: &Option<u32>, _careful: Option<u32>) -> Option<u32> {
+        *s
+    }
+
+    fn addr(&mut self, a: &AddrArg) -> Option<SockAddrIn> {
+        a.resolve()
     }
 }
 
@@ -136,129 +201,8 @@ impl SetBuf {
 /// mixes in invalid and extreme ones.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
-    /// `QOSCreateHandle(Version, QOSHandle)`.
-    Create {
-        /// `*Version` (`None` = NULL).
-        version: Option<(u16, u16)>,
-        /// Out-pointer non-NULL.
-        out: bool,
-    },
-    /// `QOSCloseHandle`.
-    Close {
-        /// Handle.
-        h: HandleArg,
-    },
-    /// `QOSAddSocketToFlow`.
-    Add {
-        /// Handle.
-        h: HandleArg,
-        /// Socket.
-        s: SocketArg,
-        /// DestAddr.
-        dest: AddrArg,
-        /// Raw traffic type.
-        traffic_type: i32,
-        /// Flags.
-        flags: u32,
-        /// `*FlowId` (`None` = NULL pointer).
-        flow: Option<FlowArg>,
-    },
-    /// `QOSRemoveSocketFromFlow`.
-    Remove {
-        /// Handle.
-        h: HandleArg,
-        /// Socket (`Zero` = whole flow).
-        s: SocketArg,
-        /// Flow id.
-        flow: FlowArg,
-        /// Flags.
-        flags: u32,
-    },
-    /// `QOSSetFlow`.
-    Set {
-        /// Handle.
-        h: HandleArg,
-        /// Flow id.
-        flow: FlowArg,
-        /// Raw operation.
-        op: i32,
-        /// `Size`.
-        size: u32,
-        /// Buffer.
-        buf: SetBuf,
-        /// Flags.
-        flags: u32,
-        /// OVERLAPPED key.
-        ov: Option<u8>,
-    },
-    /// `QOSQueryFlow`.
-    Query {
-        /// Handle.
-        h: HandleArg,
-        /// Flow id.
-        flow: FlowArg,
-        /// Raw operation.
-        op: i32,
-        /// `*Size` (`None` = NULL).
-        size: Option<u32>,
-        /// Buffer non-NULL.
-        buffer: bool,
-        /// Flags.
-        flags: u32,
-        /// OVERLAPPED key.
-        ov: Option<u8>,
-    },
-    /// `QOSNotifyFlow`.
-    Notify {
-        /// Handle.
-        h: HandleArg,
-        /// Flow id.
-        flow: FlowArg,
-        /// Raw operation.
-        op: i32,
-        /// `*Size` (`None` = NULL).
-        size: Option<u32>,
-        /// Target bandwidth in Buffer (`None` = NULL).
-        target: Option<u64>,
-        /// Flags.
-        flags: u32,
-        /// OVERLAPPED key.
-        ov: Option<u8>,
-    },
-    /// `QOSCancel`.
-    Cancel {
-        /// Handle.
-        h: HandleArg,
-        /// OVERLAPPED key (`None` = NULL).
-        ov: Option<u8>,
-    },
-    /// `QOSEnumerateFlows`.
-    Enumerate {
-        /// Handle.
-        h: HandleArg,
-        /// `*Size` (`None` = NULL).
-        size: Option<u32>,
-        /// Buffer non-NULL.
-        buffer: bool,
-    },
-    /// `QOSStartTrackingClient`.
-    StartTracking {
-        /// Handle.
-        h: HandleArg,
-        /// DestAddr.
-        dest: AddrArg,
-        /// Flags.
-        flags: u32,
-    },
-    /// `QOSStopTrackingClient`.
-    StopTracking {
-        /// Handle.
-        h: HandleArg,
-        /// DestAddr.
-        dest: AddrArg,
-        /// Flags.
-        flags: u32,
-    },
+    /// One of the 11 functions.
+    Call(Call<Sym>),
     /// `socket(af, type, protocol)`.
     Socket {
         /// Address family (2, 23, or anything).
@@ -304,12 +248,13 @@ pub enum Op {
         /// Microseconds since the start.
         us: u64,
     },
-    /// Apply a fault now.
-    Inject(Fault),
-    /// Schedule a fault this many microseconds from now.
-    InjectIn {
-        /// Delay in microseconds.
-        delay_us: u64,
+    /// Apply a fault now (a scenario's `Fault` step).
+    Fault(Fault),
+    /// Schedule a fault at a virtual instant; one in the past happens at the next step (a
+    /// scenario's `FaultAt` step).
+    FaultAt {
+        /// Microseconds since the start.
+        at_us: u64,
         /// The fault.
         fault: Fault,
     },
@@ -317,12 +262,10 @@ pub enum Op {
     TakeCompletions,
 }
 
-fn key(ov: &Option<u8>) -> String {
-    ov.map_or("NULL".into(), |k| format!("&ov{k}"))
-}
-
-fn opt<T: fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or("NULL".into(), |v| format!("&{v}"))
+impl From<Call<Sym>> for Op {
+    fn from(c: Call<Sym>) -> Op {
+        Op::Call(c)
+    }
 }
 
 impl fmt::Display for HandleArg {
@@ -368,88 +311,99 @@ impl fmt::Display for AddrArg {
     }
 }
 
+/// `&value`, or `NULL`.
+fn ptr<T: fmt::Display>(v: Option<T>) -> String {
+    v.map_or("NULL".into(), |v| format!("&{v}"))
+}
+
+fn ov(k: Option<u8>) -> String {
+    k.map_or("NULL".into(), |k| format!("&ov{k}"))
+}
+
+fn buf(non_null: bool) -> &'static str {
+    if non_null {
+        "&buf"
+    } else {
+        "NULL"
+    }
+}
+
+/// `QOSSetFlow`'s Buffer: the typed value, or the raw bytes in hex.
+fn set_buffer(op: &SetOp) -> String {
+    match (op, op.bytes()) {
+        (_, None) => "NULL".into(),
+        (SetOp::Raw { .. }, Some(b)) => {
+            format!("&[{}]", b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+        }
+        (typed, Some(_)) => format!("&{typed:?}"),
+    }
+}
+
+/// A call in C form, its symbols as they are (`QOSQueryFlow(h0, flow1, 0, &40, &buf, 0x0,
+/// &ov2)`): the one rendering of a call in failure reports and in the `windows_sys_ops` log.
+pub fn c_form(call: &Call<Sym>) -> String {
+    let name = call.func().win32_name();
+    let args = match call {
+        Call::CreateHandle(c) => format!(
+            "{}, {}",
+            ptr(c.version.map(|(a, b)| format!("{{{a}, {b}}}"))),
+            if c.out { "&h" } else { "NULL" }
+        ),
+        Call::CloseHandle(c) => c.handle.to_string(),
+        Call::AddSocketToFlow(c) => format!(
+            "{}, {}, {}, {}, {:#x}, {}",
+            c.handle,
+            c.socket,
+            c.dest,
+            c.traffic_type.raw(),
+            c.flag_bits(),
+            ptr(c.flow)
+        ),
+        Call::RemoveSocketFromFlow(c) => format!("{}, {}, {}, {:#x}", c.handle, c.socket, c.flow, c.flags),
+        Call::SetFlow(c) => format!(
+            "{}, {}, {}, {}, {}, {:#x}, {}",
+            c.handle,
+            c.flow,
+            c.op.code(),
+            c.op.size(),
+            set_buffer(&c.op),
+            c.flags,
+            ov(c.overlapped)
+        ),
+        Call::QueryFlow(c) => format!(
+            "{}, {}, {}, {}, {}, {:#x}, {}",
+            c.handle,
+            c.flow,
+            c.op.code(),
+            ptr(c.size),
+            buf(c.buffer),
+            c.flag_bits(),
+            ov(c.overlapped)
+        ),
+        Call::NotifyFlow(c) => format!(
+            "{}, {}, {}, {}, {}, {:#x}, {}",
+            c.handle,
+            c.flow,
+            c.op.code(),
+            ptr(c.size),
+            ptr(c.target()),
+            c.flags,
+            ov(c.overlapped)
+        ),
+        Call::Cancel(c) => format!("{}, {}", c.handle, ov(c.overlapped)),
+        Call::EnumerateFlows(c) => format!("{}, {}, {}", c.handle, ptr(c.size), buf(c.buffer)),
+        Call::StartTrackingClient(c) | Call::StopTrackingClient(c) => {
+            format!("{}, {}, {:#x}", c.handle, c.client, c.flags)
+        }
+    };
+    format!("{name}({args})")
+}
+
 /// One line per step, close to the C call, for failure reports and scenario authors.
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Op::Create { version, out } => write!(
-                f,
-                "QOSCreateHandle({}, {})",
-                version.map_or("NULL".into(), |(a, b)| format!("&{{{a}, {b}}}")),
-                if *out { "&h" } else { "NULL" }
-            ),
-            Op::Close { h } => write!(f, "QOSCloseHandle({h})"),
-            Op::Add {
-                h,
-                s,
-                dest,
-                traffic_type,
-                flags,
-                flow,
-            } => write!(
-                f,
-                "QOSAddSocketToFlow({h}, {s}, {dest}, {traffic_type}, {flags:#x}, {})",
-                opt(flow)
-            ),
-            Op::Remove { h, s, flow, flags } => {
-                write!(f, "QOSRemoveSocketFromFlow({h}, {s}, {flow}, {flags:#x})")
-            }
-            Op::Set {
-                h,
-                flow,
-                op,
-                size,
-                buf,
-                flags,
-                ov,
-            } => write!(
-                f,
-                "QOSSetFlow({h}, {flow}, {op}, {size}, {buf:?}, {flags:#x}, {})",
-                key(ov)
-            ),
-            Op::Query {
-                h,
-                flow,
-                op,
-                size,
-                buffer,
-                flags,
-                ov,
-            } => write!(
-                f,
-                "QOSQueryFlow({h}, {flow}, {op}, {}, {}, {flags:#x}, {})",
-                opt(size),
-                if *buffer { "&buf" } else { "NULL" },
-                key(ov)
-            ),
-            Op::Notify {
-                h,
-                flow,
-                op,
-                size,
-                target,
-                flags,
-                ov,
-            } => write!(
-                f,
-                "QOSNotifyFlow({h}, {flow}, {op}, {}, {}, {flags:#x}, {})",
-                opt(size),
-                opt(target),
-                key(ov)
-            ),
-            Op::Cancel { h, ov } => write!(f, "QOSCancel({h}, {})", key(ov)),
-            Op::Enumerate { h, size, buffer } => write!(
-                f,
-                "QOSEnumerateFlows({h}, {}, {})",
-                opt(size),
-                if *buffer { "&buf" } else { "NULL" }
-            ),
-            Op::StartTracking { h, dest, flags } => {
-                write!(f, "QOSStartTrackingClient({h}, {dest}, {flags:#x})")
-            }
-            Op::StopTracking { h, dest, flags } => {
-                write!(f, "QOSStopTrackingClient({h}, {dest}, {flags:#x})")
-            }
+            Op::Call(c) => f.write_str(&c_form(c)),
             Op::Socket { af, kind, proto } => write!(f, "socket({af}, {kind}, {proto})"),
             Op::Bind { s, addr } => write!(f, "bind({s}, {addr})"),
             Op::Connect { s, addr } => write!(f, "connect({s}, {addr})"),
@@ -457,8 +411,8 @@ impl fmt::Display for Op {
             Op::V6Only { s, on } => write!(f, "setsockopt({s}, IPV6_V6ONLY, {on})"),
             Op::Advance { us } => write!(f, "advance {us}us"),
             Op::AdvanceTo { us } => write!(f, "advance to {us}us"),
-            Op::Inject(fault) => write!(f, "fault {fault:?}"),
-            Op::InjectIn { delay_us, fault } => write!(f, "fault in {delay_us}us: {fault:?}"),
+            Op::Fault(fault) => write!(f, "fault {fault:?}"),
+            Op::FaultAt { at_us, fault } => write!(f, "fault at {}: {fault:?}", VirtualTime(*at_us)),
             Op::TakeCompletions => f.write_str("take completions"),
         }
     }

@@ -7,9 +7,14 @@
 use arbitrary::{Arbitrary, Unstructured};
 use proptest::prelude::*;
 
-use super::arb::Run;
-use super::op::{FlowArg, HandleArg, Op, SetBuf, SocketArg};
+use super::arb_call::Run;
+use super::op::{AddrArg, FlowArg, HandleArg, Op, SocketArg, Sym};
 use super::plan::{FaultPlan, PlannedFault};
+use crate::call::{
+    AddSocketToFlow, Call, CloseHandle, CreateHandle, EnumerateFlows, NotifyBuffer, NotifyFlow, NotifyOp,
+    QueryFlow, QueryOp, RemoveSocketFromFlow, SetFlow, SetOp, TrafficArg, QOS_NON_ADAPTIVE_FLOW,
+    QOS_QUERYFLOW_FRESH,
+};
 use crate::model::{Fault, World};
 
 /// Any `T: Arbitrary`, drawn from up to `max_bytes` proptest-chosen bytes (`T::default()`-like
@@ -51,14 +56,20 @@ pub fn op() -> impl Strategy<Value = Op> {
     from_arbitrary::<Op>(48)
 }
 
+/// `QOSCreateHandle(&{1, 0}, &h)`.
+fn create_handle() -> Op {
+    Op::Call(Call::CreateHandle(CreateHandle {
+        handle: (),
+        version: Some((1, 0)),
+        out: true,
+    }))
+}
+
 /// A sequence of up to `max_len` steps that starts with a handle and two sockets, so most
 /// calls reach past the handle check.
 pub fn ops(max_len: usize) -> impl Strategy<Value = Vec<Op>> {
     let prelude = vec![
-        Op::Create {
-            version: Some((1, 0)),
-            out: true,
-        },
+        create_handle(),
         Op::Socket {
             af: 2,
             kind: 2,
@@ -91,79 +102,123 @@ pub fn run(max_len: usize) -> impl Strategy<Value = Run> {
         })
 }
 
-/// A step with an extreme argument: `u32::MAX` sizes, flow id 0 / `u32::MAX`, garbage handle
-/// values, huge time advances.
-pub fn extreme_op() -> impl Strategy<Value = Op> {
-    let handle = prop_oneof![
+fn extreme_handle() -> impl Strategy<Value = HandleArg> + Clone {
+    prop_oneof![
         Just(HandleArg::Null),
         Just(HandleArg::Raw(u64::MAX)),
         Just(HandleArg::Raw(0xdead_beef)),
         Just(HandleArg::Raw(crate::model::HANDLE_TAG)),
         any::<u64>().prop_map(HandleArg::Raw),
         Just(HandleArg::Issued(0)),
-    ];
-    let flow = prop_oneof![
+    ]
+}
+
+fn extreme_flow() -> impl Strategy<Value = FlowArg> + Clone {
+    prop_oneof![
         Just(FlowArg::Zero),
         Just(FlowArg::Raw(u32::MAX)),
         Just(FlowArg::Seen(0))
-    ];
-    let size = prop_oneof![Just(u32::MAX), Just(0u32), Just(u32::MAX - 1)];
-    let big = prop_oneof![Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()];
-    prop_oneof![
-        (handle.clone(), flow.clone(), size.clone(), big.clone()).prop_map(|(h, flow, size, bps)| Op::Set {
-            h,
-            flow,
+    ]
+}
+
+fn extreme_size() -> impl Strategy<Value = u32> + Clone {
+    prop_oneof![Just(u32::MAX), Just(0u32), Just(u32::MAX - 1)]
+}
+
+fn big() -> impl Strategy<Value = u64> + Clone {
+    prop_oneof![Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()]
+}
+
+/// `QOSSetFlow` with a rate buffer of any `Size` or an unknown traffic type, `QOSQueryFlow`
+/// with any operation, `QOSNotifyFlow` with a huge target; extreme handles, flows and sizes.
+fn extreme_flow_call() -> impl Strategy<Value = Call<Sym>> {
+    let rate = (extreme_size(), big()).prop_map(|(size, bps)| {
+        let mut bytes = bps.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&1i32.to_le_bytes()); // QOSShapeAndMark
+        bytes.extend_from_slice(&i32::MIN.to_le_bytes());
+        SetOp::Raw {
             op: 1,
             size,
-            buf: SetBuf::Rate {
-                bps,
-                shaping: 1,
-                reason: i32::MIN
-            },
+            bytes: Some(bytes),
+        }
+    });
+    let set_op = prop_oneof![
+        rate,
+        any::<i32>().prop_map(|v| SetOp::TrafficType(TrafficArg::Raw(v)))
+    ];
+    let (handle, flow) = (extreme_handle(), extreme_flow());
+    prop_oneof![
+        (handle.clone(), flow.clone(), set_op).prop_map(|(handle, flow, op)| Call::SetFlow(SetFlow {
+            handle,
+            flow,
+            op,
             flags: 0,
-            ov: None,
-        }),
-        (handle.clone(), flow.clone(), size.clone(), any::<i32>()).prop_map(|(h, flow, size, op)| {
-            Op::Query {
-                h,
+            overlapped: None,
+        })),
+        (handle.clone(), flow.clone(), extreme_size(), any::<i32>()).prop_map(|(handle, flow, size, op)| {
+            Call::QueryFlow(QueryFlow {
+                handle,
                 flow,
-                op,
+                op: QueryOp::from_code(op),
                 size: Some(size),
                 buffer: true,
+                fresh: true,
+                flags: !QOS_QUERYFLOW_FRESH,
+                overlapped: Some(u8::MAX),
+            })
+        }),
+        (handle, flow, extreme_size(), big()).prop_map(|(handle, flow, size, t)| {
+            Call::NotifyFlow(NotifyFlow {
+                handle,
+                flow,
+                op: NotifyOp::Available(t),
+                size: Some(size),
+                buffer: NotifyBuffer::Auto,
+                flags: 0,
+                overlapped: Some(1),
+            })
+        }),
+    ]
+}
+
+/// A call with an extreme argument: `u32::MAX` sizes, flow id 0 / `u32::MAX`, garbage handle
+/// values, unknown operations and traffic types, all-ones flags.
+fn extreme_call() -> impl Strategy<Value = Call<Sym>> {
+    let handle = extreme_handle();
+    prop_oneof![
+        3 => extreme_flow_call(),
+        1 => (handle.clone(), extreme_size()).prop_map(|(handle, size)| {
+            Call::EnumerateFlows(EnumerateFlows { handle, size: Some(size), buffer: true })
+        }),
+        1 => (handle.clone(), extreme_flow()).prop_map(|(handle, flow)| {
+            Call::RemoveSocketFromFlow(RemoveSocketFromFlow {
+                handle,
+                socket: SocketArg::Raw(u64::MAX),
+                flow,
                 flags: u32::MAX,
-                ov: Some(u8::MAX),
-            }
+            })
         }),
-        (handle.clone(), flow.clone(), size.clone(), big.clone()).prop_map(|(h, flow, size, t)| Op::Notify {
-            h,
-            flow,
-            op: 2,
-            size: Some(size),
-            target: Some(t),
-            flags: 0,
-            ov: Some(1),
+        1 => (handle.clone(), extreme_flow()).prop_map(|(handle, flow)| {
+            Call::AddSocketToFlow(AddSocketToFlow {
+                handle,
+                socket: SocketArg::Created(0),
+                dest: AddrArg::Known(0),
+                traffic_type: TrafficArg::Raw(i32::MAX),
+                non_adaptive: true,
+                flags: !QOS_NON_ADAPTIVE_FLOW,
+                flow: Some(flow),
+            })
         }),
-        (handle.clone(), size).prop_map(|(h, size)| Op::Enumerate {
-            h,
-            size: Some(size),
-            buffer: true
-        }),
-        (handle.clone(), flow.clone()).prop_map(|(h, flow)| Op::Remove {
-            h,
-            s: SocketArg::Raw(u64::MAX),
-            flow,
-            flags: u32::MAX
-        }),
-        (handle.clone(), flow).prop_map(|(h, flow)| Op::Add {
-            h,
-            s: SocketArg::Created(0),
-            dest: super::op::AddrArg::Known(0),
-            traffic_type: i32::MAX,
-            flags: u32::MAX,
-            flow: Some(flow),
-        }),
-        handle.prop_map(|h| Op::Close { h }),
-        big.clone().prop_map(|us| Op::Advance { us }),
-        big.prop_map(|us| Op::AdvanceTo { us }),
+        1 => handle.prop_map(|handle| Call::CloseHandle(CloseHandle { handle })),
+    ]
+}
+
+/// A step with an extreme argument: a call with `u32::MAX` sizes, flow id 0 / `u32::MAX`,
+/// garbage handle values, unknown operations or all-ones flags, or a huge time advance.
+pub fn extreme_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        7 => extreme_call().prop_map(Op::Call),
+        1 => big().prop_map(|us| Op::Advance { us }),
+        1 => big().prop_map(|us| Op::AdvanceTo { us }),
     ]
 }

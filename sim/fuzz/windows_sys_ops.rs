@@ -4,6 +4,10 @@
 //! picked by the bytes: live handles, sockets and flows, NULL pointers, garbage values, wrong
 //! `*Size` values, out-of-range operations and traffic types, unknown address families.
 //!
+//! A QOS call is drawn as a [`Call<Sym>`] (the same `arbitrary` impls as the `model_ops`
+//! target), resolved against what the run was handed ([`Issued`]), and lowered to the
+//! pointer call by one function, `Fuzz::lower`: the inverse of the surface's decoding.
+//!
 //! Memory rules the driver keeps (an app breaking them corrupts memory on Windows too): every
 //! buffer is at least [`BUF_BYTES`] bytes (more than any qWAVE structure) whatever `*Size`
 //! claims, `QOSEnumerateFlows` gets [`ENUM_BUF_BYTES`] (more than 4 bytes × the most flows
@@ -21,10 +25,13 @@ use std::fmt;
 use std::ptr::{null, null_mut};
 use std::time::Duration;
 
-use arbitrary::Unstructured;
+use arbitrary::{Arbitrary, Unstructured};
 
+use super::op::{c_form, AddrArg, HandleArg, Issued, SocketArg, Sym};
+use crate::call::{Call, Resolve};
 use crate::model::invariants::InvariantChecker;
-use crate::model::{Fault, World};
+use crate::model::{Fault, OverlappedKey, SockAddrIn, World};
+use crate::windows_sys::core::BOOL;
 use crate::windows_sys::Win32::Foundation::{
     CloseHandle, GetLastError, SetLastError, FALSE, HANDLE, INVALID_HANDLE_VALUE,
 };
@@ -37,9 +44,8 @@ use crate::windows_sys::Win32::System::IO::{
     CancelIoEx, CreateIoCompletionPort, GetOverlappedResult, GetQueuedCompletionStatus,
     PostQueuedCompletionStatus, OVERLAPPED,
 };
+use crate::windows_sys::{from_raw, raw};
 use crate::Sim;
-
-use super::KNOWN_ADDRESSES;
 
 /// Most calls one input makes.
 pub const MAX_SYS_CALLS: usize = 256;
@@ -75,7 +81,7 @@ impl fmt::Display for SysFinding {
 /// What a call returned, for the last-error rules.
 enum Ret {
     /// A BOOL function.
-    Bool(i32),
+    Bool(BOOL),
     /// A function returning a handle (NULL = failure).
     Handle(HANDLE),
     /// `socket()`.
@@ -104,7 +110,8 @@ impl<const N: usize> Buf<N> {
 #[derive(Default)]
 #[allow(clippy::vec_box)]
 struct Keep {
-    overlapped: Vec<Box<OVERLAPPED>>,
+    /// The run's OVERLAPPEDs, by key: [`Sym`] OVERLAPPED `k` is always the same one.
+    overlapped: Vec<(OverlappedKey, Box<OVERLAPPED>)>,
     bufs: Vec<Box<Buf<BUF_BYTES>>>,
     sizes: Vec<Box<u32>>,
 }
@@ -113,10 +120,9 @@ struct Fuzz<'a, 'b> {
     u: &'b mut Unstructured<'a>,
     sim: Sim,
     checker: InvariantChecker,
-    /// QoS handles, events and ports the sim returned (closed ones stay: stale values).
-    handles: Vec<HANDLE>,
-    sockets: Vec<SOCKET>,
-    flows: Vec<u32>,
+    /// QoS handles, events and ports the sim returned (closed ones stay: stale values),
+    /// sockets, flow ids.
+    issued: Issued,
     keep: Keep,
     log: Vec<String>,
 }
@@ -129,8 +135,8 @@ pub fn windows_sys_bytes(data: &[u8]) -> Result<(), SysFinding> {
 }
 
 /// [`windows_sys_bytes`], returning the calls made: one line each, in C form with the return
-/// value and the last error (`QOSQueryFlow(0x1, 1, 2, &16, &buf, 0x0, NULL) -> TRUE (last
-/// error 0xdeadbeef)`), to see what an input does.
+/// value and the last error (`QOSQueryFlow(h0, flow0, 0, &40, &buf, 0x0, &ov0) -> FALSE (last
+/// error 0x3e5)`), to see what an input does.
 pub fn windows_sys_calls(data: &[u8]) -> Result<Vec<String>, SysFinding> {
     let mut u = Unstructured::new(data);
     let seed = u.arbitrary::<u64>().unwrap_or(0);
@@ -140,9 +146,7 @@ pub fn windows_sys_calls(data: &[u8]) -> Result<Vec<String>, SysFinding> {
         u: &mut u,
         sim: sim.clone(),
         checker: InvariantChecker::new(),
-        handles: Vec::new(),
-        sockets: Vec::new(),
-        flows: Vec::new(),
+        issued: Issued::default(),
         keep: Keep::default(),
         log: Vec::new(),
     };
@@ -209,7 +213,158 @@ impl Fuzz<'_, '_> {
         Ok(())
     }
 
-    // ---- argument choosers ----
+    /// One call: a QOS function 11 times in 26, else WinSock, I/O, events, time or a fault.
+    fn call(&mut self) -> (String, Ret) {
+        match self.byte() % 26 {
+            0..=10 => self.qos(),
+            11 => self.socket(),
+            12 | 13 => self.bind_or_connect(),
+            14 => {
+                let s = self.socket_arg();
+                (format!("closesocket({s})"), Ret::Int(unsafe { closesocket(s) }))
+            }
+            15 => self.setsockopt(),
+            16 => self.get_name(),
+            17 => self.get_overlapped_result(),
+            18 => {
+                let h = self.handle();
+                let ov = self.overlapped_existing(true);
+                let r = unsafe { CancelIoEx(h, ov) };
+                (format!("CancelIoEx({h:?}, {ov:?})"), Ret::Bool(r))
+            }
+            19 => self.create_port(),
+            20 => self.get_queued(),
+            21 => {
+                let port = self.handle();
+                let (n, key) = (self.u32_any(), self.byte() as usize);
+                let ov = self.overlapped_existing(true);
+                let r = unsafe { PostQueuedCompletionStatus(port, n, key, ov) };
+                let text = format!("PostQueuedCompletionStatus({port:?}, {n}, {key}, {ov:?})");
+                (text, Ret::Bool(r))
+            }
+            22 => self.event_call(),
+            23 => self.advance(),
+            24 => {
+                let f: Fault = self.u.arbitrary().unwrap_or(Fault::DeviceReset);
+                let text = format!("inject({f:?})");
+                self.sim.inject(f);
+                (text, Ret::Other("done".into()))
+            }
+            _ => self.wsa_startup_or_cleanup(),
+        }
+    }
+
+    // ---- the 11 QOS functions ----
+
+    /// A [`Call<Sym>`] from the bytes, resolved and lowered.
+    fn qos(&mut self) -> (String, Ret) {
+        let sym = Call::<Sym>::arbitrary(self.u).unwrap_or(Call::CloseHandle(crate::call::CloseHandle {
+            handle: HandleArg::Null,
+        }));
+        let call = sym.map(&mut self.issued);
+        (c_form(&sym), Ret::Bool(self.lower(&call)))
+    }
+
+    /// Makes `call` as a C caller would — the inverse of the surface's decoding: a
+    /// `QOS_VERSION`, `SOCKADDR`s, `*Size` and `*FlowId` cells, buffers holding the operation's
+    /// bytes, the OVERLAPPED the key names — and remembers the handle or flow id it returns.
+    fn lower(&mut self, call: &Call) -> BOOL {
+        let h = |v: u64| from_raw(v);
+        match call {
+            Call::CreateHandle(c) => {
+                let v = c.version.map(|(a, b)| QOS_VERSION {
+                    MajorVersion: a,
+                    MinorVersion: b,
+                });
+                let mut out: HANDLE = null_mut();
+                let vp = v.as_ref().map_or(null(), |v| v as *const QOS_VERSION);
+                let r = unsafe { QOSCreateHandle(vp, if c.out { &mut out } else { null_mut() }) };
+                if r != FALSE && c.out {
+                    self.issued.handles.push(raw(out));
+                }
+                r
+            }
+            Call::CloseHandle(c) => unsafe { QOSCloseHandle(h(c.handle)) },
+            Call::AddSocketToFlow(c) => {
+                let (dest, mut flow) = (sockaddr(c.dest), c.flow.unwrap_or(0));
+                let fp: *mut u32 = if c.flow.is_some() { &mut flow } else { null_mut() };
+                let (s, tt) = (c.socket as SOCKET, c.traffic_type.raw());
+                let r = unsafe { QOSAddSocketToFlow(h(c.handle), s, ptr(&dest), tt, c.flag_bits(), fp) };
+                if r != FALSE && c.flow.is_some() {
+                    self.issued.saw_flow(flow);
+                }
+                r
+            }
+            Call::RemoveSocketFromFlow(c) => unsafe {
+                QOSRemoveSocketFromFlow(h(c.handle), c.socket as SOCKET, c.flow, c.flags)
+            },
+            Call::SetFlow(c) => {
+                let (buf, ov) = (self.buffer(c.op.bytes()), self.overlapped(c.overlapped));
+                let (op, size) = (c.op.code(), c.op.size());
+                unsafe { QOSSetFlow(h(c.handle), c.flow, op, size, buf, c.flags, ov) }
+            }
+            Call::QueryFlow(c) => {
+                let (size, buf) = (self.size(c.size), self.buffer(c.buffer.then(Vec::new)));
+                let ov = self.overlapped(c.overlapped);
+                let (op, flags) = (c.op.code(), c.flag_bits());
+                unsafe { QOSQueryFlow(h(c.handle), c.flow, op, size, buf, flags, ov) }
+            }
+            Call::NotifyFlow(c) => {
+                let buf = self.buffer(c.target().map(|t| t.to_le_bytes().to_vec()));
+                let (size, ov) = (self.size(c.size), self.overlapped(c.overlapped));
+                unsafe { QOSNotifyFlow(h(c.handle), c.flow, c.op.code(), size, buf, c.flags, ov) }
+            }
+            Call::Cancel(c) => unsafe { QOSCancel(h(c.handle), self.overlapped(c.overlapped)) },
+            Call::EnumerateFlows(c) => {
+                let mut b = Buf::<ENUM_BUF_BYTES>::boxed();
+                let buf = if c.buffer { b.ptr() } else { null_mut() };
+                unsafe { QOSEnumerateFlows(h(c.handle), self.size(c.size), buf) }
+            }
+            Call::StartTrackingClient(c) => unsafe {
+                QOSStartTrackingClient(h(c.handle), ptr(&sockaddr(c.client)), c.flags)
+            },
+            Call::StopTrackingClient(c) => unsafe {
+                QOSStopTrackingClient(h(c.handle), ptr(&sockaddr(c.client)), c.flags)
+            },
+        }
+    }
+
+    /// A `*Size` cell holding `v` (NULL for `None`), kept.
+    fn size(&mut self, v: Option<u32>) -> *mut u32 {
+        let Some(v) = v else { return null_mut() };
+        self.keep.sizes.push(Box::new(v));
+        &mut **self.keep.sizes.last_mut().expect("just pushed")
+    }
+
+    /// A kept [`BUF_BYTES`] buffer starting with `bytes` (NULL for `None`).
+    fn buffer(&mut self, bytes: Option<Vec<u8>>) -> *mut c_void {
+        let Some(bytes) = bytes else { return null_mut() };
+        let mut b = Buf::<BUF_BYTES>::boxed();
+        let n = bytes.len().min(BUF_BYTES);
+        b.0[..n].copy_from_slice(&bytes[..n]);
+        self.keep.bufs.push(b);
+        self.keep.bufs.last_mut().expect("just pushed").ptr()
+    }
+
+    /// The OVERLAPPED a key names (NULL for `None`): the same one each time, allocated at first
+    /// use; an odd key's has an event (one of the handles issued, which may be no event).
+    fn overlapped(&mut self, key: Option<OverlappedKey>) -> *mut OVERLAPPED {
+        let Some(key) = key else { return null_mut() };
+        let i = match self.keep.overlapped.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let mut ov: Box<OVERLAPPED> = Box::default();
+                if key % 2 == 1 {
+                    ov.hEvent = from_raw(self.issued.handle(&HandleArg::Issued(key as u8)));
+                }
+                self.keep.overlapped.push((key, ov));
+                self.keep.overlapped.len() - 1
+            }
+        };
+        &mut *self.keep.overlapped[i].1
+    }
+
+    // ---- argument choosers for the other calls ----
 
     fn byte(&mut self) -> u8 {
         self.u.arbitrary().unwrap_or(0)
@@ -219,475 +374,38 @@ impl Fuzz<'_, '_> {
         self.u.arbitrary().unwrap_or(0)
     }
 
-    fn pick<T: Copy>(&mut self, from: &[T]) -> Option<T> {
-        if from.is_empty() {
-            return None;
-        }
-        let i = self.byte() as usize % from.len();
-        Some(from[i])
-    }
-
     fn handle(&mut self) -> HANDLE {
-        match self.byte() % 8 {
-            0 => null_mut(),
-            1 => INVALID_HANDLE_VALUE,
-            2 => crate::windows_sys::from_raw(u64::from(self.u32_any())),
-            _ => {
-                let hs = self.handles.clone();
-                self.pick(&hs).unwrap_or(null_mut())
-            }
-        }
+        let a: HandleArg = self.u.arbitrary().unwrap_or(HandleArg::Null);
+        from_raw(self.issued.handle(&a))
     }
 
     fn socket_arg(&mut self) -> SOCKET {
-        match self.byte() % 8 {
-            0 => INVALID_SOCKET,
-            1 => 0,
-            2 => self.u32_any() as SOCKET,
-            _ => {
-                let ss = self.sockets.clone();
-                self.pick(&ss).unwrap_or(INVALID_SOCKET)
-            }
-        }
+        let a: SocketArg = self.u.arbitrary().unwrap_or(SocketArg::Zero);
+        self.issued.socket(&a) as SOCKET
     }
 
-    fn flow(&mut self) -> u32 {
-        match self.byte() % 8 {
-            0 => 0,
-            1 => u32::MAX,
-            2 => self.u32_any(),
-            _ => {
-                let fs = self.flows.clone();
-                self.pick(&fs).unwrap_or(0)
-            }
-        }
-    }
-
-    fn flags(&mut self) -> u32 {
-        match self.byte() % 6 {
-            0 | 1 => 0,
-            2 => QOS_NON_ADAPTIVE_FLOW,
-            3 => QOS_QUERYFLOW_FRESH,
-            4 => 1 << (self.byte() % 32),
-            _ => self.u32_any(),
-        }
-    }
-
-    /// An operation / traffic type: valid ones, then the first invalid ones, then anything.
-    fn enum_value(&mut self, valid: i32) -> i32 {
-        match self.byte() % 8 {
-            0..=4 => i32::from(self.byte()) % valid,
-            5 => valid + i32::from(self.byte() % 3),
-            6 => -1,
-            _ => self.u32_any() as i32,
-        }
-    }
-
-    /// A `*Size` value: exact sizes of the structures, one off, zero, huge.
-    fn size_value(&mut self) -> u32 {
-        const SIZES: [u32; 14] = [0, 1, 3, 4, 8, 15, 16, 17, 39, 40, 41, 64, 4096, u32::MAX];
-        match self.byte() % 8 {
-            7 => self.u32_any(),
-            _ => self.pick(&SIZES).unwrap_or(0),
-        }
-    }
-
-    /// A socket address in a 128-byte buffer: a known address, an arbitrary v4/v6 one, or an
-    /// unknown family.
-    fn sockaddr(&mut self) -> Box<SOCKADDR_STORAGE> {
-        let mut st: Box<SOCKADDR_STORAGE> = Box::default();
-        let bytes: &mut [u8; 128] = unsafe { &mut *(std::ptr::addr_of_mut!(*st).cast()) };
-        let addr: std::net::SocketAddr = match self.byte() % 6 {
-            0..=2 => {
-                let i = self.byte() as usize % KNOWN_ADDRESSES.len();
-                KNOWN_ADDRESSES[i].parse().unwrap_or(([127, 0, 0, 1], 1).into())
-            }
-            3 => {
-                let ip: [u8; 4] = self.u.arbitrary().unwrap_or_default();
-                (ip, self.u.arbitrary::<u16>().unwrap_or(0)).into()
-            }
-            4 => {
-                let ip: [u8; 16] = self.u.arbitrary().unwrap_or_default();
-                (ip, self.u.arbitrary::<u16>().unwrap_or(0)).into()
-            }
-            _ => {
-                let junk: [u8; 30] = self.u.arbitrary().unwrap_or([0; 30]);
-                bytes[..30].copy_from_slice(&junk);
-                return st;
-            }
-        };
-        match addr {
-            std::net::SocketAddr::V4(a) => {
-                bytes[0..2].copy_from_slice(&AF_INET.to_ne_bytes());
-                bytes[2..4].copy_from_slice(&a.port().to_be_bytes());
-                bytes[4..8].copy_from_slice(&a.ip().octets());
-            }
-            std::net::SocketAddr::V6(a) => {
-                bytes[0..2].copy_from_slice(&AF_INET6.to_ne_bytes());
-                bytes[2..4].copy_from_slice(&a.port().to_be_bytes());
-                bytes[8..24].copy_from_slice(&a.ip().octets());
-            }
-        }
-        st
-    }
-
-    /// A destination for the QOS functions: NULL or an address.
-    fn dest(&mut self) -> (Option<Box<SOCKADDR_STORAGE>>, String) {
-        if self.byte() % 6 == 0 {
-            return (None, "NULL".into());
-        }
-        let a = self.sockaddr();
-        let family = unsafe { std::ptr::addr_of!(a.ss_family).read() };
-        (Some(a), format!("&addr(af {family})"))
+    /// A socket address (`None` = NULL).
+    fn addr(&mut self) -> Option<SockAddrIn> {
+        let a: AddrArg = self.u.arbitrary().unwrap_or_default();
+        self.issued.addr(&a)
     }
 
     fn namelen(&mut self) -> i32 {
         const LENS: [i32; 8] = [0, -1, 2, 15, 16, 27, 28, 128];
-        self.pick(&LENS).unwrap_or(16)
+        LENS[self.byte() as usize % LENS.len()]
     }
 
-    /// An OVERLAPPED for a request: NULL, a fresh one (maybe with an event), or one used
-    /// before (perhaps still pending).
-    fn overlapped(&mut self) -> (*mut OVERLAPPED, String) {
-        match self.byte() % 4 {
-            0 => (null_mut(), "NULL".into()),
-            1 if !self.keep.overlapped.is_empty() => {
-                let i = self.byte() as usize % self.keep.overlapped.len();
-                (
-                    &mut *self.keep.overlapped[i] as *mut OVERLAPPED,
-                    format!("&ov{i}"),
-                )
-            }
-            _ => {
-                let mut ov: Box<OVERLAPPED> = Box::default();
-                if self.byte() % 2 == 0 {
-                    ov.hEvent = self.handle();
-                }
-                let i = self.keep.overlapped.len();
-                self.keep.overlapped.push(ov);
-                (
-                    &mut *self.keep.overlapped[i] as *mut OVERLAPPED,
-                    format!("&ov{i}(new)"),
-                )
-            }
-        }
-    }
-
-    /// An OVERLAPPED that is only compared or read: NULL, a known one, or a garbage pointer
-    /// (only where the sim never dereferences it).
+    /// An OVERLAPPED that is only compared or read: NULL, one of the run's, or a garbage
+    /// pointer (only where the sim never dereferences it).
     fn overlapped_existing(&mut self, garbage_ok: bool) -> *mut OVERLAPPED {
         match self.byte() % 4 {
             0 => null_mut(),
             1 if garbage_ok => std::ptr::without_provenance_mut(self.u32_any() as usize),
             _ if !self.keep.overlapped.is_empty() => {
                 let i = self.byte() as usize % self.keep.overlapped.len();
-                &mut *self.keep.overlapped[i] as *mut OVERLAPPED
+                &mut *self.keep.overlapped[i].1
             }
             _ => null_mut(),
-        }
-    }
-
-    /// A `*Size` pointer: NULL or a kept `u32`.
-    fn size_ptr(&mut self) -> (*mut u32, String) {
-        if self.byte() % 6 == 0 {
-            return (null_mut(), "NULL".into());
-        }
-        let v = self.size_value();
-        self.keep.sizes.push(Box::new(v));
-        let p: *mut u32 = &mut **self.keep.sizes.last_mut().expect("just pushed");
-        (p, format!("&{v}"))
-    }
-
-    /// A QOS buffer: NULL or a kept 64-byte buffer filled from the input.
-    fn buffer(&mut self) -> (*mut c_void, &'static str) {
-        if self.byte() % 6 == 0 {
-            return (null_mut(), "NULL");
-        }
-        let mut b = Buf::<BUF_BYTES>::boxed();
-        let fill: [u8; 16] = self.u.arbitrary().unwrap_or_default();
-        b.0[..16].copy_from_slice(&fill);
-        self.keep.bufs.push(b);
-        (self.keep.bufs.last_mut().expect("just pushed").ptr(), "&buf")
-    }
-
-    fn remember_handle(&mut self, h: HANDLE) {
-        if !h.is_null() && self.handles.len() < 64 {
-            self.handles.push(h);
-        }
-    }
-
-    // ---- the calls ----
-
-    fn call(&mut self) -> (String, Ret) {
-        match self.byte() % 26 {
-            0 => self.create_handle(),
-            1 => {
-                let h = self.handle();
-                (
-                    format!("QOSCloseHandle({h:?})"),
-                    Ret::Bool(unsafe { QOSCloseHandle(h) }),
-                )
-            }
-            2 => self.add_socket(),
-            3 => {
-                let (h, s, f, fl) = (self.handle(), self.socket_arg(), self.flow(), self.flags());
-                let r = unsafe { QOSRemoveSocketFromFlow(h, s, f, fl) };
-                (
-                    format!("QOSRemoveSocketFromFlow({h:?}, {s}, {f}, {fl:#x})"),
-                    Ret::Bool(r),
-                )
-            }
-            4 => self.set_flow(),
-            5 => self.query_or_notify(false),
-            6 => self.query_or_notify(true),
-            7 => {
-                let h = self.handle();
-                let ov = self.overlapped_existing(true);
-                (
-                    format!("QOSCancel({h:?}, {ov:?})"),
-                    Ret::Bool(unsafe { QOSCancel(h, ov) }),
-                )
-            }
-            8 => {
-                let h = self.handle();
-                let (size, st) = self.size_ptr();
-                let mut buf = Buf::<ENUM_BUF_BYTES>::boxed();
-                let b = if self.byte() % 4 == 0 {
-                    null_mut()
-                } else {
-                    buf.ptr()
-                };
-                let r = unsafe { QOSEnumerateFlows(h, size, b) };
-                (format!("QOSEnumerateFlows({h:?}, {st}, {b:?})"), Ret::Bool(r))
-            }
-            9 | 10 => {
-                let start = self.byte() % 2 == 0;
-                let h = self.handle();
-                let (d, ds) = self.dest();
-                let fl = self.flags();
-                let p = d
-                    .as_deref()
-                    .map_or(null(), |a| (a as *const SOCKADDR_STORAGE).cast());
-                let r = unsafe {
-                    if start {
-                        QOSStartTrackingClient(h, p, fl)
-                    } else {
-                        QOSStopTrackingClient(h, p, fl)
-                    }
-                };
-                let name = if start { "Start" } else { "Stop" };
-                (
-                    format!("QOS{name}TrackingClient({h:?}, {ds}, {fl:#x})"),
-                    Ret::Bool(r),
-                )
-            }
-            11 => {
-                let af = match self.byte() % 5 {
-                    0 | 1 => i32::from(AF_INET),
-                    2 => i32::from(AF_INET6),
-                    3 => i32::from(AF_UNSPEC),
-                    _ => i32::from(self.byte()),
-                };
-                let ty = match self.byte() % 4 {
-                    0 | 1 => SOCK_DGRAM,
-                    2 => SOCK_STREAM,
-                    _ => i32::from(self.byte()),
-                };
-                let proto = match self.byte() % 4 {
-                    0 => 0,
-                    1 => IPPROTO_UDP,
-                    2 => IPPROTO_TCP,
-                    _ => i32::from(self.byte()),
-                };
-                let s = unsafe { socket(af, ty, proto) };
-                if s != INVALID_SOCKET && self.sockets.len() < 64 {
-                    self.sockets.push(s);
-                }
-                (format!("socket({af}, {ty}, {proto})"), Ret::Socket(s))
-            }
-            12 | 13 => {
-                let is_bind = self.byte() % 2 == 0;
-                let s = self.socket_arg();
-                let a = self.sockaddr();
-                let p = if self.byte() % 6 == 0 {
-                    null()
-                } else {
-                    (&*a as *const SOCKADDR_STORAGE).cast()
-                };
-                let len = self.namelen();
-                let r = unsafe {
-                    if is_bind {
-                        bind(s, p, len)
-                    } else {
-                        connect(s, p, len)
-                    }
-                };
-                let name = if is_bind { "bind" } else { "connect" };
-                (format!("{name}({s}, {p:?}, {len})"), Ret::Int(r))
-            }
-            14 => {
-                let s = self.socket_arg();
-                (format!("closesocket({s})"), Ret::Int(unsafe { closesocket(s) }))
-            }
-            15 => {
-                let s = self.socket_arg();
-                let level = if self.byte() % 3 == 0 {
-                    self.u32_any() as i32
-                } else {
-                    IPPROTO_IPV6
-                };
-                let opt = if self.byte() % 3 == 0 {
-                    self.u32_any() as i32
-                } else {
-                    27
-                }; // IPV6_V6ONLY
-                let val: Box<[u8; 8]> = Box::new([self.byte() % 2, 0, 0, 0, 0, 0, 0, 0]);
-                let len = self.pick(&[0, 1, 4, 8, -1]).unwrap_or(4);
-                let p = if self.byte() % 6 == 0 {
-                    null()
-                } else {
-                    val.as_ptr()
-                };
-                let r = unsafe { setsockopt(s, level, opt, p, len) };
-                (
-                    format!("setsockopt({s}, {level}, {opt}, {p:?}, {len})"),
-                    Ret::Int(r),
-                )
-            }
-            16 => {
-                let peer = self.byte() % 2 == 0;
-                let s = self.socket_arg();
-                let mut out: Box<SOCKADDR_STORAGE> = Box::default();
-                let mut len = Box::new(self.namelen());
-                let p = if self.byte() % 6 == 0 {
-                    null_mut()
-                } else {
-                    (&mut *out as *mut SOCKADDR_STORAGE).cast()
-                };
-                let lp: *mut i32 = if self.byte() % 6 == 0 {
-                    null_mut()
-                } else {
-                    &mut *len
-                };
-                let r = unsafe {
-                    if peer {
-                        getpeername(s, p, lp)
-                    } else {
-                        getsockname(s, p, lp)
-                    }
-                };
-                let name = if peer { "getpeername" } else { "getsockname" };
-                (format!("{name}({s}, {p:?}, {lp:?})"), Ret::Int(r))
-            }
-            17 => {
-                let h = self.handle();
-                let ov = self.overlapped_existing(false);
-                let mut n = Box::new(0u32);
-                let np: *mut u32 = if self.byte() % 4 == 0 { null_mut() } else { &mut *n };
-                let wait = i32::from(self.byte() % 2);
-                let r = unsafe { GetOverlappedResult(h, ov, np, wait) };
-                (
-                    format!("GetOverlappedResult({h:?}, {ov:?}, {np:?}, {wait})"),
-                    Ret::Bool(r),
-                )
-            }
-            18 => {
-                let h = self.handle();
-                let ov = self.overlapped_existing(true);
-                (
-                    format!("CancelIoEx({h:?}, {ov:?})"),
-                    Ret::Bool(unsafe { CancelIoEx(h, ov) }),
-                )
-            }
-            19 => {
-                let file = if self.byte() % 2 == 0 {
-                    INVALID_HANDLE_VALUE
-                } else {
-                    self.handle()
-                };
-                let existing = if self.byte() % 2 == 0 {
-                    null_mut()
-                } else {
-                    self.handle()
-                };
-                let key = self.byte() as usize;
-                let r = unsafe { CreateIoCompletionPort(file, existing, key, 0) };
-                if r != existing {
-                    self.remember_handle(r);
-                }
-                (
-                    format!("CreateIoCompletionPort({file:?}, {existing:?}, {key}, 0)"),
-                    Ret::Handle(r),
-                )
-            }
-            20 => {
-                let port = self.handle();
-                let (mut n, mut key) = (Box::new(0u32), Box::new(0usize));
-                let mut ovp: Box<*mut OVERLAPPED> = Box::new(null_mut());
-                let np: *mut u32 = if self.byte() % 6 == 0 { null_mut() } else { &mut *n };
-                let kp: *mut usize = if self.byte() % 6 == 0 {
-                    null_mut()
-                } else {
-                    &mut *key
-                };
-                let op: *mut *mut OVERLAPPED = if self.byte() % 6 == 0 {
-                    null_mut()
-                } else {
-                    &mut *ovp
-                };
-                let ms = self.wait_ms();
-                let r = unsafe { GetQueuedCompletionStatus(port, np, kp, op, ms) };
-                (
-                    format!("GetQueuedCompletionStatus({port:?}, {np:?}, {kp:?}, {op:?}, {ms})"),
-                    Ret::Bool(r),
-                )
-            }
-            21 => {
-                let port = self.handle();
-                let (n, key) = (self.u32_any(), self.byte() as usize);
-                let ov = self.overlapped_existing(true);
-                let r = unsafe { PostQueuedCompletionStatus(port, n, key, ov) };
-                (
-                    format!("PostQueuedCompletionStatus({port:?}, {n}, {key}, {ov:?})"),
-                    Ret::Bool(r),
-                )
-            }
-            22 => self.event_call(),
-            23 => {
-                let us = match self.byte() % 6 {
-                    0 => 0,
-                    1 => 1_000,
-                    2 => 100_000,
-                    3 => 1_000_000,
-                    4 => 60_000_000,
-                    _ => u64::from(self.u32_any()),
-                };
-                self.sim.advance(Duration::from_micros(us));
-                (format!("advance({us}us)"), Ret::Other("done".into()))
-            }
-            24 => {
-                let f: Fault = self.u.arbitrary().unwrap_or(Fault::DeviceReset);
-                let text = format!("inject({f:?})");
-                self.sim.inject(f);
-                (text, Ret::Other("done".into()))
-            }
-            _ => {
-                if self.byte() % 2 == 0 {
-                    let mut d: Box<WSADATA> = Box::default();
-                    let p: *mut WSADATA = if self.byte() % 4 == 0 { null_mut() } else { &mut *d };
-                    let v = if self.byte() % 4 == 0 {
-                        u16::from(self.byte())
-                    } else {
-                        0x0202
-                    };
-                    (
-                        format!("WSAStartup({v:#x}, {p:?})"),
-                        Ret::Int(unsafe { WSAStartup(v, p) }),
-                    )
-                } else {
-                    ("WSACleanup()".into(), Ret::Int(unsafe { WSACleanup() }))
-                }
-            }
         }
     }
 
@@ -700,140 +418,252 @@ impl Fuzz<'_, '_> {
         }
     }
 
-    fn create_handle(&mut self) -> (String, Ret) {
-        let v = match self.byte() % 5 {
-            0 => None,
-            1 => Some(QOS_VERSION {
-                MajorVersion: self.u.arbitrary().unwrap_or(0),
-                MinorVersion: self.u.arbitrary().unwrap_or(0),
-            }),
-            _ => Some(QOS_VERSION {
-                MajorVersion: 1,
-                MinorVersion: 0,
-            }),
-        };
-        let mut out = Box::new(null_mut::<c_void>());
-        let op: *mut HANDLE = if self.byte() % 6 == 0 {
-            null_mut()
-        } else {
-            &mut *out
-        };
-        let vp = v.as_ref().map_or(null(), |v| v as *const QOS_VERSION);
-        let r = unsafe { QOSCreateHandle(vp, op) };
-        if r != FALSE && !op.is_null() {
-            self.remember_handle(*out);
+    fn remember_handle(&mut self, h: HANDLE) {
+        if !h.is_null() {
+            self.issued.handles.push(raw(h));
         }
-        (format!("QOSCreateHandle({vp:?}, {op:?})"), Ret::Bool(r))
     }
 
-    fn add_socket(&mut self) -> (String, Ret) {
-        let (h, s) = (self.handle(), self.socket_arg());
-        let (d, ds) = self.dest();
-        let tt = self.enum_value(QOSTrafficTypeControl + 1);
-        let fl = self.flags();
-        let mut flow = Box::new(match self.byte() % 4 {
-            0 | 1 => 0,
-            2 => self.flow(),
-            _ => self.u32_any(),
-        });
-        let before = *flow;
-        let fp: *mut u32 = if self.byte() % 6 == 0 {
-            null_mut()
-        } else {
-            &mut *flow
+    // ---- WinSock ----
+
+    fn socket(&mut self) -> (String, Ret) {
+        let af = match self.byte() % 5 {
+            0 | 1 => i32::from(AF_INET),
+            2 => i32::from(AF_INET6),
+            3 => i32::from(AF_UNSPEC),
+            _ => i32::from(self.byte()),
         };
-        let p = d
-            .as_deref()
-            .map_or(null(), |a| (a as *const SOCKADDR_STORAGE).cast());
-        let r = unsafe { QOSAddSocketToFlow(h, s, p, tt, fl, fp) };
-        if r != FALSE && !fp.is_null() && self.flows.len() < 64 && !self.flows.contains(&*flow) {
-            self.flows.push(*flow);
+        let ty = match self.byte() % 4 {
+            0 | 1 => SOCK_DGRAM,
+            2 => SOCK_STREAM,
+            _ => i32::from(self.byte()),
+        };
+        let proto = match self.byte() % 4 {
+            0 => 0,
+            1 => IPPROTO_UDP,
+            2 => IPPROTO_TCP,
+            _ => i32::from(self.byte()),
+        };
+        let s = unsafe { socket(af, ty, proto) };
+        if s != INVALID_SOCKET {
+            self.issued.sockets.push(s as u64);
         }
-        (
-            format!(
-                "QOSAddSocketToFlow({h:?}, {s}, {ds}, {tt}, {fl:#x}, &{before}) [flow {}]",
-                *flow
-            ),
-            Ret::Bool(r),
-        )
+        (format!("socket({af}, {ty}, {proto})"), Ret::Socket(s))
     }
 
-    fn set_flow(&mut self) -> (String, Ret) {
-        let (h, f) = (self.handle(), self.flow());
-        let op = self.enum_value(QOSSetOutgoingDSCPValue + 1);
-        let size = self.size_value();
-        let (buf, bs) = self.buffer();
-        let fl = self.flags();
-        let (ov, os) = self.overlapped();
-        let r = unsafe { QOSSetFlow(h, f, op, size, buf, fl, ov) };
-        (
-            format!("QOSSetFlow({h:?}, {f}, {op}, {size}, {bs}, {fl:#x}, {os})"),
-            Ret::Bool(r),
-        )
-    }
-
-    fn query_or_notify(&mut self, notify: bool) -> (String, Ret) {
-        let (h, f) = (self.handle(), self.flow());
-        let op = if notify {
-            self.enum_value(QOSNotifyAvailable + 1)
-        } else {
-            self.enum_value(QOSQueryOutgoingRate + 1)
-        };
-        let (size, ss) = self.size_ptr();
-        let (buf, bs) = self.buffer();
-        let fl = self.flags();
-        let (ov, os) = self.overlapped();
+    fn bind_or_connect(&mut self) -> (String, Ret) {
+        let is_bind = self.byte() % 2 == 0;
+        let s = self.socket_arg();
+        let a = self.addr();
+        let st = sockaddr(a);
+        let p = ptr(&st);
+        let len = self.namelen();
         let r = unsafe {
-            if notify {
-                QOSNotifyFlow(h, f, op, size, buf, fl, ov)
+            if is_bind {
+                bind(s, p, len)
             } else {
-                QOSQueryFlow(h, f, op, size, buf, fl, ov)
+                connect(s, p, len)
             }
         };
-        let name = if notify { "QOSNotifyFlow" } else { "QOSQueryFlow" };
+        let name = if is_bind { "bind" } else { "connect" };
+        (format!("{name}({s}, {p:?}, {len})"), Ret::Int(r))
+    }
+
+    fn setsockopt(&mut self) -> (String, Ret) {
+        let s = self.socket_arg();
+        let level = if self.byte() % 3 == 0 {
+            self.u32_any() as i32
+        } else {
+            IPPROTO_IPV6
+        };
+        let opt = if self.byte() % 3 == 0 {
+            self.u32_any() as i32
+        } else {
+            27 // IPV6_V6ONLY
+        };
+        let val: Box<[u8; 8]> = Box::new([self.byte() % 2, 0, 0, 0, 0, 0, 0, 0]);
+        let len = [0, 1, 4, 8, -1][self.byte() as usize % 5];
+        let p = if self.byte() % 6 == 0 {
+            null()
+        } else {
+            val.as_ptr()
+        };
+        let r = unsafe { setsockopt(s, level, opt, p, len) };
         (
-            format!("{name}({h:?}, {f}, {op}, {ss}, {bs}, {fl:#x}, {os})"),
+            format!("setsockopt({s}, {level}, {opt}, {p:?}, {len})"),
+            Ret::Int(r),
+        )
+    }
+
+    fn get_name(&mut self) -> (String, Ret) {
+        let peer = self.byte() % 2 == 0;
+        let s = self.socket_arg();
+        let mut out: Box<SOCKADDR_STORAGE> = Box::default();
+        let mut len = Box::new(self.namelen());
+        let p = if self.byte() % 6 == 0 {
+            null_mut()
+        } else {
+            (&mut *out as *mut SOCKADDR_STORAGE).cast()
+        };
+        let lp: *mut i32 = if self.byte() % 6 == 0 {
+            null_mut()
+        } else {
+            &mut *len
+        };
+        let r = unsafe {
+            if peer {
+                getpeername(s, p, lp)
+            } else {
+                getsockname(s, p, lp)
+            }
+        };
+        let name = if peer { "getpeername" } else { "getsockname" };
+        (format!("{name}({s}, {p:?}, {lp:?})"), Ret::Int(r))
+    }
+
+    fn wsa_startup_or_cleanup(&mut self) -> (String, Ret) {
+        if self.byte() % 2 == 1 {
+            return ("WSACleanup()".into(), Ret::Int(unsafe { WSACleanup() }));
+        }
+        let mut d: Box<WSADATA> = Box::default();
+        let p: *mut WSADATA = if self.byte() % 4 == 0 { null_mut() } else { &mut *d };
+        let v = if self.byte() % 4 == 0 {
+            u16::from(self.byte())
+        } else {
+            0x0202
+        };
+        (
+            format!("WSAStartup({v:#x}, {p:?})"),
+            Ret::Int(unsafe { WSAStartup(v, p) }),
+        )
+    }
+
+    // ---- I/O, events, time ----
+
+    fn get_overlapped_result(&mut self) -> (String, Ret) {
+        let h = self.handle();
+        let ov = self.overlapped_existing(false);
+        let mut n = Box::new(0u32);
+        let np: *mut u32 = if self.byte() % 4 == 0 { null_mut() } else { &mut *n };
+        let wait = i32::from(self.byte() % 2);
+        let r = unsafe { GetOverlappedResult(h, ov, np, wait) };
+        (
+            format!("GetOverlappedResult({h:?}, {ov:?}, {np:?}, {wait})"),
+            Ret::Bool(r),
+        )
+    }
+
+    fn create_port(&mut self) -> (String, Ret) {
+        let file = if self.byte() % 2 == 0 {
+            INVALID_HANDLE_VALUE
+        } else {
+            self.handle()
+        };
+        let existing = if self.byte() % 2 == 0 {
+            null_mut()
+        } else {
+            self.handle()
+        };
+        let key = self.byte() as usize;
+        let r = unsafe { CreateIoCompletionPort(file, existing, key, 0) };
+        if r != existing {
+            self.remember_handle(r);
+        }
+        (
+            format!("CreateIoCompletionPort({file:?}, {existing:?}, {key}, 0)"),
+            Ret::Handle(r),
+        )
+    }
+
+    fn get_queued(&mut self) -> (String, Ret) {
+        let port = self.handle();
+        let (mut n, mut key) = (Box::new(0u32), Box::new(0usize));
+        let mut ovp: Box<*mut OVERLAPPED> = Box::new(null_mut());
+        let np: *mut u32 = if self.byte() % 6 == 0 { null_mut() } else { &mut *n };
+        let kp: *mut usize = if self.byte() % 6 == 0 {
+            null_mut()
+        } else {
+            &mut *key
+        };
+        let op: *mut *mut OVERLAPPED = if self.byte() % 6 == 0 {
+            null_mut()
+        } else {
+            &mut *ovp
+        };
+        let ms = self.wait_ms();
+        let r = unsafe { GetQueuedCompletionStatus(port, np, kp, op, ms) };
+        (
+            format!("GetQueuedCompletionStatus({port:?}, {np:?}, {kp:?}, {op:?}, {ms})"),
             Ret::Bool(r),
         )
     }
 
     fn event_call(&mut self) -> (String, Ret) {
-        match self.byte() % 5 {
-            0 => {
-                let (manual, initial) = (i32::from(self.byte() % 2), i32::from(self.byte() % 2));
-                let e = unsafe { CreateEventW(null(), manual, initial, null()) };
-                self.remember_handle(e);
-                (
-                    format!("CreateEventW(NULL, {manual}, {initial}, NULL)"),
-                    Ret::Handle(e),
-                )
-            }
-            1 => {
-                let h = self.handle();
-                (format!("SetEvent({h:?})"), Ret::Bool(unsafe { SetEvent(h) }))
-            }
-            2 => {
-                let h = self.handle();
-                (format!("ResetEvent({h:?})"), Ret::Bool(unsafe { ResetEvent(h) }))
-            }
+        let which = self.byte() % 5;
+        if which == 0 {
+            let (manual, initial) = (i32::from(self.byte() % 2), i32::from(self.byte() % 2));
+            let e = unsafe { CreateEventW(null(), manual, initial, null()) };
+            self.remember_handle(e);
+            let text = format!("CreateEventW(NULL, {manual}, {initial}, NULL)");
+            return (text, Ret::Handle(e));
+        }
+        let h = self.handle();
+        match which {
+            1 => (format!("SetEvent({h:?})"), Ret::Bool(unsafe { SetEvent(h) })),
+            2 => (format!("ResetEvent({h:?})"), Ret::Bool(unsafe { ResetEvent(h) })),
             3 => {
-                let h = self.handle();
                 let ms = self.wait_ms();
                 let r = unsafe { WaitForSingleObject(h, ms) };
-                (
-                    format!("WaitForSingleObject({h:?}, {ms})"),
-                    Ret::Other(format!("{r:#x}")),
-                )
+                let text = format!("WaitForSingleObject({h:?}, {ms})");
+                (text, Ret::Other(format!("{r:#x}")))
             }
-            _ => {
-                let h = self.handle();
-                (
-                    format!("CloseHandle({h:?})"),
-                    Ret::Bool(unsafe { CloseHandle(h) }),
-                )
-            }
+            _ => (
+                format!("CloseHandle({h:?})"),
+                Ret::Bool(unsafe { CloseHandle(h) }),
+            ),
         }
     }
+
+    fn advance(&mut self) -> (String, Ret) {
+        let us = match self.byte() % 6 {
+            0 => 0,
+            1 => 1_000,
+            2 => 100_000,
+            3 => 1_000_000,
+            4 => 60_000_000,
+            _ => u64::from(self.u32_any()),
+        };
+        self.sim.advance(Duration::from_micros(us));
+        (format!("advance({us}us)"), Ret::Other("done".into()))
+    }
+}
+
+/// A socket address laid out in a 128-byte `SOCKADDR_STORAGE` (`None` stays NULL): the
+/// surface's encoding, or just the family for an unknown one.
+fn sockaddr(a: Option<SockAddrIn>) -> Option<Box<SOCKADDR_STORAGE>> {
+    let a = a?;
+    let mut st: Box<SOCKADDR_STORAGE> = Box::default();
+    // SAFETY: SOCKADDR_STORAGE is 128 bytes of plain data.
+    let bytes: &mut [u8; 128] = unsafe { &mut *(std::ptr::addr_of_mut!(*st).cast()) };
+    match a.socket_addr() {
+        Some(sa) => {
+            let b = crate::surface::addr::encode(sa);
+            bytes[..b.len()].copy_from_slice(&b);
+        }
+        None => {
+            let SockAddrIn::BadFamily(f) = a else {
+                unreachable!("V4 and V6 have a socket address")
+            };
+            bytes[..2].copy_from_slice(&f.to_ne_bytes());
+        }
+    }
+    Some(st)
+}
+
+/// The `SOCKADDR*` of [`sockaddr`]'s storage (NULL for `None`).
+fn ptr(st: &Option<Box<SOCKADDR_STORAGE>>) -> *const SOCKADDR {
+    st.as_deref()
+        .map_or(null(), |a| (a as *const SOCKADDR_STORAGE).cast())
 }
 
 fn show(r: &Ret) -> String {

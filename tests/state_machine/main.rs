@@ -10,12 +10,16 @@
 
 mod ref_model;
 
-use qwave_sim::model::Positional;
 use std::net::SocketAddr;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
+use qwave_sim::call::{
+    AddSocketToFlow, Call, Cancel, CloseHandle, CreateHandle, EnumerateFlows, NotifyBuffer, NotifyFlow,
+    NotifyOp, QueryFlow, QueryOp, Raw, RemoveSocketFromFlow, Resolve, SetFlow, SetOp, Tracking, TrafficArg,
+    QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH,
+};
 use qwave_sim::model::event::{CallOutput, CallResult};
 use qwave_sim::model::invariants::InvariantChecker;
 use qwave_sim::model::{Fault, Func, HandleState, Model, PathRef, SockAddrIn, Win32Error as E, World};
@@ -28,8 +32,11 @@ static STATS: std::sync::Mutex<std::collections::BTreeMap<String, u64>> =
     std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 fn record(op: &SmOp, r: &Option<CallResult>, completions: &[Done]) {
-    let name = format!("{op:?}");
-    let name = name.split([' ', '(']).next().unwrap_or("").to_string();
+    let name = match op {
+        SmOp::Call(c) => format!("{:?}", c.func()),
+        SmOp::AdvanceMs(_) => "AdvanceMs".into(),
+        SmOp::Fault(_) => "Fault".into(),
+    };
     let outcome = match r {
         None => "step".to_string(),
         Some(Ok(_)) => "TRUE".to_string(),
@@ -172,45 +179,122 @@ fn fault() -> impl Strategy<Value = SmFault> {
     ]
 }
 
-fn transitions(state: &RefState) -> BoxedStrategy<SmOp> {
-    let h = handle(state);
-    let f = flow(state);
-    let dest = 0..DESTS.len();
-    let sock = prop_oneof![6 => 0u8..5, 1 => Just(5u8)];
-    let create = prop_oneof![
-        8 => Just(SmOp::Create { version: Some((1, 0)), out: true }),
-        1 => Just(SmOp::Create { version: None, out: true }),
-        1 => Just(SmOp::Create { version: Some((2, 0)), out: true }),
-        1 => Just(SmOp::Create { version: Some((1, 0)), out: false }),
-    ];
+/// `QOSSetFlow`'s buffer, before it is laid out in C form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Payload {
+    /// NULL.
+    Null,
+    /// `QOS_TRAFFIC_TYPE`.
+    Tt(i32),
+    /// `QOS_FLOWRATE_OUTGOING` (reason 0).
+    Rate { bps: u64, shaping: i32 },
+    /// DSCP `DWORD`.
+    Dscp(u32),
+}
+
+impl Payload {
+    fn bytes(self) -> Option<Vec<u8>> {
+        match self {
+            Payload::Null => None,
+            Payload::Tt(v) => Some(v.to_le_bytes().to_vec()),
+            Payload::Dscp(v) => Some(v.to_le_bytes().to_vec()),
+            Payload::Rate { bps, shaping } => {
+                let mut b = bps.to_le_bytes().to_vec();
+                b.extend_from_slice(&shaping.to_le_bytes());
+                b.extend_from_slice(&0i32.to_le_bytes());
+                Some(b)
+            }
+        }
+    }
+
+    /// `Operation`, `Size` and this buffer as a surface reads them: the `Size` bytes reach the
+    /// model only when `Size` fits the operation.
+    fn set_op(self, op: i32, size: u32) -> SetOp {
+        let fits = SetOp::size_of(op) == Some(size);
+        let bytes = self.bytes().map(|mut b| {
+            b.resize(if fits { size as usize } else { 0 }, 0);
+            b
+        });
+        SetOp::from_c(op, size, bytes.as_deref())
+    }
+}
+
+/// `QOSNotifyFlow`'s operation and buffer for a raw operation and the target in the buffer.
+fn notify_op(op: i32, target: Option<u64>) -> (NotifyOp, NotifyBuffer) {
+    let op = match op {
+        0 => NotifyOp::Congested,
+        1 => NotifyOp::Uncongested,
+        2 => NotifyOp::Available(target.unwrap_or(0)),
+        v => NotifyOp::Raw(v),
+    };
+    (op, target.map_or(NotifyBuffer::Null, NotifyBuffer::Value))
+}
+
+fn create() -> impl Strategy<Value = Call<Sel>> {
+    let c = |version, out| {
+        Call::CreateHandle(CreateHandle {
+            handle: (),
+            version,
+            out,
+        })
+    };
+    prop_oneof![
+        8 => Just(c(Some((1, 0)), true)),
+        1 => Just(c(None, true)),
+        1 => Just(c(Some((2, 0)), true)),
+        1 => Just(c(Some((1, 0)), false)),
+    ]
+}
+
+fn sock() -> impl Strategy<Value = u8> + Clone {
+    prop_oneof![6 => 0u8..5, 1 => Just(5u8)]
+}
+
+fn add(state: &RefState) -> impl Strategy<Value = Call<Sel>> {
     // (socket, destination) pairs that make sense: S0/S2 unconnected v4/v6, S1 connected to
     // the LLTD peer, S4 TCP connected off-link.
     let pair = prop_oneof![
         6 => proptest::sample::select(vec![(0u8, 0usize), (0, 4), (0, 6), (2, 1), (1, 9), (1, 0), (4, 9), (0, 2), (0, 3), (0, 5)]),
-        3 => (sock.clone(), dest.clone()),
+        3 => (sock(), 0..DESTS.len()),
     ];
-    let add = (
-        h.clone(),
+    (
+        handle(state),
         pair,
         prop_oneof![8 => 0i32..6, 1 => Just(6), 1 => Just(-1)],
         prop_oneof![4 => Just(0u32), 4 => Just(2), 1 => Just(3)],
-        prop_oneof![1 => Just(None), 6 => Just(Some(FlowSel::Id(0))), 3 => f.clone().prop_map(Some)],
+        prop_oneof![1 => Just(None), 6 => Just(Some(FlowSel::Id(0))), 3 => flow(state).prop_map(Some)],
     )
-        .prop_map(|(h, (s, dest), tt, flags, flow_in)| SmOp::Add {
-            h,
-            s,
-            dest,
-            tt,
-            flags,
-            flow_in,
-        });
-    let remove = (
-        h.clone(),
-        prop_oneof![2 => Just(SOCKET_ZERO), 2 => sock.clone()],
-        f.clone(),
+        .prop_map(|(handle, (socket, dest), tt, flags, flow)| {
+            Call::AddSocketToFlow(AddSocketToFlow {
+                handle,
+                socket,
+                dest,
+                traffic_type: TrafficArg::from_raw(tt),
+                non_adaptive: flags & QOS_NON_ADAPTIVE_FLOW != 0,
+                flags: flags & !QOS_NON_ADAPTIVE_FLOW,
+                flow,
+            })
+        })
+}
+
+fn remove(state: &RefState) -> impl Strategy<Value = Call<Sel>> {
+    (
+        handle(state),
+        prop_oneof![2 => Just(SOCKET_ZERO), 2 => sock()],
+        flow(state),
         prop_oneof![9 => Just(0u32), 1 => Just(1)],
     )
-        .prop_map(|(h, s, flow, flags)| SmOp::Remove { h, s, flow, flags });
+        .prop_map(|(handle, socket, flow, flags)| {
+            Call::RemoveSocketFromFlow(RemoveSocketFromFlow {
+                handle,
+                socket,
+                flow,
+                flags,
+            })
+        })
+}
+
+fn set(state: &RefState) -> impl Strategy<Value = Call<Sel>> {
     let tt_buf = prop_oneof![8 => 0i32..6, 1 => Just(6)].prop_map(Payload::Tt);
     let rate_buf = (bps(), prop_oneof![8 => 1i32..3, 2 => Just(0), 1 => Just(3)])
         .prop_map(|(bps, shaping)| Payload::Rate { bps, shaping });
@@ -223,15 +307,15 @@ fn transitions(state: &RefState) -> BoxedStrategy<SmOp> {
         2 => (Just(2i32), dscp_buf),
         2 => (prop_oneof![10 => 0i32..3, 1 => Just(3)], any_buf),
     ];
-    let set = (
-        h.clone(),
-        f.clone(),
+    (
+        handle(state),
+        flow(state),
         op_buf,
         prop_oneof![8 => Just(true), 1 => Just(false)],
         prop_oneof![9 => Just(0u32), 1 => Just(1)],
         ov(),
     )
-        .prop_map(|(h, flow, (op, buf), size_ok, flags, ov)| {
+        .prop_map(|(handle, flow, (op, buf), size_ok, flags, overlapped)| {
             // Size usually fits the operation; otherwise one that does not.
             let size = match (op, size_ok) {
                 (1, true) => 16,
@@ -239,20 +323,35 @@ fn transitions(state: &RefState) -> BoxedStrategy<SmOp> {
                 (1, false) => 4,
                 (_, false) => 16,
             };
-            SmOp::Set {
-                h,
+            Call::SetFlow(SetFlow {
+                handle,
                 flow,
-                op,
-                size,
-                buf,
+                op: buf.set_op(op, size),
                 flags,
-                ov,
-            }
-        });
-    let query = (h.clone(), prop_oneof![f.clone(), adaptive_flow(state)], prop_oneof![10 => 0i32..3, 1 => Just(3)], prop_oneof![1 => Just(None), 1 => Just(Some(0u32)), 1 => Just(Some(8)), 6 => Just(Some(64)), 1 => Just(Some(u32::MAX))], prop_oneof![9 => Just(true), 1 => Just(false)], prop_oneof![6 => Just(0u32), 2 => Just(1), 1 => Just(2)], ov())
-        .prop_map(|(h, flow, op, size, buffer, flags, ov)| SmOp::Query { h, flow, op, size, buffer, flags, ov });
-    let notify = (
-        h.clone(),
+                overlapped,
+            })
+        })
+}
+
+fn query(state: &RefState) -> impl Strategy<Value = Call<Sel>> {
+    (handle(state), prop_oneof![flow(state), adaptive_flow(state)], prop_oneof![10 => 0i32..3, 1 => Just(3)], prop_oneof![1 => Just(None), 1 => Just(Some(0u32)), 1 => Just(Some(8)), 6 => Just(Some(64)), 1 => Just(Some(u32::MAX))], prop_oneof![9 => Just(true), 1 => Just(false)], prop_oneof![6 => Just(0u32), 2 => Just(1), 1 => Just(2)], ov())
+        .prop_map(|(handle, flow, op, size, buffer, flags, overlapped)| {
+            Call::QueryFlow(QueryFlow {
+                handle,
+                flow,
+                op: QueryOp::from_code(op),
+                size,
+                buffer,
+                fresh: flags & QOS_QUERYFLOW_FRESH != 0,
+                flags: flags & !QOS_QUERYFLOW_FRESH,
+                overlapped,
+            })
+        })
+}
+
+fn notify(state: &RefState) -> impl Strategy<Value = Call<Sel>> {
+    (
+        handle(state),
         adaptive_flow(state),
         prop_oneof![4 => Just(0i32), 2 => Just(1), 3 => Just(2), 1 => Just(3)],
         prop_oneof![9 => Just(true), 1 => Just(false)],
@@ -261,44 +360,31 @@ fn transitions(state: &RefState) -> BoxedStrategy<SmOp> {
         prop_oneof![9 => Just(0u32), 1 => Just(1)],
         prop_oneof![6 => ov(), 1 => Just(None)],
     )
-        .prop_map(|(h, flow, op, well_formed, size, target, flags, ov)| {
-            let (size, target) = match (op == 2, well_formed) {
-                (true, true) => (Some(size), Some(target)),
-                (false, true) => (None, None),
-                (true, false) => (None, Some(target)),
-                (false, false) => (Some(8), Some(target)),
-            };
-            SmOp::Notify {
-                h,
-                flow,
-                op,
-                size,
-                target,
-                flags,
-                ov,
-            }
-        });
-    let cancel = (
-        h.clone(),
-        prop_oneof![1 => Just(None), 4 => (0u8..3).prop_map(Some)],
-    )
-        .prop_map(|(h, ov)| SmOp::Cancel { h, ov });
-    let enumerate = (
-        h.clone(),
-        prop_oneof![1 => Just(None), 1 => Just(Some(0u32)), 1 => Just(Some(4)), 4 => Just(Some(1024))],
-        prop_oneof![9 => Just(true), 1 => Just(false)],
-    )
-        .prop_map(|(h, size, buffer)| SmOp::Enumerate { h, size, buffer });
-    let track = (
-        h.clone(),
-        dest.clone(),
-        prop_oneof![9 => Just(0u32), 1 => Just(1)],
-    )
-        .prop_map(|(h, dest, flags)| SmOp::Track { h, dest, flags });
-    let untrack = (h, dest, prop_oneof![9 => Just(0u32), 1 => Just(1)])
-        .prop_map(|(h, dest, flags)| SmOp::Untrack { h, dest, flags });
-    // NOT-8 needs a second request of the same operation on a flow that already has one
-    // pending: aim at those flows now and then.
+        .prop_map(
+            |(handle, flow, op, well_formed, size, target, flags, overlapped)| {
+                let (size, target) = match (op == 2, well_formed) {
+                    (true, true) => (Some(size), Some(target)),
+                    (false, true) => (None, None),
+                    (true, false) => (None, Some(target)),
+                    (false, false) => (Some(8), Some(target)),
+                };
+                let (op, buffer) = notify_op(op, target);
+                Call::NotifyFlow(NotifyFlow {
+                    handle,
+                    flow,
+                    op,
+                    size,
+                    buffer,
+                    flags,
+                    overlapped,
+                })
+            },
+        )
+}
+
+/// NOT-8 needs a second request of the same operation on a flow that already has one
+/// pending: aim at those flows now and then.
+fn renotify(state: &RefState) -> BoxedStrategy<SmOp> {
     let pending: Vec<(usize, usize, i32)> = state
         .flows
         .values()
@@ -311,21 +397,64 @@ fn transitions(state: &RefState) -> BoxedStrategy<SmOp> {
                 .map(move |(op, _)| (f.owner, i, op as i32))
         })
         .collect();
-    let renotify = if pending.is_empty() {
-        Just(SmOp::AdvanceMs(0)).boxed()
-    } else {
-        (proptest::sample::select(pending), 0u8..3, bps())
-            .prop_map(|((owner, i, op), k, target)| SmOp::Notify {
-                h: H::Idx(owner),
+    if pending.is_empty() {
+        return Just(SmOp::AdvanceMs(0)).boxed();
+    }
+    (proptest::sample::select(pending), 0u8..3, bps())
+        .prop_map(|((owner, i, op), k, target)| {
+            let (op_, buffer) = notify_op(op, (op == 2).then_some(target));
+            SmOp::Call(Call::NotifyFlow(NotifyFlow {
+                handle: H::Idx(owner),
                 flow: FlowSel::Live(i),
-                op,
+                op: op_,
                 size: (op == 2).then_some(8),
-                target: (op == 2).then_some(target),
+                buffer,
                 flags: 0,
-                ov: Some(k),
-            })
-            .boxed()
-    };
+                overlapped: Some(k),
+            }))
+        })
+        .boxed()
+}
+
+fn cancel(state: &RefState) -> impl Strategy<Value = Call<Sel>> {
+    (
+        handle(state),
+        prop_oneof![1 => Just(None), 4 => (0u8..3).prop_map(Some)],
+    )
+        .prop_map(|(handle, overlapped)| Call::Cancel(Cancel { handle, overlapped }))
+}
+
+fn enumerate(state: &RefState) -> impl Strategy<Value = Call<Sel>> {
+    (
+        handle(state),
+        prop_oneof![1 => Just(None), 1 => Just(Some(0u32)), 1 => Just(Some(4)), 4 => Just(Some(1024))],
+        prop_oneof![9 => Just(true), 1 => Just(false)],
+    )
+        .prop_map(|(handle, size, buffer)| Call::EnumerateFlows(EnumerateFlows { handle, size, buffer }))
+}
+
+/// `QOSStartTrackingClient` (`start`) or `QOSStopTrackingClient`.
+fn tracking(state: &RefState, start: bool) -> impl Strategy<Value = Call<Sel>> {
+    (
+        handle(state),
+        0..DESTS.len(),
+        prop_oneof![9 => Just(0u32), 1 => Just(1)],
+    )
+        .prop_map(move |(handle, client, flags)| {
+            let t = Tracking {
+                handle,
+                client,
+                flags,
+            };
+            if start {
+                Call::StartTrackingClient(t)
+            } else {
+                Call::StopTrackingClient(t)
+            }
+        })
+}
+
+fn transitions(state: &RefState) -> BoxedStrategy<SmOp> {
     let advance = prop_oneof![
         Just(0u64),
         Just(1),
@@ -342,27 +471,24 @@ fn transitions(state: &RefState) -> BoxedStrategy<SmOp> {
     } else {
         24
     };
+    let close = handle(state).prop_map(|handle| Call::CloseHandle(CloseHandle { handle }));
     prop_oneof![
-        create_weight => create,
-        1 => h_close(state),
-        8 => add,
-        3 => remove,
-        6 => set,
-        4 => query,
-        4 => notify,
-        4 => renotify,
-        2 => cancel,
-        1 => enumerate,
-        2 => track,
-        1 => untrack,
+        create_weight => create().prop_map(SmOp::Call),
+        1 => close.prop_map(SmOp::Call),
+        8 => add(state).prop_map(SmOp::Call),
+        3 => remove(state).prop_map(SmOp::Call),
+        6 => set(state).prop_map(SmOp::Call),
+        4 => query(state).prop_map(SmOp::Call),
+        4 => notify(state).prop_map(SmOp::Call),
+        4 => renotify(state),
+        2 => cancel(state).prop_map(SmOp::Call),
+        1 => enumerate(state).prop_map(SmOp::Call),
+        2 => tracking(state, true).prop_map(SmOp::Call),
+        1 => tracking(state, false).prop_map(SmOp::Call),
         2 => advance,
         2 => fault().prop_map(SmOp::Fault),
     ]
     .boxed()
-}
-
-fn h_close(state: &RefState) -> BoxedStrategy<SmOp> {
-    handle(state).prop_map(|h| SmOp::Close { h }).boxed()
 }
 
 impl ReferenceStateMachine for Reference {
@@ -432,15 +558,17 @@ fn addr(dest: usize) -> Option<SockAddrIn> {
     }
 }
 
-fn key(ov: Option<u8>) -> Option<u64> {
-    ov.map(|k| 0x0A00 + u64::from(k))
-}
-
-/// The id of a flow argument the reference already resolved (`RefState::resolved`).
-fn id(f: FlowSel) -> u32 {
+/// The fault a step injects.
+fn injected(f: SmFault) -> Fault {
     match f {
-        FlowSel::Id(v) => v,
-        FlowSel::Live(_) => 0, // never: the reference resolved it
+        SmFault::Reset => Fault::DeviceReset,
+        SmFault::Sleep => Fault::Sleep,
+        SmFault::Resume => Fault::Resume,
+        SmFault::FailCalls { func, code, count } => Fault::FailCalls { func, code, count },
+        SmFault::Congestion { v6, congested } => Fault::Congestion {
+            path: PathRef::Peer(if v6 { "fd00::20" } else { "192.168.1.20" }.parse().expect("ip")),
+            congested,
+        },
     }
 }
 
@@ -452,145 +580,71 @@ fn normalise(r: &CallResult) -> CallResult {
     }
 }
 
-impl Sut {
-    fn h(&self, h: H) -> u64 {
-        match h {
+/// The raw values of a resolved call: the handles and sockets the model handed out, the
+/// destinations' addresses, OVERLAPPED keys.
+impl Resolve<Conc, Raw> for Sut {
+    fn handle(&mut self, h: &H) -> u64 {
+        match *h {
             H::Idx(i) => self.handles[i],
             H::Garbage(v) => v,
         }
     }
 
-    fn s(&self, s: u8) -> u64 {
-        match s {
+    fn socket(&mut self, s: &u8) -> u64 {
+        match *s {
             SOCKET_ZERO => 0,
             s if (s as usize) < self.sockets.len() => self.sockets[s as usize],
             _ => 0xdead_0000_beef,
         }
     }
 
-    fn call(&mut self, op: &SmOp) -> Option<CallResult> {
-        let m = &mut self.m;
-        let r = match *op {
-            SmOp::Create { version, out } => m.create_handle(version, out),
-            SmOp::Close { h } => {
-                let h = self.h(h);
-                self.m.close_handle(h)
-            }
-            SmOp::Add {
-                h,
-                s,
-                dest,
-                tt,
-                flags,
-                flow_in,
-            } => {
-                let (h, s) = (self.h(h), self.s(s));
-                self.m
-                    .add_socket_to_flow(h, s, addr(dest), tt, flags, flow_in.map(id))
-            }
-            SmOp::Remove { h, s, flow, flags } => {
-                let (h, s) = (self.h(h), self.s(s));
-                self.m.remove_socket_from_flow(h, s, id(flow), flags)
-            }
-            SmOp::Set {
-                h,
-                flow,
-                op,
-                size,
-                buf,
-                flags,
-                ov,
-            } => {
-                let h = self.h(h);
-                let bytes: Option<Vec<u8>> = match buf {
-                    Payload::Null => None,
-                    Payload::Tt(v) => Some(v.to_le_bytes().to_vec()),
-                    Payload::Dscp(v) => Some(v.to_le_bytes().to_vec()),
-                    Payload::Rate { bps, shaping } => {
-                        let mut b = bps.to_le_bytes().to_vec();
-                        b.extend_from_slice(&shaping.to_le_bytes());
-                        b.extend_from_slice(&0i32.to_le_bytes());
-                        Some(b)
-                    }
-                };
-                // As a surface does: pass the bytes only when Size fits the operation.
-                let fits = qwave_sim::call::SetOp::size_of(op) == Some(size);
-                let bytes = bytes.map(|mut b| {
-                    if fits {
-                        b.resize(size as usize, 0);
-                    } else {
-                        b.clear();
-                    }
-                    b
-                });
-                self.m
-                    .set_flow(h, id(flow), op, size, bytes.as_deref(), flags, key(ov))
-            }
-            SmOp::Query {
-                h,
-                flow,
-                op,
-                size,
-                buffer,
-                flags,
-                ov,
-            } => {
-                let h = self.h(h);
-                self.m.query_flow(h, id(flow), op, size, buffer, flags, key(ov))
-            }
-            SmOp::Notify {
-                h,
-                flow,
-                op,
-                size,
-                target,
-                flags,
-                ov,
-            } => {
-                let h = self.h(h);
-                self.m.notify_flow(h, id(flow), op, size, target, flags, key(ov))
-            }
-            SmOp::Cancel { h, ov } => {
-                let h = self.h(h);
-                self.m.cancel(h, key(ov))
-            }
-            SmOp::Enumerate { h, size, buffer } => {
-                let h = self.h(h);
-                self.m.enumerate_flows(h, size, buffer)
-            }
-            SmOp::Track { h, dest, flags } => {
-                let h = self.h(h);
-                self.m.start_tracking_client(h, addr(dest), flags)
-            }
-            SmOp::Untrack { h, dest, flags } => {
-                let h = self.h(h);
-                self.m.stop_tracking_client(h, addr(dest), flags)
+    fn flow(&mut self, f: &u32) -> u32 {
+        *f
+    }
+
+    fn flow_in(&mut self, f: &Option<u32>) -> Option<u32> {
+        *f
+    }
+
+    fn new_handle(&mut self, _: &()) {}
+
+    fn overlapped(&mut self, k: &u8) -> u64 {
+        0x0A00 + u64::from(*k)
+    }
+
+    fn size(&mut self, s: &Option<u32>, _careful: Option<u32>) -> Option<u32> {
+        *s
+    }
+
+    fn addr(&mut self, dest: &usize) -> Option<SockAddrIn> {
+        addr(*dest)
+    }
+}
+
+impl Sut {
+    /// Runs a step: a call as the reference resolved it, lowered to raw values, through
+    /// `Model::apply` (`Some` with the raw call and its result); `None` for the other steps.
+    fn step(&mut self, op: &SmOp, resolved: Option<&Call<Conc>>) -> Option<(Call, CallResult)> {
+        match *op {
+            SmOp::Call(_) => {
+                let call = resolved
+                    .expect("the reference resolves every call")
+                    .map(&mut *self);
+                let r = self.m.apply(call.clone());
+                if let Ok(CallOutput::Handle(v)) = r {
+                    self.handles.push(v);
+                }
+                Some((call, r))
             }
             SmOp::AdvanceMs(ms) => {
-                m.advance_us(ms * 1000);
-                return None;
+                self.m.advance_us(ms * 1000);
+                None
             }
             SmOp::Fault(f) => {
-                let fault = match f {
-                    SmFault::Reset => Fault::DeviceReset,
-                    SmFault::Sleep => Fault::Sleep,
-                    SmFault::Resume => Fault::Resume,
-                    SmFault::FailCalls { func, code, count } => Fault::FailCalls { func, code, count },
-                    SmFault::Congestion { v6, congested } => Fault::Congestion {
-                        path: PathRef::Peer(
-                            if v6 { "fd00::20" } else { "192.168.1.20" }.parse().expect("ip"),
-                        ),
-                        congested,
-                    },
-                };
-                m.inject(fault);
-                return None;
+                self.m.inject(injected(f));
+                None
             }
-        };
-        if let Ok(CallOutput::Handle(v)) = r {
-            self.handles.push(v);
         }
-        Some(r)
     }
 
     fn fail(&self, what: String) -> ! {
@@ -643,16 +697,20 @@ impl<R: ReferenceStateMachine<State = RefState, Transition = SmOp>> StateMachine
             sut.fail(format!("before `{op:?}`: {v}"));
         }
         // Run what the reference ran: handle and flow arguments resolved.
-        let op = r.resolved.clone().unwrap_or(op);
-        let got = sut.call(&op);
+        let ran = sut.step(&op, r.resolved.as_ref());
+        let what = match &r.resolved {
+            Some(c) => format!("{c:?}"),
+            None => format!("{op:?}"),
+        };
+        let got = ran.as_ref().map(|(_, res)| res.clone());
         let got_n = got.as_ref().map(normalise);
         sut.log.push(format!(
-            "{:>3} {op:?}\n      model: {got_n:?}\n      ref:   {:?}",
+            "{:>3} {what}\n      model: {got_n:?}\n      ref:   {:?}",
             sut.log.len() - 1,
             r.last
         ));
         if got_n != r.last {
-            sut.fail(format!("result of `{op:?}`"));
+            sut.fail(format!("result of `{what}`"));
         }
         sut.m.settle();
         let mut done: Vec<Done> = sut
@@ -678,18 +736,13 @@ impl<R: ReferenceStateMachine<State = RefState, Transition = SmOp>> StateMachine
         }
         if done != r.delivered {
             sut.fail(format!(
-                "completions after `{op:?}`: model {done:?}, reference {:?}",
+                "completions after `{what}`: model {done:?}, reference {:?}",
                 r.delivered
             ));
         }
-        if let Some(args) = sut.m.events().iter().rev().find_map(|e| match &e.event {
-            qwave_sim::model::Event::Call { call, .. } => Some(call.clone()),
-            _ => None,
-        }) {
-            if let (Some(res), true) = (&got, !matches!(op, SmOp::AdvanceMs(_) | SmOp::Fault(_))) {
-                if let Err(v) = sut.checker.check_call(&args, res) {
-                    sut.fail(v.to_string());
-                }
+        if let Some((call, res)) = &ran {
+            if let Err(v) = sut.checker.check_call(call, res) {
+                sut.fail(v.to_string());
             }
         }
         sut
@@ -757,32 +810,23 @@ fn model_matches_reference() {
     }
     // The run must reach deep states, not only argument errors: every function succeeds,
     // and the interesting codes and completions occur.
-    for f in [
-        "Create",
-        "Close",
-        "Add",
-        "Remove",
-        "Set",
-        "Query",
-        "Notify",
-        "Cancel",
-        "Enumerate",
-        "Track",
-        "Untrack",
-    ] {
-        assert!(stats.contains_key(&format!("{f}: TRUE")), "{f} never succeeded");
+    for f in Func::ALL {
+        assert!(
+            stats.contains_key(&format!("{f:?}: TRUE")),
+            "{f:?} never succeeded"
+        );
     }
     for k in [
-        "Notify: ERROR_ALREADY_EXISTS",
-        "Notify: ERROR_TIMEOUT",
-        "Notify: TRUE",
-        "Set: ERROR_IO_PENDING",
-        "Query: ERROR_IO_PENDING",
-        "Notify: ERROR_IO_PENDING",
-        "Set: ERROR_NETWORK_BUSY",
-        "Add: ERROR_DEVICE_REINITIALIZATION_NEEDED",
-        "Create: ERROR_GEN_FAILURE",
-        "Add: ERROR_NOT_ENOUGH_MEMORY",
+        "NotifyFlow: ERROR_ALREADY_EXISTS",
+        "NotifyFlow: ERROR_TIMEOUT",
+        "NotifyFlow: TRUE",
+        "SetFlow: ERROR_IO_PENDING",
+        "QueryFlow: ERROR_IO_PENDING",
+        "NotifyFlow: ERROR_IO_PENDING",
+        "SetFlow: ERROR_NETWORK_BUSY",
+        "AddSocketToFlow: ERROR_DEVICE_REINITIALIZATION_NEEDED",
+        "CreateHandle: ERROR_GEN_FAILURE",
+        "AddSocketToFlow: ERROR_NOT_ENOUGH_MEMORY",
         "completion: ERROR_OPERATION_ABORTED",
         "completion: ERROR_SUCCESS",
     ] {
@@ -813,12 +857,15 @@ fn a_broken_rule_in_the_reference_is_caught_and_shrunk() {
             // Minimal is 3 (create, add, remove); sequences are generated up to 47 steps.
             assert!(steps.len() <= 6, "not shrunk: {steps:#?}");
             assert!(
-                matches!(steps.last(), Some(SmOp::Remove { s, .. }) if *s != SOCKET_ZERO),
+                matches!(steps.last(), Some(SmOp::Call(Call::RemoveSocketFromFlow(c))) if c.socket != SOCKET_ZERO),
                 "shrunk case does not end with the broken removal: {steps:#?}"
             );
             // Flow ids are concrete in the steps, so the shrinker may have to keep an earlier
             // add that made the removed flow's id; at least one add is needed.
-            let adds = steps.iter().filter(|s| matches!(s, SmOp::Add { .. })).count();
+            let adds = steps
+                .iter()
+                .filter(|s| matches!(s, SmOp::Call(Call::AddSocketToFlow(_))))
+                .count();
             assert!(adds >= 1, "{steps:#?}");
         }
         other => panic!("the planted REM-4 bug went unnoticed: {other:?}"),

@@ -1,15 +1,19 @@
 //! A small reference model of qWAVE, written from the rules (RULES.md / the spec), not from
 //! the simulator: handles, sockets, flows, pending overlapped requests, tracked clients,
 //! injected failures, device reset / sleep / resume and a virtual clock. It predicts every
-//! return value, error code, `*Size`, output and completion of the steps in [`SmOp`].
+//! return value, error code, `*Size`, output and completion of the steps in [`SmOp`]: a
+//! [`Call`] of the 11 functions (read through its C values: operation codes, `Size`, buffer
+//! bytes, flag bits), a time advance or a fault.
 //!
 //! It covers one fixed world (the default world, estimates ready at once: `warmup_ms` =
 //! `partial_ms` = 0) with a few policy knobs, and a fixed set of sockets and destinations whose
 //! properties are written down here by hand ([`SOCKETS`], [`DESTS`]). Only shared data types
-//! (`CallOutput`, `QueryData`, `Win32Error`, ...) come from the crate; no model code runs here.
+//! (`Call` and its operation codes and C layouts, `CallOutput`, `QueryData`, `Win32Error`,
+//! ...) come from the crate; no model code runs here.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use qwave_sim::call::{AddSocketToFlow, Call, Names, NotifyFlow, QueryFlow, Resolve, SetFlow};
 use qwave_sim::model::event::{CallError, CallOutput, CallResult, QueryData};
 use qwave_sim::model::{Func, Marking, Win32Error as E};
 
@@ -64,7 +68,7 @@ pub struct Dest {
     pub kind: Kind,
 }
 
-/// The destinations, indexed by `dest` in [`SmOp`].
+/// The destinations, indexed by a call's address ([`Sel`]).
 pub const DESTS: [Dest; 10] = [
     Dest {
         text: "192.168.1.20:5004",
@@ -132,8 +136,8 @@ pub struct Sock {
     pub closed: bool,
 }
 
-/// The sockets, indexed by `s` in [`SmOp`]; index [`SOCKETS`]`.len()` is a garbage value and
-/// [`SOCKET_ZERO`] is 0.
+/// The sockets, indexed by a call's socket ([`Sel`]); index [`SOCKETS`]`.len()` is a garbage
+/// value and [`SOCKET_ZERO`] is 0.
 pub const SOCKETS: [Sock; 5] = [
     Sock {
         v6: false,
@@ -170,7 +174,7 @@ pub const SOCKETS: [Sock; 5] = [
 pub const SOCKET_ZERO: u8 = 6;
 
 /// The handle argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum H {
     /// The n-th handle created (modulo their number; NULL if there is none yet). Resolved
     /// when the step runs, so a shrunk sequence still names a handle.
@@ -181,25 +185,12 @@ pub enum H {
 
 /// A flow id argument, resolved when the step runs, so a shrunk sequence keeps pointing at a
 /// live flow after earlier steps are dropped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FlowSel {
     /// The n-th live flow, in id order (modulo their number; the next unused id if none).
     Live(usize),
     /// This id as is (0, `u32::MAX`, an id not yet issued, ...).
     Id(u32),
-}
-
-/// `QOSSetFlow`'s buffer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Payload {
-    /// NULL.
-    Null,
-    /// `QOS_TRAFFIC_TYPE`.
-    Tt(i32),
-    /// `QOS_FLOWRATE_OUTGOING` (reason 0).
-    Rate { bps: u64, shaping: i32 },
-    /// DSCP `DWORD`.
-    Dscp(u32),
 }
 
 /// A fault the test injects.
@@ -217,62 +208,52 @@ pub enum SmFault {
     Congestion { v6: bool, congested: bool },
 }
 
+/// How the generated steps name a call's arguments: handles and flows by selector (resolved
+/// when the step runs), sockets by index into [`SOCKETS`] ([`SOCKET_ZERO`] = 0), destinations
+/// by index into [`DESTS`], OVERLAPPEDs by number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Sel;
+
+impl Names for Sel {
+    type Handle = H;
+    type Socket = u8;
+    type Flow = FlowSel;
+    type FlowIn = Option<FlowSel>;
+    type NewHandle = ();
+    type Overlapped = u8;
+    type Size = Option<u32>;
+    type Addr = usize;
+
+    fn null_socket() -> u8 {
+        SOCKET_ZERO
+    }
+}
+
+/// [`Sel`] once the step runs: `H::Idx` names an existing handle, flows are ids. What the
+/// reference interprets and the SUT lowers to raw values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Conc;
+
+impl Names for Conc {
+    type Handle = H;
+    type Socket = u8;
+    type Flow = u32;
+    type FlowIn = Option<u32>;
+    type NewHandle = ();
+    type Overlapped = u8;
+    type Size = Option<u32>;
+    type Addr = usize;
+
+    fn null_socket() -> u8 {
+        SOCKET_ZERO
+    }
+}
+
 /// One step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SmOp {
-    /// `QOSCreateHandle`.
-    Create { version: Option<(u16, u16)>, out: bool },
-    /// `QOSCloseHandle`.
-    Close { h: H },
-    /// `QOSAddSocketToFlow`.
-    Add {
-        h: H,
-        s: u8,
-        dest: usize,
-        tt: i32,
-        flags: u32,
-        flow_in: Option<FlowSel>,
-    },
-    /// `QOSRemoveSocketFromFlow`.
-    Remove { h: H, s: u8, flow: FlowSel, flags: u32 },
-    /// `QOSSetFlow`; `size` as passed (the SUT passes the bytes only when it fits `op`).
-    Set {
-        h: H,
-        flow: FlowSel,
-        op: i32,
-        size: u32,
-        buf: Payload,
-        flags: u32,
-        ov: Option<u8>,
-    },
-    /// `QOSQueryFlow`.
-    Query {
-        h: H,
-        flow: FlowSel,
-        op: i32,
-        size: Option<u32>,
-        buffer: bool,
-        flags: u32,
-        ov: Option<u8>,
-    },
-    /// `QOSNotifyFlow`.
-    Notify {
-        h: H,
-        flow: FlowSel,
-        op: i32,
-        size: Option<u32>,
-        target: Option<u64>,
-        flags: u32,
-        ov: Option<u8>,
-    },
-    /// `QOSCancel`.
-    Cancel { h: H, ov: Option<u8> },
-    /// `QOSEnumerateFlows`.
-    Enumerate { h: H, size: Option<u32>, buffer: bool },
-    /// `QOSStartTrackingClient`.
-    Track { h: H, dest: usize, flags: u32 },
-    /// `QOSStopTrackingClient`.
-    Untrack { h: H, dest: usize, flags: u32 },
+    /// One of the 11 functions.
+    Call(Call<Sel>),
     /// Advance virtual time.
     AdvanceMs(u64),
     /// Inject a fault now.
@@ -424,9 +405,8 @@ pub struct RefState {
     /// What the last step returned, and the completions delivered during it (sorted).
     pub last: Option<CallResult>,
     pub delivered: Vec<Done>,
-    /// The last step with its handle and flow arguments resolved to concrete ones
-    /// (`H::Idx` of an existing handle, `FlowSel::Id`): what the SUT runs.
-    pub resolved: Option<SmOp>,
+    /// The last step's call with its handle and flow arguments resolved: what the SUT runs.
+    pub resolved: Option<Call<Conc>>,
 }
 
 fn err(code: E) -> CallResult {
@@ -811,8 +791,10 @@ impl RefState {
         Ok(dest)
     }
 
-    fn add(&mut self, h: H, si: u8, dest: usize, tt: i32, flags: u32, flow_in: Option<u32>) -> CallResult {
-        let h = self.open(h)?;
+    fn add(&mut self, c: &AddSocketToFlow<Conc>) -> CallResult {
+        let (si, dest, tt, flags) = (c.socket, c.dest, c.traffic_type.raw(), c.flag_bits());
+        let h = self.open(c.handle)?;
+        let flow_in = c.flow;
         let flow_in = flow_in.ok_or(EINVAL)?; // ADD-2
         if flags & !2 != 0 {
             return err(EINVAL); // ADD-19
@@ -937,18 +919,9 @@ impl RefState {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn set(
-        &mut self,
-        h: H,
-        flow: u32,
-        op: i32,
-        size: u32,
-        buf: Payload,
-        flags: u32,
-        ov: Option<u8>,
-    ) -> CallResult {
-        let h = self.open(h)?;
+    fn set(&mut self, c: &SetFlow<Conc>) -> CallResult {
+        let (flow, op, size, flags, ov) = (c.flow, c.op.code(), c.op.size(), c.flags, c.overlapped);
+        let h = self.open(c.handle)?;
         if flow == 0 {
             return err(EINVAL); // AMB-12
         }
@@ -961,18 +934,9 @@ impl RefState {
             return err(EINVAL); // SET-3, SET-4
         }
         // The buffer is read as the operation's type, whatever the caller meant (mixed families).
-        let bytes: Vec<u8> = match buf {
-            Payload::Null => return err(EINVAL), // SET-3
-            Payload::Tt(v) => v.to_le_bytes().to_vec(),
-            Payload::Dscp(v) => v.to_le_bytes().to_vec(),
-            Payload::Rate { bps, shaping } => {
-                let mut b = bps.to_le_bytes().to_vec();
-                b.extend_from_slice(&shaping.to_le_bytes());
-                b.extend_from_slice(&0i32.to_le_bytes());
-                b
-            }
+        let Some(mut b) = c.op.bytes() else {
+            return err(EINVAL); // SET-3
         };
-        let mut b = bytes;
         b.resize(want as usize, 0);
         let i32_at = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().expect("4"));
         let req = match op {
@@ -1045,18 +1009,10 @@ impl RefState {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn query(
-        &mut self,
-        h: H,
-        flow: u32,
-        op: i32,
-        size: Option<u32>,
-        buffer: bool,
-        flags: u32,
-        ov: Option<u8>,
-    ) -> CallResult {
-        let h = self.open(h)?;
+    fn query(&mut self, c: &QueryFlow<Conc>) -> CallResult {
+        let (flow, op, size, buffer) = (c.flow, c.op.code(), c.size, c.buffer);
+        let (flags, ov) = (c.flag_bits(), c.overlapped);
+        let h = self.open(c.handle)?;
         if flow == 0 {
             return err(EINVAL); // QRY-2, AMB-12
         }
@@ -1141,18 +1097,10 @@ impl RefState {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn notify(
-        &mut self,
-        h: H,
-        flow: u32,
-        op: i32,
-        size: Option<u32>,
-        target: Option<u64>,
-        flags: u32,
-        ov: Option<u8>,
-    ) -> CallResult {
-        let h = self.open(h)?;
+    fn notify(&mut self, c: &NotifyFlow<Conc>) -> CallResult {
+        let (flow, op, size, target) = (c.flow, c.op.code(), c.size, c.target());
+        let (flags, ov) = (c.flags, c.overlapped);
+        let h = self.open(c.handle)?;
         if flow == 0 || !(0..=2).contains(&op) || flags != 0 {
             return err(EINVAL); // NOT-2, AMB-6, GEN-10
         }
@@ -1343,92 +1291,38 @@ impl RefState {
         }
     }
 
-    /// `op` with its handle resolved and its flow argument replaced by `rf`.
-    fn concretize(&self, op: &SmOp, rf: u32) -> SmOp {
-        let mut op = op.clone();
-        match &mut op {
-            SmOp::Add { flow_in: Some(f), .. } => *f = FlowSel::Id(rf),
-            SmOp::Remove { flow, .. }
-            | SmOp::Set { flow, .. }
-            | SmOp::Query { flow, .. }
-            | SmOp::Notify { flow, .. } => *flow = FlowSel::Id(rf),
-            _ => {}
+    /// Runs a call (its arguments resolved).
+    fn call(&mut self, c: &Call<Conc>) -> CallResult {
+        match c {
+            Call::CreateHandle(c) => self.create(c.version, c.out),
+            Call::CloseHandle(c) => self.close(c.handle),
+            Call::AddSocketToFlow(c) => self.add(c),
+            Call::RemoveSocketFromFlow(c) => self.remove(c.handle, c.socket, c.flow, c.flags),
+            Call::SetFlow(c) => self.set(c),
+            Call::QueryFlow(c) => self.query(c),
+            Call::NotifyFlow(c) => self.notify(c),
+            Call::Cancel(c) => self.cancel(c.handle, c.overlapped),
+            Call::EnumerateFlows(c) => self.enumerate(c.handle, c.size, c.buffer),
+            Call::StartTrackingClient(c) => self.track(c.handle, c.client, c.flags),
+            Call::StopTrackingClient(c) => self.untrack(c.handle, c.client), // STO-7: flags ignored
         }
-        match &mut op {
-            SmOp::Close { h }
-            | SmOp::Add { h, .. }
-            | SmOp::Remove { h, .. }
-            | SmOp::Set { h, .. }
-            | SmOp::Query { h, .. }
-            | SmOp::Notify { h, .. }
-            | SmOp::Cancel { h, .. }
-            | SmOp::Enumerate { h, .. }
-            | SmOp::Track { h, .. }
-            | SmOp::Untrack { h, .. } => *h = self.resolve_h(*h),
-            _ => {}
-        }
-        op
     }
 
     /// Applies one step: `last` gets what it returns, `delivered` the completions of the step.
     pub fn step(&mut self, op: &SmOp) {
         self.delivered.clear();
-        let sel = match *op {
-            SmOp::Add { flow_in, .. } => flow_in,
-            SmOp::Remove { flow, .. }
-            | SmOp::Set { flow, .. }
-            | SmOp::Query { flow, .. }
-            | SmOp::Notify { flow, .. } => Some(flow),
+        // A call's handle and flow arguments name what exists before the step.
+        self.resolved = match op {
+            SmOp::Call(c) => Some(c.map(&mut *self)),
             _ => None,
         };
-        let rf = sel.map(|f| self.resolve(f)).unwrap_or(0);
-        let op = &self.concretize(op, rf);
-        self.resolved = Some(op.clone());
         // Every call, and every fault, starts by running what is due (a "simulator step").
         self.run_until(self.now_us);
         self.last = match *op {
-            SmOp::Create { version, out } => Some(self.create(version, out)),
-            SmOp::Close { h } => Some(self.close(h)),
-            SmOp::Add {
-                h,
-                s,
-                dest,
-                tt,
-                flags,
-                flow_in,
-            } => Some(self.add(h, s, dest, tt, flags, flow_in.map(|_| rf))),
-            SmOp::Remove { h, s, flags, .. } => Some(self.remove(h, s, rf, flags)),
-            SmOp::Set {
-                h,
-                flow: _,
-                op,
-                size,
-                buf,
-                flags,
-                ov,
-            } => Some(self.set(h, rf, op, size, buf, flags, ov)),
-            SmOp::Query {
-                h,
-                flow: _,
-                op,
-                size,
-                buffer,
-                flags,
-                ov,
-            } => Some(self.query(h, rf, op, size, buffer, flags, ov)),
-            SmOp::Notify {
-                h,
-                flow: _,
-                op,
-                size,
-                target,
-                flags,
-                ov,
-            } => Some(self.notify(h, rf, op, size, target, flags, ov)),
-            SmOp::Cancel { h, ov } => Some(self.cancel(h, ov)),
-            SmOp::Enumerate { h, size, buffer } => Some(self.enumerate(h, size, buffer)),
-            SmOp::Track { h, dest, flags } => Some(self.track(h, dest, flags)),
-            SmOp::Untrack { h, dest, flags: _ } => Some(self.untrack(h, dest)), // STO-7: ignored
+            SmOp::Call(_) => {
+                let c = self.resolved.clone().expect("resolved above");
+                Some(self.call(&c))
+            }
             SmOp::AdvanceMs(ms) => {
                 self.run_until(self.now_us + ms * 1000);
                 None
@@ -1441,5 +1335,38 @@ impl RefState {
         // The test looks at completions after the step, once what is due now has run.
         self.run_until(self.now_us);
         self.delivered.sort();
+    }
+}
+
+/// Resolves a step's selectors against the reference state before the step.
+impl Resolve<Sel, Conc> for RefState {
+    fn handle(&mut self, h: &H) -> H {
+        self.resolve_h(*h)
+    }
+
+    fn socket(&mut self, s: &u8) -> u8 {
+        *s
+    }
+
+    fn flow(&mut self, f: &FlowSel) -> u32 {
+        self.resolve(*f)
+    }
+
+    fn flow_in(&mut self, f: &Option<FlowSel>) -> Option<u32> {
+        f.map(|f| self.resolve(f))
+    }
+
+    fn new_handle(&mut self, _: &()) {}
+
+    fn overlapped(&mut self, k: &u8) -> u8 {
+        *k
+    }
+
+    fn size(&mut self, s: &Option<u32>, _careful: Option<u32>) -> Option<u32> {
+        *s
+    }
+
+    fn addr(&mut self, a: &usize) -> usize {
+        *a
     }
 }
