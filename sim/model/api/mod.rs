@@ -3,7 +3,7 @@
 //!
 //! Each takes its [`Call`] struct with pointers already decoded, checks it in the order of
 //! AMB-33 (handle → arguments → flow → flow kind → privilege → policy → path → data
-//! readiness), and returns the result; `apply` records the call as an [`Event`]. A surface turns
+//! readiness), and returns the result; `apply` records the call as an [`Event`](super::Event). A surface turns
 //! the result into `BOOL` + last error + buffer contents.
 
 mod add;
