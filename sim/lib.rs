@@ -27,7 +27,7 @@ pub mod windows_sys;
 
 pub use model::{Fault, World};
 pub use recording::{recording_dir, IncompleteLog, Recording};
-pub use sim::{EnterGuard, FlowSnapshot, Sim, SimBuilder, DEFAULT_HISTORY};
+pub use sim::{EnterGuard, FlowSnapshot, ProcessGuard, Sim, SimBuilder, DEFAULT_HISTORY};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

@@ -2,7 +2,6 @@
 //! diagnostics for malformed input (never a panic), diffs and reproduce commands for failed
 //! expectations, seeds, formats and `--until`.
 
-use qwave_sim::model::Positional;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -301,23 +300,49 @@ fn run_prints_the_trace_in_every_format_and_stops_when_told() {
 
 #[test]
 fn a_recorded_run_checks_with_the_binary_and_replays_its_trace() {
+    use qwave_sim::call::{self, Call, NotifyBuffer, NotifyOp, TrafficArg};
     use qwave_sim::model::{CallOutput, Fault, Model, VirtualTime, World};
     let world = World::default();
     let mut m = Model::new(world.clone(), 11);
-    let Ok(CallOutput::Handle(h)) = m.create_handle(Some((1, 0)), true) else {
+    let create = Call::CreateHandle(call::CreateHandle {
+        handle: (),
+        version: Some((1, 0)),
+        out: true,
+    });
+    let Ok(CallOutput::Handle(h)) = m.apply(create) else {
         panic!("create failed")
     };
     let s = m.socket(23, 2, 0).expect("socket");
     let dest = "[fd00::20]:5004"
         .parse::<std::net::SocketAddr>()
         .expect("address");
-    let Ok(CallOutput::Flow(f)) = m.add_socket_to_flow(h, s, Some(dest.into()), 3, 0, Some(0)) else {
+    let add = Call::AddSocketToFlow(call::AddSocketToFlow {
+        handle: h,
+        socket: s,
+        dest: Some(dest.into()),
+        traffic_type: TrafficArg::AudioVideo,
+        non_adaptive: false,
+        flags: 0,
+        flow: Some(0),
+    });
+    let Ok(CallOutput::Flow(f)) = m.apply(add) else {
         panic!("add failed")
     };
-    assert!(m.notify_flow(h, f, 0, None, None, 0, Some(0xABC)).is_err()); // IO_PENDING
+    let notify = Call::NotifyFlow(call::NotifyFlow {
+        handle: h,
+        flow: f,
+        op: NotifyOp::Congested,
+        size: None,
+        buffer: NotifyBuffer::Null,
+        flags: 0,
+        overlapped: Some(0xABC),
+    });
+    assert!(m.apply(notify).is_err()); // IO_PENDING
     m.inject_at(VirtualTime(1_500_000), Fault::DeviceReset);
     m.advance_us(2_000_000);
-    assert!(m.close_handle(h).is_ok());
+    assert!(m
+        .apply(Call::CloseHandle(call::CloseHandle { handle: h }))
+        .is_ok());
 
     let recorded = qwave_sim::scenario::record(&world, 11, m.events());
     let dir = temp_dir("recorded");

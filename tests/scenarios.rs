@@ -3,14 +3,18 @@
 //! makes `check` fail with a diff, recorded runs replay to the same trace, and the library
 //! covers every error code the rules name.
 
-use qwave_sim::model::Positional;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use qwave_sim::model::{Fault, Model, PathRef, SockAddrIn, TrafficType, Win32Error, World};
+use qwave_sim::call::{self, Call, NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg};
+use qwave_sim::model::{
+    CallOutput, Fault, Model, PathRef, SockAddrIn, TrafficType, VirtualTime, Win32Error, World,
+};
 use qwave_sim::scenario::schema::{Check, Data, Expect, HandleStateArg, SockExpect, Step, WsaError};
-use qwave_sim::scenario::{self, record, record_names, run, Loaded, RunOptions, Scenario};
+use qwave_sim::scenario::{
+    self, record, record_names, run, CallStep, Expectation, Loaded, RunOptions, Scenario,
+};
 use qwave_sim::trace::{self, Format};
 
 fn library() -> Vec<PathBuf> {
@@ -28,7 +32,7 @@ fn load(path: &Path) -> Loaded {
     scenario::load(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn describe(failures: &[scenario::Failure]) -> String {
+fn describe(failures: &[scenario::Mismatch]) -> String {
     failures
         .iter()
         .map(|f| {
@@ -123,18 +127,8 @@ fn another_seed_changes_a_fault_plan_run_and_is_reproducible() {
     assert!(own.planned.is_empty() && own.passed());
 }
 
-/// Every way to change one expectation of `step` (the step with one value altered).
-fn mutants(step: &Step) -> Vec<Step> {
-    let mut out = Vec::new();
-    if let Some(e) = step.expect() {
-        let mut s = step.clone();
-        *s.expect_mut().expect("call step") = match e {
-            Expect::Ok => Expect::Err(Win32Error::ERROR_GEN_FAILURE),
-            Expect::Err(_) => Expect::Ok,
-        };
-        out.push(s);
-    }
-    let bump_data = |d: &Data| match *d {
+fn bump_data(d: &Data) -> Data {
+    match *d {
         Data::Fundamentals {
             bottleneck_bps,
             available_bps,
@@ -157,37 +151,48 @@ fn mutants(step: &Step) -> Vec<Step> {
         },
         Data::OutgoingRate(v) => Data::OutgoingRate(v + 1),
         Data::Available(v) => Data::Available(v + 1),
+    }
+}
+
+/// Every way to change one field of a call step's expectation.
+fn expectation_mutants(e: &Expectation) -> Vec<Expectation> {
+    let with = |f: &dyn Fn(&mut Expectation)| {
+        let mut m = e.clone();
+        f(&mut m);
+        m
     };
+    let mut out = vec![with(&|m| {
+        m.expect = match m.expect {
+            Expect::Ok => Expect::Err(Win32Error::ERROR_GEN_FAILURE),
+            Expect::Err(_) => Expect::Ok,
+        }
+    })];
+    if e.id.is_some() {
+        out.push(with(&|m| m.id = m.id.map(|n| n + 1)));
+    }
+    if e.data.is_some() {
+        out.push(with(&|m| m.data = m.data.as_ref().map(bump_data)));
+    }
+    if e.flows.is_some() {
+        out.push(with(&|m| m.flows.iter_mut().for_each(|v| v.push("999".into()))));
+    }
+    if e.out_size.is_some() {
+        out.push(with(&|m| m.out_size = m.out_size.map(|n| n + 1)));
+    }
+    out
+}
+
+/// Every way to change one expectation of `step` (the step with one value altered).
+fn mutants(step: &Step) -> Vec<Step> {
+    let mut out = Vec::new();
     let mut s = step.clone();
     match &mut s {
-        Step::QueryFlow { data, out_size, .. } | Step::NotifyFlow { data, out_size, .. } => {
-            if let Some(d) = data {
-                let mut m = step.clone();
-                if let Step::QueryFlow { data, .. } | Step::NotifyFlow { data, .. } = &mut m {
-                    *data = Some(bump_data(d));
-                }
-                out.push(m);
-            }
-            if let Some(n) = out_size {
-                *n += 1;
-                out.push(s);
-            }
-        }
-        Step::AddSocketToFlow { id: Some(n), .. } => {
-            *n += 1;
-            out.push(s);
-        }
-        Step::EnumerateFlows { flows, out_size, .. } => {
-            if flows.is_some() {
-                let mut m = step.clone();
-                if let Step::EnumerateFlows { flows: Some(v), .. } = &mut m {
-                    v.push("999".into());
-                }
-                out.push(m);
-            }
-            if let Some(n) = out_size {
-                *n += 1;
-                out.push(s);
+        Step::Call(c) => {
+            for expected in expectation_mutants(&c.expected) {
+                out.push(Step::Call(CallStep {
+                    call: c.call.clone(),
+                    expected,
+                }));
             }
         }
         Step::Socket { expect, .. }
@@ -396,7 +401,15 @@ fn every_rule_error_code_is_expected_somewhere() {
     let mut seen = BTreeSet::new();
     for path in library() {
         for step in load(&path).scenario.steps {
-            if let Some(Expect::Err(e)) = step.expect() {
+            if let Step::Call(CallStep {
+                expected:
+                    Expectation {
+                        expect: Expect::Err(e),
+                        ..
+                    },
+                ..
+            }) = &step
+            {
                 seen.insert(e.0);
             }
             if let Step::Wait { status, .. } = &step {
@@ -439,71 +452,129 @@ fn round_trip(world: &World, seed: u64, events: &[qwave_sim::model::Stamped], wh
     );
 }
 
+fn query(handle: u64, flow: u32, op: QueryOp, size: u32) -> Call {
+    Call::QueryFlow(call::QueryFlow {
+        handle,
+        flow,
+        op,
+        size: Some(size),
+        buffer: true,
+        fresh: false,
+        flags: 0,
+        overlapped: None,
+    })
+}
+
+/// `QOSNotifyFlow` with a NULL buffer.
+fn notify(handle: u64, flow: u32, op: NotifyOp, size: Option<u32>, overlapped: Option<u64>) -> Call {
+    Call::NotifyFlow(call::NotifyFlow {
+        handle,
+        flow,
+        op,
+        size,
+        buffer: NotifyBuffer::Null,
+        flags: 0,
+        overlapped,
+    })
+}
+
+fn set(handle: u64, flow: u32, op: SetOp, overlapped: Option<u64>) -> Call {
+    Call::SetFlow(call::SetFlow {
+        handle,
+        flow,
+        op,
+        flags: 0,
+        overlapped,
+    })
+}
+
 #[test]
 fn a_test_driving_the_model_records_a_scenario_that_replays_exactly() {
     let world = World::default();
     let mut m = Model::new(world.clone(), 99);
-    let h = match m.create_handle(Some((1, 0)), true) {
-        Ok(qwave_sim::model::CallOutput::Handle(h)) => h,
+    let create = |version| {
+        Call::CreateHandle(call::CreateHandle {
+            handle: (),
+            version,
+            out: true,
+        })
+    };
+    let h = match m.apply(create(Some((1, 0)))) {
+        Ok(CallOutput::Handle(h)) => h,
         other => panic!("create: {other:?}"),
     };
-    assert!(m.create_handle(None, true).is_err());
+    assert!(m.apply(create(None)).is_err());
     let s = m.socket(2, 2, 0).expect("socket");
-    m.connect(
-        s,
-        Some(
-            "192.168.1.20:5004"
-                .parse::<std::net::SocketAddr>()
-                .unwrap()
-                .into(),
-        ),
-    )
-    .unwrap();
-    let flow = match m.add_socket_to_flow(h, s, None, 4, 0, Some(0)) {
-        Ok(qwave_sim::model::CallOutput::Flow(f)) => f,
+    let peer: std::net::SocketAddr = "192.168.1.20:5004".parse().unwrap();
+    m.connect(s, Some(peer.into())).unwrap();
+    let add = Call::AddSocketToFlow(call::AddSocketToFlow {
+        handle: h,
+        socket: s,
+        dest: None,
+        traffic_type: TrafficArg::Voice,
+        non_adaptive: false,
+        flags: 0,
+        flow: Some(0),
+    });
+    let flow = match m.apply(add) {
+        Ok(CallOutput::Flow(f)) => f,
         other => panic!("add: {other:?}"),
     };
-    let _ = m.query_flow(h, flow, 0, Some(40), true, 0, None);
+    let _ = m.apply(query(h, flow, QueryOp::Fundamentals, 40));
     m.advance_us(2_500_000);
-    let rate = qwave_sim::call::SetOp::OutgoingRate {
+    let rate = SetOp::OutgoingRate {
         bandwidth_bps: 64_000,
         shaping: qwave_sim::model::Shaping::ShapeAndMark,
         reason: 0,
     };
-    let (op, bytes) = (rate.code(), rate.bytes().unwrap_or_default());
-    let _ = m.set_flow(h, flow, op, 16, Some(&bytes), 0, Some(0x1000));
-    let _ = m.notify_flow(h, flow, 0, None, None, 0, Some(0x2000));
-    m.inject_at(
-        qwave_sim::model::VirtualTime(3_000_000),
-        Fault::Congestion {
-            path: PathRef::Peer("192.168.1.20".parse().unwrap()),
-            congested: true,
-        },
-    );
+    let _ = m.apply(set(h, flow, rate, Some(0x1000)));
+    let _ = m.apply(notify(h, flow, NotifyOp::Congested, None, Some(0x2000)));
+    let congested = |congested| Fault::Congestion {
+        path: PathRef::Peer("192.168.1.20".parse().unwrap()),
+        congested,
+    };
+    m.inject_at(VirtualTime(3_000_000), congested(true));
     m.advance_us(1_000_000);
     // A blocking notification that a scheduled fault releases.
-    m.inject_at(
-        qwave_sim::model::VirtualTime(5_000_000),
-        Fault::Congestion {
-            path: PathRef::Peer("192.168.1.20".parse().unwrap()),
-            congested: false,
-        },
-    );
-    assert!(m.notify_flow(h, flow, 1, None, None, 0, None).is_ok());
-    let _ = m.query_flow(h, flow, 1, Some(4), true, 0, None);
-    let _ = m.notify_flow(h, flow, 2, Some(8), None, 0, Some(0x3000));
-    let _ = m.enumerate_flows(h, Some(0), false);
-    let _ = m.cancel(h, Some(0x4000));
+    m.inject_at(VirtualTime(5_000_000), congested(false));
+    assert!(m
+        .apply(notify(h, flow, NotifyOp::Uncongested, None, None))
+        .is_ok());
+    let _ = m.apply(query(h, flow, QueryOp::PacketPriority, 4));
+    let _ = m.apply(notify(h, flow, NotifyOp::Available(0), Some(8), Some(0x3000)));
+    let _ = m.apply(Call::EnumerateFlows(call::EnumerateFlows {
+        handle: h,
+        size: Some(0),
+        buffer: false,
+    }));
+    let _ = m.apply(Call::Cancel(call::Cancel {
+        handle: h,
+        overlapped: Some(0x4000),
+    }));
     m.inject(Fault::FailCalls {
         func: None,
         code: Win32Error::ERROR_NOT_ENOUGH_MEMORY,
         count: 1,
     });
-    let _ = m.start_tracking_client(h, Some(SockAddrIn::BadFamily(7)), 0);
-    let _ = m.set_flow(h, flow, 9, 3, Some(&[1, 2, 3]), 0, None);
-    let _ = m.remove_socket_from_flow(h, 0, flow, 0);
-    let _ = m.close_handle(0xdead_beef);
-    let _ = m.close_handle(h);
+    let _ = m.apply(Call::StartTrackingClient(call::Tracking {
+        handle: h,
+        client: Some(SockAddrIn::BadFamily(7)),
+        flags: 0,
+    }));
+    let raw = SetOp::Raw {
+        op: 9,
+        size: 3,
+        bytes: Some(vec![1, 2, 3]),
+    };
+    let _ = m.apply(set(h, flow, raw, None));
+    let _ = m.apply(Call::RemoveSocketFromFlow(call::RemoveSocketFromFlow {
+        handle: h,
+        socket: 0,
+        flow,
+        flags: 0,
+    }));
+    let _ = m.apply(Call::CloseHandle(call::CloseHandle { handle: 0xdead_beef }));
+    let _ = m.apply(Call::CloseHandle(call::CloseHandle { handle: h }));
     m.settle();
     assert!(m.events().len() > 20);
     round_trip(&world, 99, m.events(), "hand-driven run");
@@ -554,7 +625,7 @@ fn until_stops_at_a_step_or_a_time() {
         &loaded.scenario,
         &RunOptions {
             seed: None,
-            until: Some(scenario::Until::Time(qwave_sim::model::VirtualTime(1_000_000))),
+            until: Some(scenario::Until::Time(VirtualTime(1_000_000))),
             ..RunOptions::default()
         },
     );

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use qwave_sim::model::VirtualTime;
 use qwave_sim::scenario::schema::Dur;
-use qwave_sim::scenario::{self, Loaded, Outcome, RunOptions, Until};
+use qwave_sim::scenario::{self, Loaded, RunOptions, RunReport, Until};
 use qwave_sim::trace::Format;
 
 /// Failures printed per file; the rest are counted.
@@ -149,7 +149,7 @@ fn reproduce(cfg: &Config, file: &Path, seed: u64) -> String {
     cmd
 }
 
-fn report_failures(cfg: &Config, loaded: &Loaded, out: &Outcome, err: &mut impl Write) -> io::Result<()> {
+fn report_failures(cfg: &Config, loaded: &Loaded, out: &RunReport, err: &mut impl Write) -> io::Result<()> {
     let file = &loaded.file;
     writeln!(
         err,

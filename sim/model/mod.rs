@@ -7,6 +7,7 @@
 //! the checks that implement them.
 
 pub mod api;
+pub(crate) mod blocking;
 pub mod error;
 pub mod event;
 pub mod fault;
@@ -88,6 +89,9 @@ pub struct Model {
     events: Vec<Stamped>,
     outbox: Vec<Completion>,
     deadlocks: u32,
+    /// Hand blocking calls back to the surface instead of running the timeline (`blocking`).
+    defer_blocking: bool,
+    blocked: Option<blocking::BlockedNotify>,
 }
 
 impl Model {
@@ -150,6 +154,8 @@ impl Model {
             events: Vec::new(),
             outbox: Vec::new(),
             deadlocks: 0,
+            defer_blocking: false,
+            blocked: None,
             world,
         };
         for i in 0..m.paths.len() {

@@ -15,7 +15,11 @@ use ron::extensions::Extensions;
 use ron::value::RawValue;
 use serde::Deserialize;
 
-use super::schema::{Check, FaultPlan, FlowIn, Ref, Scenario, Step, FORMAT_VERSION};
+use super::schema::{
+    Addr, CallStep, Check, Expect, FlowIn, Named, RandomFaults, Ref, Scenario, Size, SockExpect, Step,
+    FORMAT_VERSION,
+};
+use crate::call::{self, Resolve};
 use crate::model::World;
 
 /// A line and column in a file, both from 1.
@@ -117,7 +121,7 @@ struct RawFile<'a> {
     #[serde(default)]
     world: World,
     #[serde(default)]
-    fault_plan: Option<FaultPlan>,
+    fault_plan: Option<RandomFaults>,
     #[serde(borrow)]
     steps: Vec<&'a RawValue>,
 }
@@ -126,50 +130,11 @@ struct RawFile<'a> {
 pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
     let err_at = |offset: usize, message: String| error_at(file, src, pos_of(src, offset), message);
     let opts = options();
-    let header: Header = opts
-        .from_str(src)
-        .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
-    match header.version {
-        None => {
-            return Err(err_at(
-                0,
-                format!("missing `version: {FORMAT_VERSION}` (the scenario format version)"),
-            ))
-        }
-        Some(FORMAT_VERSION) => {}
-        Some(v) => {
-            let at = src.find("version").unwrap_or(0);
-            return Err(err_at(
-                at,
-                format!(
-                    "format version {v} is not supported: this qwave-sim reads version {FORMAT_VERSION} \
-                     (rewrite the file for version {FORMAT_VERSION}, or use the qwave-sim release that wrote it)"
-                ),
-            ));
-        }
-    }
+    check_version(file, src)?;
     let raw: RawFile<'_> = opts
         .from_str(src)
         .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
-    let mut steps = Vec::with_capacity(raw.steps.len());
-    let mut positions = Vec::with_capacity(raw.steps.len());
-    let mut offsets = Vec::with_capacity(raw.steps.len());
-    let mut texts = Vec::with_capacity(raw.steps.len());
-    let lines = LineStarts::new(src);
-    for r in &raw.steps {
-        // The raw text may start with the comments above the step; point at the step itself.
-        let whole = r.get_ron();
-        let text = &whole[leading_trivia(whole)..];
-        texts.push(text);
-        let offset = (text.as_ptr() as usize)
-            .saturating_sub(src.as_ptr() as usize)
-            .min(src.len());
-        let base = lines.pos_of(src, offset);
-        let step: Step = opts.from_str(text).map_err(|e| ron_error(file, src, base, &e))?;
-        steps.push(step);
-        positions.push(base);
-        offsets.push(offset);
-    }
+    let steps = parse_steps(file, src, &raw.steps)?;
     let scenario = Scenario {
         version: raw.version,
         name: raw.name,
@@ -177,7 +142,7 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
         seed: raw.seed,
         world: raw.world,
         fault_plan: raw.fault_plan,
-        steps,
+        steps: steps.steps,
     };
     if let Some(plan) = &scenario.fault_plan {
         for p in &plan.faults {
@@ -196,16 +161,74 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
         err_at(at, msg)
     })?;
     validate_names(&scenario).map_err(|(i, name, msg)| {
-        let start = offsets[i];
-        let text = texts[i];
+        let (text, start) = steps.texts[i];
         let inner = text.find(&format!("\"{name}\"")).map_or(0, |o| o + 1);
         err_at(start + inner, msg)
     })?;
     Ok(Loaded {
         file: file.to_string(),
         scenario,
-        positions,
+        positions: steps.positions,
     })
+}
+
+/// The first pass: the file is RON and says `version: 1`.
+fn check_version(file: &str, src: &str) -> Result<(), LoadError> {
+    let err_at = |offset: usize, message: String| error_at(file, src, pos_of(src, offset), message);
+    let header: Header = options()
+        .from_str(src)
+        .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
+    match header.version {
+        None => Err(err_at(
+            0,
+            format!("missing `version: {FORMAT_VERSION}` (the scenario format version)"),
+        )),
+        Some(FORMAT_VERSION) => Ok(()),
+        Some(v) => {
+            let at = src.find("version").unwrap_or(0);
+            Err(err_at(
+                at,
+                format!(
+                    "format version {v} is not supported: this qwave-sim reads version {FORMAT_VERSION} \
+                     (rewrite the file for version {FORMAT_VERSION}, or use the qwave-sim release that wrote it)"
+                ),
+            ))
+        }
+    }
+}
+
+/// A file's steps, each parsed on its own.
+struct Steps<'a> {
+    steps: Vec<Step>,
+    /// Where each starts.
+    positions: Vec<Pos>,
+    /// Each one's text (without the comments above it) and its byte offset in the file.
+    texts: Vec<(&'a str, usize)>,
+}
+
+/// Parses each step's raw text, with error positions shifted back into the file.
+fn parse_steps<'a>(file: &str, src: &'a str, raw: &[&'a RawValue]) -> Result<Steps<'a>, LoadError> {
+    let opts = options();
+    let lines = LineStarts::new(src);
+    let mut out = Steps {
+        steps: Vec::with_capacity(raw.len()),
+        positions: Vec::with_capacity(raw.len()),
+        texts: Vec::with_capacity(raw.len()),
+    };
+    for r in raw {
+        // The raw text may start with the comments above the step; point at the step itself.
+        let whole = r.get_ron();
+        let text = &whole[leading_trivia(whole)..];
+        let offset = (text.as_ptr() as usize)
+            .saturating_sub(src.as_ptr() as usize)
+            .min(src.len());
+        let base = lines.pos_of(src, offset);
+        let step: Step = opts.from_str(text).map_err(|e| ron_error(file, src, base, &e))?;
+        out.steps.push(step);
+        out.positions.push(base);
+        out.texts.push((text, offset));
+    }
+    Ok(out)
 }
 
 /// Bytes of whitespace and comments (`// …`, nested `/* … */`) at the start of `text`.
@@ -387,13 +410,22 @@ fn valid_name(s: &str) -> bool {
 
 type NameError = (usize, String, String);
 
-struct Names<'a> {
-    defined: BTreeMap<&'a str, (Kind, usize)>,
+struct Names {
+    defined: BTreeMap<String, (Kind, usize)>,
     step: usize,
 }
 
-impl<'a> Names<'a> {
-    fn define(&mut self, name: &'a str, kind: Kind) -> Result<(), NameError> {
+impl Names {
+    /// A name a step binds: defined when the step is expected to succeed, else only checked.
+    fn new_name(&mut self, name: &str, kind: Kind, succeeds: bool) -> Result<(), NameError> {
+        if succeeds {
+            self.define(name, kind)
+        } else {
+            self.check_syntax(name)
+        }
+    }
+
+    fn define(&mut self, name: &str, kind: Kind) -> Result<(), NameError> {
         self.check_syntax(name)?;
         if let Some((k, at)) = self.defined.get(name) {
             return Err((
@@ -405,7 +437,7 @@ impl<'a> Names<'a> {
                 ),
             ));
         }
-        self.defined.insert(name, (kind, self.step));
+        self.defined.insert(name.to_string(), (kind, self.step));
         Ok(())
     }
 
@@ -454,12 +486,134 @@ impl<'a> Names<'a> {
             )),
         }
     }
+
+    /// A call step's names: the call's, then the expected flows.
+    fn call(&mut self, c: &CallStep) -> Result<(), NameError> {
+        let mut walk = Walk {
+            names: self,
+            succeeds: c.expected.expect == Expect::Ok,
+            err: None,
+        };
+        c.call.map(&mut walk);
+        if let Some(e) = walk.err {
+            return Err(e);
+        }
+        // The OVERLAPPED of a request (Set, Query, Notify); `QOSCancel`'s may be any text.
+        if let Some(o) = c.call.overlapped() {
+            self.check_syntax(o)?;
+        }
+        for f in c.expected.flows.iter().flatten() {
+            self.refer(f, Kind::Flow)?;
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, c: &Check) -> Result<(), NameError> {
+        match c {
+            Check::Flow { flow, sockets, .. } => {
+                self.refer(flow, Kind::Flow)?;
+                for s in sockets.iter().flatten() {
+                    self.refer(s, Kind::Socket)?;
+                }
+            }
+            Check::Marking { flow, .. } => self.refer(flow, Kind::Flow)?,
+            Check::Handle { handle, flows, .. } => {
+                self.refer(handle, Kind::Handle)?;
+                for f in flows.iter().flatten() {
+                    self.refer(f, Kind::Flow)?;
+                }
+            }
+            Check::Pending {
+                handle, overlapped, ..
+            } => {
+                self.refer(handle, Kind::Handle)?;
+                self.check_syntax(overlapped)?;
+            }
+            Check::FlowCount(_)
+            | Check::PendingCount(_)
+            | Check::LastError(_)
+            | Check::Deadlocks(_)
+            | Check::Invariants => {}
+        }
+        Ok(())
+    }
+}
+
+/// A naming with nothing in it: mapping a call into it visits each of its names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Visited;
+
+impl call::Names for Visited {
+    type Handle = ();
+    type Socket = ();
+    type Flow = ();
+    type FlowIn = ();
+    type NewHandle = ();
+    type Overlapped = ();
+    type Size = ();
+    type Addr = ();
+
+    fn null_socket() {}
+}
+
+/// Checks a call's names as [`Call::map`](crate::call::Call::map) visits them, keeping the
+/// first error.
+struct Walk<'a> {
+    names: &'a mut Names,
+    /// Whether the step expects the call to succeed (and so bind its new name).
+    succeeds: bool,
+    err: Option<NameError>,
+}
+
+impl Walk<'_> {
+    fn keep(&mut self, r: Result<(), NameError>) {
+        if let (None, Err(e)) = (&self.err, r) {
+            self.err = Some(e);
+        }
+    }
+}
+
+impl Resolve<Named, Visited> for Walk<'_> {
+    fn handle(&mut self, h: &Ref) {
+        let r = self.names.refer(h, Kind::Handle);
+        self.keep(r);
+    }
+
+    fn socket(&mut self, s: &Ref) {
+        let r = self.names.refer(s, Kind::Socket);
+        self.keep(r);
+    }
+
+    fn flow(&mut self, f: &Ref) {
+        let r = self.names.refer(f, Kind::Flow);
+        self.keep(r);
+    }
+
+    fn flow_in(&mut self, f: &FlowIn) {
+        let r = match f {
+            FlowIn::New(name) => self.names.new_name(name, Kind::Flow, self.succeeds),
+            FlowIn::Join(r) => self.names.refer(r, Kind::Flow),
+            FlowIn::Null => Ok(()),
+        };
+        self.keep(r);
+    }
+
+    fn new_handle(&mut self, h: &Option<String>) {
+        if let Some(name) = h {
+            let r = self.names.new_name(name, Kind::Handle, self.succeeds);
+            self.keep(r);
+        }
+    }
+
+    fn overlapped(&mut self, _: &String) {}
+
+    fn size(&mut self, _: &Size, _: Option<u32>) {}
+
+    fn addr(&mut self, _: &Option<Addr>) {}
 }
 
 /// Checks every name: defined once, referred to only after its definition, with its kind.
 fn validate_names(s: &Scenario) -> Result<(), NameError> {
-    use super::schema::Expect;
-    use super::schema::SockExpect;
     let mut n = Names {
         defined: BTreeMap::new(),
         step: 0,
@@ -467,110 +621,16 @@ fn validate_names(s: &Scenario) -> Result<(), NameError> {
     for (i, step) in s.steps.iter().enumerate() {
         n.step = i;
         match step {
-            Step::CreateHandle { handle, expect, .. } => {
-                if let Some(h) = handle {
-                    if *expect == Expect::Ok {
-                        n.define(h, Kind::Handle)?;
-                    } else {
-                        n.check_syntax(h)?;
-                    }
-                }
-            }
-            Step::CloseHandle { handle, .. }
-            | Step::Cancel { handle, .. }
-            | Step::StartTrackingClient { handle, .. }
-            | Step::StopTrackingClient { handle, .. } => n.refer(handle, Kind::Handle)?,
-            Step::EnumerateFlows { handle, flows, .. } => {
-                n.refer(handle, Kind::Handle)?;
-                for f in flows.iter().flatten() {
-                    n.refer(f, Kind::Flow)?;
-                }
-            }
-            Step::AddSocketToFlow {
-                handle,
-                socket,
-                flow,
-                expect,
-                ..
-            } => {
-                n.refer(handle, Kind::Handle)?;
-                n.refer(socket, Kind::Socket)?;
-                match flow {
-                    FlowIn::New(name) if *expect == Expect::Ok => n.define(name, Kind::Flow)?,
-                    FlowIn::New(name) => n.check_syntax(name)?,
-                    FlowIn::Join(r) => n.refer(r, Kind::Flow)?,
-                    FlowIn::Null => {}
-                }
-            }
-            Step::RemoveSocketFromFlow {
-                handle, socket, flow, ..
-            } => {
-                n.refer(handle, Kind::Handle)?;
-                n.refer(socket, Kind::Socket)?;
-                n.refer(flow, Kind::Flow)?;
-            }
-            Step::SetFlow {
-                handle,
-                flow,
-                overlapped,
-                ..
-            }
-            | Step::QueryFlow {
-                handle,
-                flow,
-                overlapped,
-                ..
-            }
-            | Step::NotifyFlow {
-                handle,
-                flow,
-                overlapped,
-                ..
-            } => {
-                n.refer(handle, Kind::Handle)?;
-                n.refer(flow, Kind::Flow)?;
-                if let Some(o) = overlapped {
-                    n.check_syntax(o)?;
-                }
-            }
+            Step::Call(c) => n.call(c)?,
             Step::Socket { socket, expect, .. } => {
-                if *expect == SockExpect::Ok {
-                    n.define(socket, Kind::Socket)?;
-                } else {
-                    n.check_syntax(socket)?;
-                }
+                n.new_name(socket, Kind::Socket, *expect == SockExpect::Ok)?;
             }
             Step::Bind { socket, .. }
             | Step::Connect { socket, .. }
             | Step::CloseSocket { socket, .. }
             | Step::V6Only { socket, .. } => n.refer(socket, Kind::Socket)?,
             Step::Wait { overlapped, .. } => n.check_syntax(overlapped)?,
-            Step::Assert(c) => match c {
-                Check::Flow { flow, sockets, .. } => {
-                    n.refer(flow, Kind::Flow)?;
-                    for s in sockets.iter().flatten() {
-                        n.refer(s, Kind::Socket)?;
-                    }
-                }
-                Check::Marking { flow, .. } => n.refer(flow, Kind::Flow)?,
-                Check::Handle { handle, flows, .. } => {
-                    n.refer(handle, Kind::Handle)?;
-                    for f in flows.iter().flatten() {
-                        n.refer(f, Kind::Flow)?;
-                    }
-                }
-                Check::Pending {
-                    handle, overlapped, ..
-                } => {
-                    n.refer(handle, Kind::Handle)?;
-                    n.check_syntax(overlapped)?;
-                }
-                Check::FlowCount(_)
-                | Check::PendingCount(_)
-                | Check::LastError(_)
-                | Check::Deadlocks(_)
-                | Check::Invariants => {}
-            },
+            Step::Assert(c) => n.check(c)?,
             Step::Advance(_) | Step::AdvanceTo(_) | Step::Fault(_) | Step::FaultAt { .. } => {}
         }
     }

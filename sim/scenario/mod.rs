@@ -9,15 +9,16 @@
 //! model's event log to a scenario. The format is described in `docs/SCENARIOS.md`.
 
 pub mod load;
-pub mod plan;
+pub mod random_faults;
 pub mod record;
 pub mod run;
 pub mod schema;
+mod step_format;
 
 pub use load::{load, parse, LoadError, Loaded, Pos};
 pub use record::{record, record_names};
-pub use run::{run, Failure, Outcome, RunOptions, Until};
-pub use schema::{Scenario, Step, FORMAT_VERSION};
+pub use run::{run, Mismatch, RunOptions, RunReport, Until};
+pub use schema::{CallStep, Expectation, Named, Scenario, Step, FORMAT_VERSION};
 
 use erased::Ser as _;
 

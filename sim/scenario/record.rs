@@ -2,6 +2,9 @@
 //! expectations are the observed results, so a test that drove the sim can save what happened
 //! and `qwave-sim check` replays it to the same trace.
 //!
+//! A recorded call becomes a step by naming its values ([`Call::map`] with a [`Resolve`]
+//! from raw values to names); its result becomes the step's [`Expectation`].
+//!
 //! Names are given in order of first appearance: handles `h1…`, sockets `s1…`, real OS sockets
 //! `os-socket-1…`, flows `f1…`, OVERLAPPEDs `ov1…`. Values the log never saw created (a bogus
 //! handle, a foreign flow) are written as raw numbers. Consequences (path changes, deadlocks)
@@ -14,12 +17,14 @@
 use std::collections::BTreeMap;
 
 use super::schema::{
-    Addr, Buffer, Data, Dur, Expect, FlowIn, NotifyArg, Scenario, Size, SockExpect, Step, WsaError,
-    FORMAT_VERSION,
+    Addr, CallStep, Data, Dur, Expect, Expectation, FlowIn, Named, NotifyBuffer, Ref, Scenario, Size,
+    SockExpect, Step, WsaError, FORMAT_VERSION,
 };
-use crate::call::{self, Call};
+use crate::call::{Call, Raw, Resolve};
 use crate::model::event::SocketOp;
-use crate::model::{CallOutput, CallResult, Event, Stamped, VirtualTime, World};
+use crate::model::{
+    CallOutput, CallResult, Event, Fault, OverlappedKey, SockAddrIn, Stamped, VirtualTime, World,
+};
 use crate::trace::Names;
 
 /// The scenario that reproduces `events` from `world` and `seed`.
@@ -52,7 +57,7 @@ fn expect_of(r: &CallResult) -> Expect {
     }
 }
 
-fn addr(a: &Option<crate::model::SockAddrIn>) -> Option<Addr> {
+fn addr(a: &Option<SockAddrIn>) -> Option<Addr> {
     a.map(Addr)
 }
 
@@ -99,26 +104,17 @@ impl Recorder {
         }
     }
 
-    fn handle(&self, v: u64) -> String {
-        self.names.handle(v)
-    }
-
     fn socket(&self, v: u64) -> String {
         self.names.socket(v)
     }
 
-    fn flow(&self, id: u32) -> String {
-        self.names.flow(id)
-    }
-
-    fn ov(&mut self, k: Option<u64>) -> Option<String> {
-        let k = k?;
+    fn ov(&mut self, k: OverlappedKey) -> String {
         if let Some(n) = self.names.overlapped.get(&k) {
-            return Some(n.clone());
+            return n.clone();
         }
         let n = self.fresh("ov");
         self.names.overlapped.insert(k, n.clone());
-        Some(n)
+        n
     }
 
     fn event(&mut self, s: &Stamped) {
@@ -132,47 +128,11 @@ impl Recorder {
                 socket,
                 wsa_error,
             } => {
-                let expect = if *wsa_error == 0 {
-                    SockExpect::Ok
-                } else {
-                    SockExpect::Err(WsaError(*wsa_error))
-                };
-                let step = match op {
-                    SocketOp::Create { family, protocol } => {
-                        let sim_socket = *socket & !0xFF_FFFF_FFFF == crate::model::socket::SOCKET_TAG;
-                        let name = self.fresh(if sim_socket { "s" } else { "os-socket-" });
-                        self.names.sockets.insert(*socket, name.clone());
-                        Step::Socket {
-                            socket: name,
-                            family: *family,
-                            protocol: *protocol,
-                            expect,
-                        }
-                    }
-                    SocketOp::Bind(a) => Step::Bind {
-                        socket: self.socket(*socket),
-                        addr: addr(a),
-                        expect,
-                    },
-                    SocketOp::Connect(a) => Step::Connect {
-                        socket: self.socket(*socket),
-                        addr: addr(a),
-                        expect,
-                    },
-                    SocketOp::Close => Step::CloseSocket {
-                        socket: self.socket(*socket),
-                        expect,
-                    },
-                    SocketOp::V6Only(on) => Step::V6Only {
-                        socket: self.socket(*socket),
-                        on: *on,
-                        expect,
-                    },
-                };
+                let step = self.socket_call(op, *socket, *wsa_error);
                 self.push_action(step, s.at);
             }
             Event::Completion(c) => {
-                let overlapped = self.ov(Some(c.key)).expect("key given");
+                let overlapped = self.ov(c.key);
                 let wait = Step::Wait {
                     overlapped,
                     status: c.status,
@@ -185,20 +145,7 @@ impl Recorder {
                     self.push(wait);
                 }
             }
-            Event::Fault(f) => {
-                if s.at <= self.now {
-                    self.push(Step::Fault(f.clone()));
-                } else {
-                    let step = Step::FaultAt {
-                        at: Dur::from_us(s.at.0),
-                        fault: f.clone(),
-                    };
-                    let at = self.blocking_call_before(s.at).unwrap_or(self.steps.len());
-                    self.steps.insert(at, step);
-                    self.starts
-                        .insert(at, self.starts.get(at).copied().unwrap_or(self.now));
-                }
-            }
+            Event::Fault(f) => self.fault(f, s.at),
             Event::Advance(t) => {
                 let step = Step::AdvanceTo(Dur::from_us(t.0));
                 self.push_action(step, *t);
@@ -207,240 +154,176 @@ impl Recorder {
         }
     }
 
-    /// The index of the last step, if it is a blocking call that started before `t` (so a
-    /// fault at `t` happened while it blocked and must be scheduled before it).
-    fn blocking_call_before(&self, t: VirtualTime) -> Option<usize> {
-        let i = self.steps.iter().rposition(|s| !matches!(s, Step::Wait { .. }))?;
-        let blocking = matches!(
-            &self.steps[i],
-            Step::NotifyFlow { overlapped: None, .. }
-                | Step::QueryFlow {
-                    overlapped: None,
-                    fresh: true,
-                    ..
-                }
-        );
-        (blocking && self.starts[i] < t).then_some(i)
-    }
-
-    fn call(&mut self, call: &Call, result: &CallResult) -> Step {
-        let expect = expect_of(result);
-        match call {
-            Call::CreateHandle(call::CreateHandle { version, out, .. }) => {
-                let handle = match result {
-                    Ok(CallOutput::Handle(v)) => {
-                        let n = self.fresh("h");
-                        self.names.handles.insert(*v, n.clone());
-                        Some(n)
-                    }
-                    _ => None,
-                };
-                Step::CreateHandle {
-                    handle,
-                    version: *version,
-                    out: *out,
+    /// The step that makes a socket call.
+    fn socket_call(&mut self, op: &SocketOp, socket: u64, wsa_error: i32) -> Step {
+        let expect = if wsa_error == 0 {
+            SockExpect::Ok
+        } else {
+            SockExpect::Err(WsaError(wsa_error))
+        };
+        match op {
+            SocketOp::Create { family, protocol } => {
+                let sim_socket = socket & !0xFF_FFFF_FFFF == crate::model::socket::SOCKET_TAG;
+                let name = self.fresh(if sim_socket { "s" } else { "os-socket-" });
+                self.names.sockets.insert(socket, name.clone());
+                Step::Socket {
+                    socket: name,
+                    family: *family,
+                    protocol: *protocol,
                     expect,
                 }
             }
-            Call::CloseHandle(call::CloseHandle { handle }) => Step::CloseHandle {
-                handle: self.handle(*handle),
+            SocketOp::Bind(a) => Step::Bind {
+                socket: self.socket(socket),
+                addr: addr(a),
                 expect,
             },
-            Call::AddSocketToFlow(c) => {
-                let call::AddSocketToFlow {
-                    handle,
-                    socket,
-                    dest,
-                    traffic_type,
-                    flow: flow_in,
-                    ..
-                } = c;
-                let (flow, id) = match (flow_in, result) {
-                    (None, _) => (FlowIn::Null, None),
-                    (Some(0), Ok(CallOutput::Flow(id))) => {
-                        let n = self.fresh("f");
-                        self.names.flows.insert(*id, n.clone());
-                        (FlowIn::New(n), Some(*id))
-                    }
-                    (Some(0), _) => (FlowIn::New(self.fresh("f")), None),
-                    (Some(f), r) => (
-                        FlowIn::Join(self.flow(*f)),
-                        match r {
-                            Ok(CallOutput::Flow(id)) => Some(*id),
-                            _ => None,
-                        },
-                    ),
-                };
-                Step::AddSocketToFlow {
-                    handle: self.handle(*handle),
-                    socket: self.socket(*socket),
-                    dest: addr(dest),
-                    traffic_type: *traffic_type,
-                    non_adaptive: c.non_adaptive,
-                    flags: c.flags,
-                    flow,
-                    expect,
-                    id,
-                }
-            }
-            Call::RemoveSocketFromFlow(call::RemoveSocketFromFlow {
-                handle,
-                socket,
-                flow,
-                flags,
-            }) => Step::RemoveSocketFromFlow {
-                handle: self.handle(*handle),
-                socket: self.socket(*socket),
-                flow: self.flow(*flow),
-                flags: *flags,
+            SocketOp::Connect(a) => Step::Connect {
+                socket: self.socket(socket),
+                addr: addr(a),
                 expect,
             },
-            Call::SetFlow(call::SetFlow {
-                handle,
-                flow,
-                op,
-                flags,
-                overlapped,
-            }) => Step::SetFlow {
-                handle: self.handle(*handle),
-                flow: self.flow(*flow),
-                op: op.clone(),
-                flags: *flags,
-                overlapped: self.ov(*overlapped),
+            SocketOp::Close => Step::CloseSocket {
+                socket: self.socket(socket),
                 expect,
             },
-            Call::QueryFlow(c) => {
-                let call::QueryFlow {
-                    handle,
-                    flow,
-                    op,
-                    size,
-                    buffer,
-                    overlapped,
-                    ..
-                } = c;
-                let q = *op;
-                Step::QueryFlow {
-                    handle: self.handle(*handle),
-                    flow: self.flow(*flow),
-                    op: q,
-                    size: match size {
-                        None => Size::Null,
-                        Some(n) if *n == q.size() => Size::Auto,
-                        Some(n) => Size::Bytes(*n),
-                    },
-                    buffer: *buffer,
-                    fresh: c.fresh,
-                    flags: c.flags,
-                    overlapped: self.ov(*overlapped),
-                    expect,
-                    data: data_of(result),
-                    out_size: out_size_of(result),
-                }
-            }
-            Call::NotifyFlow(c) => {
-                let call::NotifyFlow {
-                    handle,
-                    flow,
-                    size,
-                    flags,
-                    overlapped,
-                    ..
-                } = c;
-                let target = &c.target();
-                let (op_arg, size_arg, buffer) = match &c.op.code() {
-                    2 => (
-                        NotifyArg::Available(target.unwrap_or(0)),
-                        match size {
-                            Some(8) => Size::Auto,
-                            None => Size::Null,
-                            Some(n) => Size::Bytes(*n),
-                        },
-                        if target.is_some() {
-                            Buffer::Auto
-                        } else {
-                            Buffer::Null
-                        },
-                    ),
-                    o => (
-                        match o {
-                            0 => NotifyArg::Congested,
-                            1 => NotifyArg::Uncongested,
-                            v => NotifyArg::Raw(*v),
-                        },
-                        size.map_or(Size::Auto, Size::Bytes),
-                        target.map_or(Buffer::Auto, Buffer::Value),
-                    ),
-                };
-                Step::NotifyFlow {
-                    handle: self.handle(*handle),
-                    flow: self.flow(*flow),
-                    op: op_arg,
-                    size: size_arg,
-                    buffer,
-                    flags: *flags,
-                    overlapped: self.ov(*overlapped),
-                    expect,
-                    data: data_of(result),
-                    out_size: out_size_of(result),
-                }
-            }
-            Call::Cancel(call::Cancel { handle, overlapped }) => Step::Cancel {
-                handle: self.handle(*handle),
-                overlapped: self.ov(*overlapped),
-                expect,
-            },
-            Call::EnumerateFlows(call::EnumerateFlows { handle, size, buffer }) => Step::EnumerateFlows {
-                handle: self.handle(*handle),
-                size: match size {
-                    None => Size::Null,
-                    Some(n) if *n == super::run::ENUMERATE_AUTO_SIZE => Size::Auto,
-                    Some(n) => Size::Bytes(*n),
-                },
-                buffer: *buffer,
-                expect,
-                flows: match result {
-                    Ok(CallOutput::Flows(v)) => Some(v.iter().map(|i| self.flow(*i)).collect()),
-                    _ => None,
-                },
-                out_size: out_size_of(result),
-            },
-            Call::StartTrackingClient(call::Tracking {
-                handle,
-                client: dest,
-                flags,
-            }) => Step::StartTrackingClient {
-                handle: self.handle(*handle),
-                client: addr(dest),
-                flags: *flags,
-                expect,
-            },
-            Call::StopTrackingClient(call::Tracking {
-                handle,
-                client: dest,
-                flags,
-            }) => Step::StopTrackingClient {
-                handle: self.handle(*handle),
-                client: addr(dest),
-                flags: *flags,
+            SocketOp::V6Only(on) => Step::V6Only {
+                socket: self.socket(socket),
+                on: *on,
                 expect,
             },
         }
     }
-}
 
-fn data_of(r: &CallResult) -> Option<Data> {
-    match r {
-        Ok(CallOutput::Data(d, _)) => Some(Data::from(*d)),
-        _ => None,
+    /// A fault: `Fault` now, or `FaultAt` when it took effect later (while time passed, or
+    /// while a blocking call waited).
+    fn fault(&mut self, f: &Fault, at: VirtualTime) {
+        if at <= self.now {
+            self.push(Step::Fault(f.clone()));
+            return;
+        }
+        let step = Step::FaultAt {
+            at: Dur::from_us(at.0),
+            fault: f.clone(),
+        };
+        let i = self.blocking_call_before(at).unwrap_or(self.steps.len());
+        self.steps.insert(i, step);
+        self.starts
+            .insert(i, self.starts.get(i).copied().unwrap_or(self.now));
+    }
+
+    /// The index of the last step, if it is a blocking call that started before `t` (so a
+    /// fault at `t` happened while it blocked and must be scheduled before it).
+    fn blocking_call_before(&self, t: VirtualTime) -> Option<usize> {
+        let i = self.steps.iter().rposition(|s| !matches!(s, Step::Wait { .. }))?;
+        let blocking = match &self.steps[i] {
+            Step::Call(CallStep {
+                call: Call::NotifyFlow(c),
+                ..
+            }) => c.overlapped.is_none(),
+            Step::Call(CallStep {
+                call: Call::QueryFlow(c),
+                ..
+            }) => c.overlapped.is_none() && c.fresh,
+            _ => false,
+        };
+        (blocking && self.starts[i] < t).then_some(i)
+    }
+
+    /// The step that makes `call` and expects `result`.
+    fn call(&mut self, call: &Call, result: &CallResult) -> Step {
+        let call = tidy(call.map(&mut Naming { rec: self, result }));
+        let expected = self.observed(result).only_for(call.func());
+        Step::Call(CallStep { call, expected })
+    }
+
+    /// A result as the expectation of its step.
+    fn observed(&self, result: &CallResult) -> Expectation {
+        let mut e = Expectation {
+            expect: expect_of(result),
+            ..Expectation::default()
+        };
+        match result {
+            Ok(CallOutput::Flow(id)) => e.id = Some(*id),
+            Ok(CallOutput::Data(d, size)) => (e.data, e.out_size) = (Some(Data::from(*d)), Some(*size)),
+            Ok(CallOutput::Flows(v)) => {
+                e.flows = Some(v.iter().map(|i| self.names.flow(*i)).collect());
+                e.out_size = u32::try_from(v.len() * 4).ok();
+            }
+            Err(err) => e.out_size = err.size,
+            Ok(CallOutput::None | CallOutput::Handle(_)) => {}
+        }
+        e
     }
 }
 
-fn out_size_of(r: &CallResult) -> Option<u32> {
-    match r {
-        Ok(CallOutput::Data(_, s)) => Some(*s),
-        Ok(CallOutput::Flows(v)) => u32::try_from(v.len() * 4).ok(),
-        Err(e) => e.size,
-        _ => None,
+/// Names a recorded call's values: known values by their names, a new handle or flow by a
+/// fresh name bound to what the call returned, and a size a careful caller passes as `Auto`.
+struct Naming<'a> {
+    rec: &'a mut Recorder,
+    result: &'a CallResult,
+}
+
+impl Resolve<Raw, Named> for Naming<'_> {
+    fn handle(&mut self, h: &u64) -> Ref {
+        self.rec.names.handle(*h)
     }
+
+    fn socket(&mut self, s: &u64) -> Ref {
+        self.rec.socket(*s)
+    }
+
+    fn flow(&mut self, f: &u32) -> Ref {
+        self.rec.names.flow(*f)
+    }
+
+    fn flow_in(&mut self, f: &Option<u32>) -> FlowIn {
+        match *f {
+            None => FlowIn::Null,
+            Some(0) => {
+                let name = self.rec.fresh("f");
+                if let Ok(CallOutput::Flow(id)) = self.result {
+                    self.rec.names.flows.insert(*id, name.clone());
+                }
+                FlowIn::New(name)
+            }
+            Some(id) => FlowIn::Join(self.rec.names.flow(id)),
+        }
+    }
+
+    fn new_handle(&mut self, _: &()) -> Option<String> {
+        let Ok(CallOutput::Handle(v)) = self.result else {
+            return None;
+        };
+        let name = self.rec.fresh("h");
+        self.rec.names.handles.insert(*v, name.clone());
+        Some(name)
+    }
+
+    fn overlapped(&mut self, k: &OverlappedKey) -> String {
+        self.rec.ov(*k)
+    }
+
+    fn size(&mut self, s: &Option<u32>, careful: Option<u32>) -> Size {
+        match *s {
+            s if s == careful => Size::Auto,
+            None => Size::Null,
+            Some(n) => Size::Bytes(n),
+        }
+    }
+
+    fn addr(&mut self, a: &Option<SockAddrIn>) -> Option<Addr> {
+        a.map(Addr)
+    }
+}
+
+/// Leaves out what a careful caller passes anyway: a notification buffer that holds what
+/// `Auto` gives (the target of `QOSNotifyAvailable`, NULL otherwise).
+fn tidy(mut call: Call<Named>) -> Call<Named> {
+    if let Call::NotifyFlow(c) = &mut call {
+        if c.buffer.value(c.op) == NotifyBuffer::Auto.value(c.op) {
+            c.buffer = NotifyBuffer::Auto;
+        }
+    }
+    call
 }

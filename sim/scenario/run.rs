@@ -1,20 +1,25 @@
 //! Replaying a scenario: a thin driver of the model's public API that binds names, checks
 //! every expectation, and collects the events for the trace.
 //!
-//! **Invariant:** the runner never reaches into model internals; it calls the 11 functions,
-//! the socket calls, time and fault methods, and read-only views.
+//! A call step's names are resolved to values ([`Resolve`]), the call goes through the model's
+//! one door ([`Model::apply`]), and one function compares the result with the step's
+//! [`Expectation`].
+//!
+//! **Invariant:** the runner never reaches into model internals; it applies calls, makes the
+//! socket calls, moves time, injects faults and reads views.
 
-use crate::model::Positional;
 use std::collections::BTreeMap;
 
 use super::load::raw_ref;
-use super::plan::PlanState;
+use super::random_faults::FaultDraws;
 use super::schema::{
-    Buffer, Check, Data, Dur, Expect, FlowIn, HandleStateArg, NotifyArg, Ref, Scenario, SetArg, Size,
-    SockExpect, Step, WsaError,
+    Addr, CallStep, Check, Data, Dur, Expect, Expectation, FlowIn, HandleStateArg, Named, Ref, Scenario,
+    Size, SockExpect, Step, WsaError,
 };
+use crate::call::{Call, Raw, Resolve, QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
 use crate::model::{
-    CallOutput, CallResult, Completion, HandleState, Model, Protocol, Stamped, VirtualTime, Win32Error,
+    CallOutput, CallResult, Completion, HandleState, Model, OverlappedKey, Protocol, SockAddrIn, Stamped,
+    VirtualTime, Win32Error,
 };
 use crate::trace::{self, Format, Names};
 
@@ -23,9 +28,6 @@ pub const OVERLAPPED_KEY_BASE: u64 = 0x4F56 << 40;
 
 /// Most scheduled events one `Wait` runs through before it gives up.
 pub const MAX_WAIT_EVENTS: u32 = 100_000;
-
-/// `*Size` passed to `QOSEnumerateFlows` when a step says `Auto`.
-pub const ENUMERATE_AUTO_SIZE: u32 = 4096;
 
 /// Where a run stops early.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,9 +50,9 @@ pub struct RunOptions {
     pub invariants_at_end_only: bool,
 }
 
-/// An expectation that did not hold.
+/// An expectation that did not hold (or a model invariant that broke).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
+pub struct Mismatch {
     /// Step index.
     pub step: usize,
     /// The step's keyword.
@@ -63,9 +65,9 @@ pub struct Failure {
     pub actual: String,
 }
 
-/// The result of a run.
+/// What a run did: its events and names (the trace), and the expectations that failed.
 #[derive(Clone, Debug)]
-pub struct Outcome {
+pub struct RunReport {
     /// The seed used.
     pub seed: u64,
     /// Every event the model recorded.
@@ -73,14 +75,14 @@ pub struct Outcome {
     /// The names bound during the run.
     pub names: Names,
     /// Expectations that failed.
-    pub failures: Vec<Failure>,
+    pub failures: Vec<Mismatch>,
     /// Steps executed.
     pub steps_run: usize,
-    /// Faults the fault plan injected: (before step, fault).
+    /// Faults the file's `fault_plan` injected: (before step, fault).
     pub planned: Vec<(usize, String)>,
 }
 
-impl Outcome {
+impl RunReport {
     /// Whether every expectation held.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
@@ -93,23 +95,10 @@ impl Outcome {
 }
 
 /// Replays `s`.
-pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
+pub fn run(s: &Scenario, opts: &RunOptions) -> RunReport {
     let seed = opts.seed.unwrap_or(s.seed);
-    let mut r = Runner {
-        model: Model::new(s.world.clone(), seed),
-        values: BTreeMap::new(),
-        names: Names::default(),
-        keys: BTreeMap::new(),
-        outstanding: BTreeMap::new(),
-        arrived: Vec::new(),
-        last_error: Win32Error::ERROR_SUCCESS,
-        failures: Vec::new(),
-        step: 0,
-        keyword: "",
-        relaxed: false,
-        broken: false,
-    };
-    let mut plan = s.fault_plan.as_ref().map(|p| PlanState::new(p, seed));
+    let mut r = Runner::new(Model::new(s.world.clone(), seed));
+    let mut draws = s.fault_plan.as_ref().map(|p| FaultDraws::new(p, seed));
     let mut planned = Vec::new();
     let mut steps_run = 0;
     for (i, step) in s.steps.iter().enumerate() {
@@ -118,27 +107,18 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
             Some(Until::Time(t)) if r.model.now() >= t => break,
             _ => {}
         }
-        if let Some(p) = plan.as_mut() {
-            for f in p.draw() {
-                planned.push((i, super::load::options().to_string(&f).unwrap_or_default()));
-                r.model.inject(f);
-                r.relaxed = true; // expectations assume the unfaulted timeline
-            }
+        for f in draws.as_mut().map(FaultDraws::draw).unwrap_or_default() {
+            planned.push((i, super::load::options().to_string(&f).unwrap_or_default()));
+            r.model.inject(f);
+            r.relaxed = true; // expectations assume the unfaulted timeline
         }
         r.step = i;
         r.keyword = step.keyword();
         if let Some(Until::Time(t)) = opts.until {
-            if let Step::Advance(_) | Step::AdvanceTo(_) = step {
-                let to = match step {
-                    Step::Advance(d) => r.model.now().plus_us(d.us),
-                    Step::AdvanceTo(d) => d.instant(),
-                    _ => unreachable!("matched above"),
-                };
-                if to > t {
-                    r.model.advance_to(t);
-                    steps_run += 1;
-                    break;
-                }
+            if r.passes(step, t) {
+                r.model.advance_to(t);
+                steps_run += 1;
+                break;
             }
         }
         r.exec(step);
@@ -150,7 +130,7 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> Outcome {
     }
     r.collect();
     r.check_model();
-    Outcome {
+    RunReport {
         seed,
         events: r.model.events().to_vec(),
         names: r.names,
@@ -170,7 +150,7 @@ struct Runner {
     outstanding: BTreeMap<u64, u32>,
     arrived: Vec<Completion>,
     last_error: Win32Error,
-    failures: Vec<Failure>,
+    failures: Vec<Mismatch>,
     step: usize,
     keyword: &'static str,
     relaxed: bool,
@@ -189,7 +169,92 @@ fn show_data(d: &Data) -> String {
     super::load::options().to_string(d).unwrap_or_default()
 }
 
+/// A scenario may also write the named flag bits in `flags`, as a C caller does; the model
+/// reads them from their own fields (`non_adaptive`, `fresh`).
+fn named_flag_bits(mut call: Call) -> Call {
+    match &mut call {
+        Call::AddSocketToFlow(c) => {
+            c.non_adaptive |= c.flags & QOS_NON_ADAPTIVE_FLOW != 0;
+            c.flags &= !QOS_NON_ADAPTIVE_FLOW;
+        }
+        Call::QueryFlow(c) => {
+            c.fresh |= c.flags & QOS_QUERYFLOW_FRESH != 0;
+            c.flags &= !QOS_QUERYFLOW_FRESH;
+        }
+        _ => {}
+    }
+    call
+}
+
+/// A call step's names as the values the model sees.
+impl Resolve<Named, Raw> for Runner {
+    fn handle(&mut self, h: &Ref) -> u64 {
+        self.resolve(h)
+    }
+
+    fn socket(&mut self, s: &Ref) -> u64 {
+        self.resolve(s)
+    }
+
+    fn flow(&mut self, f: &Ref) -> u32 {
+        self.flow_id(f)
+    }
+
+    /// `*FlowId = 0` asks for a new flow.
+    fn flow_in(&mut self, f: &FlowIn) -> Option<u32> {
+        match f {
+            FlowIn::New(_) => Some(0),
+            FlowIn::Join(r) => Some(self.flow_id(r)),
+            FlowIn::Null => None,
+        }
+    }
+
+    fn new_handle(&mut self, _: &Option<String>) {}
+
+    fn overlapped(&mut self, o: &String) -> OverlappedKey {
+        self.key(o)
+    }
+
+    fn size(&mut self, s: &Size, careful: Option<u32>) -> Option<u32> {
+        match s {
+            Size::Auto => careful,
+            Size::Null => None,
+            Size::Bytes(n) => Some(*n),
+        }
+    }
+
+    fn addr(&mut self, a: &Option<Addr>) -> Option<SockAddrIn> {
+        a.map(|a| a.0)
+    }
+}
+
 impl Runner {
+    fn new(model: Model) -> Runner {
+        Runner {
+            model,
+            values: BTreeMap::new(),
+            names: Names::default(),
+            keys: BTreeMap::new(),
+            outstanding: BTreeMap::new(),
+            arrived: Vec::new(),
+            last_error: Win32Error::ERROR_SUCCESS,
+            failures: Vec::new(),
+            step: 0,
+            keyword: "",
+            relaxed: false,
+            broken: false,
+        }
+    }
+
+    /// Whether `step` moves time past `t`.
+    fn passes(&self, step: &Step, t: VirtualTime) -> bool {
+        match step {
+            Step::Advance(d) => self.model.now().plus_us(d.us) > t,
+            Step::AdvanceTo(d) => d.instant() > t,
+            _ => false,
+        }
+    }
+
     /// Reports the first violation of the model's invariants, once.
     fn check_model(&mut self) {
         if !self.broken {
@@ -201,7 +266,7 @@ impl Runner {
     }
 
     fn fail_always(&mut self, what: &str, expected: String, actual: String) {
-        self.failures.push(Failure {
+        self.failures.push(Mismatch {
             step: self.step,
             keyword: self.keyword,
             what: what.into(),
@@ -238,285 +303,13 @@ impl Runner {
         k
     }
 
-    fn opt_key(&mut self, name: &Option<String>) -> Option<u64> {
-        name.as_deref().map(|n| self.key(n))
-    }
-
-    /// Notes an accepted overlapped request: its completion will arrive later.
-    fn issued(&mut self, key: Option<u64>, r: &CallResult) {
-        if let (Some(k), Err(e)) = (key, r) {
-            if e.code == Win32Error::ERROR_IO_PENDING {
-                *self.outstanding.entry(k).or_insert(0) += 1;
-            }
-        }
-    }
-
-    /// Compares a call's outcome with its expectation and remembers the last error.
-    fn result(&mut self, expect: &Expect, r: &CallResult) {
-        if let Err(e) = r {
-            self.last_error = e.code;
-        }
-        let actual = show_result(r);
-        if actual != *expect {
-            self.check("result", expect.to_string(), actual.to_string());
-        }
-    }
-
-    fn data(&mut self, expected: &Option<Data>, r: &CallResult) {
-        let Some(exp) = expected else { return };
-        let actual = match r {
-            Ok(CallOutput::Data(d, _)) => Some(Data::from(*d)),
-            _ => None,
-        };
-        if actual.as_ref() != Some(exp) {
-            let actual = actual.as_ref().map_or_else(|| "no data".into(), show_data);
-            self.check("data", show_data(exp), actual);
-        }
-    }
-
-    fn out_size(&mut self, expected: Option<u32>, r: &CallResult) {
-        let Some(exp) = expected else { return };
-        let actual = match r {
-            Ok(CallOutput::Data(_, s)) => Some(*s),
-            Ok(CallOutput::Flows(v)) => u32::try_from(v.len() * 4).ok(),
-            Err(e) => e.size,
-            _ => None,
-        };
-        self.check(
-            "out_size",
-            exp.to_string(),
-            actual.map_or_else(|| "not written".into(), |v| v.to_string()),
-        );
-    }
-
-    fn sock(&mut self, expect: &SockExpect, r: Result<(), i32>) {
-        let actual = match r {
-            Ok(()) => SockExpect::Ok,
-            Err(e) => SockExpect::Err(WsaError(e)),
-        };
-        self.check("result", expect.to_string(), actual.to_string());
+    fn bind_name(&mut self, name: &str, value: u64) {
+        self.values.insert(name.to_string(), value);
     }
 
     fn exec(&mut self, step: &Step) {
         match step {
-            Step::CreateHandle {
-                handle,
-                version,
-                out,
-                expect,
-            } => {
-                let r = self.model.create_handle(*version, *out);
-                self.result(expect, &r);
-                if let (Ok(CallOutput::Handle(v)), Some(name)) = (&r, handle) {
-                    self.values.insert(name.clone(), *v);
-                    self.names.handles.insert(*v, name.clone());
-                }
-            }
-            Step::CloseHandle { handle, expect } => {
-                let r = self.model.close_handle(self.resolve(handle));
-                self.result(expect, &r);
-            }
-            Step::AddSocketToFlow {
-                handle,
-                socket,
-                dest,
-                traffic_type,
-                non_adaptive,
-                flags,
-                flow,
-                expect,
-                id,
-            } => {
-                let flow_in = match flow {
-                    FlowIn::New(_) => Some(0),
-                    FlowIn::Join(r) => Some(self.flow_id(r)),
-                    FlowIn::Null => None,
-                };
-                let flags = flags | if *non_adaptive { 2 } else { 0 };
-                let r = self.model.add_socket_to_flow(
-                    self.resolve(handle),
-                    self.resolve(socket),
-                    dest.map(|a| a.0),
-                    traffic_type.raw(),
-                    flags,
-                    flow_in,
-                );
-                self.result(expect, &r);
-                if let Ok(CallOutput::Flow(got)) = &r {
-                    if let FlowIn::New(name) = flow {
-                        self.values.insert(name.clone(), u64::from(*got));
-                        self.names.flows.insert(*got, name.clone());
-                    }
-                    if let Some(want) = id {
-                        self.check("FlowId", want.to_string(), got.to_string());
-                    }
-                }
-            }
-            Step::RemoveSocketFromFlow {
-                handle,
-                socket,
-                flow,
-                flags,
-                expect,
-            } => {
-                let r = self.model.remove_socket_from_flow(
-                    self.resolve(handle),
-                    self.resolve(socket),
-                    self.flow_id(flow),
-                    *flags,
-                );
-                self.result(expect, &r);
-            }
-            Step::SetFlow {
-                handle,
-                flow,
-                op,
-                flags,
-                overlapped,
-                expect,
-            } => {
-                let (opv, size, bytes) = set_buffer(op);
-                let key = self.opt_key(overlapped);
-                let r = self.model.set_flow(
-                    self.resolve(handle),
-                    self.flow_id(flow),
-                    opv,
-                    size,
-                    bytes.as_deref(),
-                    *flags,
-                    key,
-                );
-                self.issued(key, &r);
-                self.result(expect, &r);
-            }
-            Step::QueryFlow {
-                handle,
-                flow,
-                op,
-                size,
-                buffer,
-                fresh,
-                flags,
-                overlapped,
-                expect,
-                data,
-                out_size,
-            } => {
-                let size = match size {
-                    Size::Auto => Some(op.size()),
-                    Size::Null => None,
-                    Size::Bytes(n) => Some(*n),
-                };
-                let key = self.opt_key(overlapped);
-                let r = self.model.query_flow(
-                    self.resolve(handle),
-                    self.flow_id(flow),
-                    op.code(),
-                    size,
-                    *buffer,
-                    flags | u32::from(*fresh),
-                    key,
-                );
-                self.issued(key, &r);
-                self.result(expect, &r);
-                self.data(data, &r);
-                self.out_size(*out_size, &r);
-            }
-            Step::NotifyFlow {
-                handle,
-                flow,
-                op,
-                size,
-                buffer,
-                flags,
-                overlapped,
-                expect,
-                data,
-                out_size,
-            } => {
-                let size = match (size, op) {
-                    (Size::Auto, NotifyArg::Available(_)) => Some(8),
-                    (Size::Auto, _) | (Size::Null, _) => None,
-                    (Size::Bytes(n), _) => Some(*n),
-                };
-                let target = match (*buffer, *op) {
-                    (Buffer::Value(b), _) => Some(b),
-                    (Buffer::Auto, NotifyArg::Available(t)) => Some(t),
-                    (Buffer::Auto, _) | (Buffer::Null, _) => None,
-                };
-                let key = self.opt_key(overlapped);
-                let r = self.model.notify_flow(
-                    self.resolve(handle),
-                    self.flow_id(flow),
-                    op.code(),
-                    size,
-                    target,
-                    *flags,
-                    key,
-                );
-                self.issued(key, &r);
-                self.result(expect, &r);
-                self.data(data, &r);
-                self.out_size(*out_size, &r);
-            }
-            Step::Cancel {
-                handle,
-                overlapped,
-                expect,
-            } => {
-                let key = self.opt_key(overlapped);
-                let r = self.model.cancel(self.resolve(handle), key);
-                self.result(expect, &r);
-            }
-            Step::EnumerateFlows {
-                handle,
-                size,
-                buffer,
-                expect,
-                flows,
-                out_size,
-            } => {
-                let size = match size {
-                    Size::Auto => Some(ENUMERATE_AUTO_SIZE),
-                    Size::Null => None,
-                    Size::Bytes(n) => Some(*n),
-                };
-                let r = self.model.enumerate_flows(self.resolve(handle), size, *buffer);
-                self.result(expect, &r);
-                if let Some(want) = flows {
-                    let want: Vec<String> = want.iter().map(|f| self.names.flow(self.flow_id(f))).collect();
-                    let actual = match &r {
-                        Ok(CallOutput::Flows(v)) => {
-                            format!("{:?}", v.iter().map(|i| self.names.flow(*i)).collect::<Vec<_>>())
-                        }
-                        _ => "no flows written".into(),
-                    };
-                    self.check("flows", format!("{want:?}"), actual);
-                }
-                self.out_size(*out_size, &r);
-            }
-            Step::StartTrackingClient {
-                handle,
-                client,
-                flags,
-                expect,
-            } => {
-                let r = self
-                    .model
-                    .start_tracking_client(self.resolve(handle), client.map(|a| a.0), *flags);
-                self.result(expect, &r);
-            }
-            Step::StopTrackingClient {
-                handle,
-                client,
-                flags,
-                expect,
-            } => {
-                let r = self
-                    .model
-                    .stop_tracking_client(self.resolve(handle), client.map(|a| a.0), *flags);
-                self.result(expect, &r);
-            }
+            Step::Call(c) => self.call(c),
             Step::Socket {
                 socket,
                 family,
@@ -529,7 +322,7 @@ impl Runner {
                 };
                 let r = self.model.socket(i32::from(family.af()), kind, 0);
                 if let Ok(v) = r {
-                    self.values.insert(socket.clone(), v);
+                    self.bind_name(socket, v);
                     self.names.sockets.insert(v, socket.clone());
                 }
                 self.sock(expect, r.map(|_| ()));
@@ -562,6 +355,98 @@ impl Runner {
             } => self.wait(overlapped, *status, data, *within),
             Step::Assert(c) => self.assert(c),
         }
+    }
+
+    /// A call step: its names lowered to values, the call applied, the result checked and the
+    /// new handle or flow bound to its name.
+    fn call(&mut self, step: &CallStep) {
+        let call = named_flag_bits(step.call.map(self));
+        let key = call.overlapped().copied();
+        let r = self.model.apply(call);
+        if let (Some(k), Err(e)) = (key, &r) {
+            if e.code == Win32Error::ERROR_IO_PENDING {
+                // Accepted: its completion arrives later.
+                *self.outstanding.entry(k).or_insert(0) += 1;
+            }
+        }
+        self.expected(&step.expected, &r);
+        self.bind(&step.call, &r);
+    }
+
+    /// Binds the name a call step gives the handle or flow its call created.
+    fn bind(&mut self, call: &Call<Named>, r: &CallResult) {
+        match (call, r) {
+            (Call::CreateHandle(c), Ok(CallOutput::Handle(v))) => {
+                if let Some(name) = &c.handle {
+                    self.bind_name(name, *v);
+                    self.names.handles.insert(*v, name.clone());
+                }
+            }
+            (Call::AddSocketToFlow(c), Ok(CallOutput::Flow(id))) => {
+                if let FlowIn::New(name) = &c.flow {
+                    self.bind_name(name, u64::from(*id));
+                    self.names.flows.insert(*id, name.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Compares a call's result with its step's expectation (the fields it gives) and
+    /// remembers the last error.
+    fn expected(&mut self, e: &Expectation, r: &CallResult) {
+        if let Err(err) = r {
+            self.last_error = err.code;
+        }
+        let actual = show_result(r);
+        if actual != e.expect {
+            self.check("result", e.expect.to_string(), actual.to_string());
+        }
+        if let (Some(want), Ok(CallOutput::Flow(got))) = (e.id, r) {
+            self.check("FlowId", want.to_string(), got.to_string());
+        }
+        if let Some(want) = &e.data {
+            let actual = match r {
+                Ok(CallOutput::Data(d, _)) => Some(Data::from(*d)),
+                _ => None,
+            };
+            if actual.as_ref() != Some(want) {
+                let actual = actual.as_ref().map_or_else(|| "no data".into(), show_data);
+                self.check("data", show_data(want), actual);
+            }
+        }
+        if let Some(want) = &e.flows {
+            self.flows(want, r);
+        }
+        if let Some(want) = e.out_size {
+            let actual = match r {
+                Ok(CallOutput::Data(_, s)) => Some(*s),
+                Ok(CallOutput::Flows(v)) => u32::try_from(v.len() * 4).ok(),
+                Err(e) => e.size,
+                _ => None,
+            };
+            let actual = actual.map_or_else(|| "not written".into(), |v| v.to_string());
+            self.check("out_size", want.to_string(), actual);
+        }
+    }
+
+    fn flows(&mut self, want: &[Ref], r: &CallResult) {
+        let want: Vec<String> = want.iter().map(|f| self.names.flow(self.flow_id(f))).collect();
+        let actual = match r {
+            Ok(CallOutput::Flows(v)) => {
+                format!("{:?}", v.iter().map(|i| self.names.flow(*i)).collect::<Vec<_>>())
+            }
+            _ => "no flows written".into(),
+        };
+        self.check("flows", format!("{want:?}"), actual);
+    }
+
+    fn sock(&mut self, expect: &SockExpect, r: Result<(), i32>) {
+        let actual = match r {
+            Ok(()) => SockExpect::Ok,
+            Err(e) => SockExpect::Err(WsaError(e)),
+        };
+        self.check("result", expect.to_string(), actual.to_string());
     }
 
     fn wait(&mut self, name: &str, status: Win32Error, data: &Option<Data>, within: Option<Dur>) {
@@ -619,39 +504,7 @@ impl Runner {
                 let actual = self.model.flow_count();
                 self.check("flow count", n.to_string(), actual.to_string());
             }
-            Check::Flow {
-                flow,
-                exists,
-                traffic_type,
-                adaptive,
-                sockets,
-                rate_bps,
-            } => {
-                let id = self.flow_id(flow);
-                let f = self.model.flow(id).cloned();
-                self.check("exists", exists.to_string(), f.is_some().to_string());
-                let Some(f) = f else { return };
-                if let Some(t) = traffic_type {
-                    self.check("traffic_type", format!("{t:?}"), format!("{:?}", f.traffic_type));
-                }
-                if let Some(a) = adaptive {
-                    self.check("adaptive", a.to_string(), f.adaptive.to_string());
-                }
-                if let Some(s) = sockets {
-                    let want: Vec<String> = s.iter().map(|r| self.names.socket(self.resolve(r))).collect();
-                    let got: Vec<String> = f
-                        .sockets
-                        .as_slice()
-                        .iter()
-                        .map(|v| self.names.socket(*v))
-                        .collect();
-                    self.check("sockets", format!("{want:?}"), format!("{got:?}"));
-                }
-                if let Some(r) = rate_bps {
-                    let got = f.rate.map_or(0, |c| c.bandwidth_bps);
-                    self.check("rate_bps", r.to_string(), got.to_string());
-                }
-            }
+            Check::Flow { .. } => self.assert_flow(c),
             Check::Marking { flow, dscp, l2 } => {
                 let actual = self.model.marking(self.flow_id(flow)).map_or_else(
                     || "no such flow".into(),
@@ -659,34 +512,7 @@ impl Runner {
                 );
                 self.check("marking", format!("dscp {dscp} l2 {l2}"), actual);
             }
-            Check::Handle {
-                handle,
-                state,
-                flows,
-                tracked,
-            } => {
-                let h = self.model.handle(self.resolve(handle)).cloned();
-                let Some(h) = h else {
-                    self.check("handle", format!("{state:?}"), "not a handle".into());
-                    return;
-                };
-                let got = match h.state {
-                    HandleState::Open => HandleStateArg::Open,
-                    HandleState::Stale => HandleStateArg::Stale,
-                    HandleState::Dead => HandleStateArg::Dead,
-                };
-                self.check("state", format!("{state:?}"), format!("{got:?}"));
-                if let Some(fl) = flows {
-                    let want: Vec<String> = fl.iter().map(|r| self.names.flow(self.flow_id(r))).collect();
-                    let got: Vec<String> = h.flow_ids().iter().map(|i| self.names.flow(*i)).collect();
-                    self.check("flows", format!("{want:?}"), format!("{got:?}"));
-                }
-                if let Some(t) = tracked {
-                    let got: Vec<String> = h.tracked.iter().map(|(_, ip)| ip.to_string()).collect();
-                    let want: Vec<String> = t.iter().map(|ip| ip.to_string()).collect();
-                    self.check("tracked", format!("{want:?}"), format!("{got:?}"));
-                }
-            }
+            Check::Handle { .. } => self.assert_handle(c),
             Check::PendingCount(n) => {
                 let got = self.model.pending_count();
                 self.check("pending count", n.to_string(), got.to_string());
@@ -717,23 +543,77 @@ impl Runner {
             }
         }
     }
-}
 
-/// `(Operation, Size, Buffer)` of a `QOSSetFlow` step.
-pub(crate) fn set_buffer(op: &SetArg) -> (i32, u32, Option<Vec<u8>>) {
-    match op {
-        SetArg::TrafficType(t) => (0, 4, Some(t.raw().to_le_bytes().to_vec())),
-        SetArg::OutgoingRate {
-            bandwidth_bps,
-            shaping,
-            reason,
-        } => {
-            let mut v = bandwidth_bps.to_le_bytes().to_vec();
-            v.extend_from_slice(&(*shaping as i32).to_le_bytes());
-            v.extend_from_slice(&reason.to_le_bytes());
-            (1, 16, Some(v))
+    /// `Assert(Flow(…))`: only the given fields are checked.
+    fn assert_flow(&mut self, c: &Check) {
+        let Check::Flow {
+            flow,
+            exists,
+            traffic_type,
+            adaptive,
+            sockets,
+            rate_bps,
+        } = c
+        else {
+            return;
+        };
+        let id = self.flow_id(flow);
+        let f = self.model.flow(id).cloned();
+        self.check("exists", exists.to_string(), f.is_some().to_string());
+        let Some(f) = f else { return };
+        if let Some(t) = traffic_type {
+            self.check("traffic_type", format!("{t:?}"), format!("{:?}", f.traffic_type));
         }
-        SetArg::OutgoingDscp(d) => (2, 4, Some(d.to_le_bytes().to_vec())),
-        SetArg::Raw { op, size, bytes } => (*op, *size, bytes.clone()),
+        if let Some(a) = adaptive {
+            self.check("adaptive", a.to_string(), f.adaptive.to_string());
+        }
+        if let Some(s) = sockets {
+            let want: Vec<String> = s.iter().map(|r| self.names.socket(self.resolve(r))).collect();
+            let got: Vec<String> = f
+                .sockets
+                .as_slice()
+                .iter()
+                .map(|v| self.names.socket(*v))
+                .collect();
+            self.check("sockets", format!("{want:?}"), format!("{got:?}"));
+        }
+        if let Some(r) = rate_bps {
+            let got = f.rate.map_or(0, |c| c.bandwidth_bps);
+            self.check("rate_bps", r.to_string(), got.to_string());
+        }
+    }
+
+    /// `Assert(Handle(…))`: its state, and its flows and tracked clients if given.
+    fn assert_handle(&mut self, c: &Check) {
+        let Check::Handle {
+            handle,
+            state,
+            flows,
+            tracked,
+        } = c
+        else {
+            return;
+        };
+        let h = self.model.handle(self.resolve(handle)).cloned();
+        let Some(h) = h else {
+            self.check("handle", format!("{state:?}"), "not a handle".into());
+            return;
+        };
+        let got = match h.state {
+            HandleState::Open => HandleStateArg::Open,
+            HandleState::Stale => HandleStateArg::Stale,
+            HandleState::Dead => HandleStateArg::Dead,
+        };
+        self.check("state", format!("{state:?}"), format!("{got:?}"));
+        if let Some(fl) = flows {
+            let want: Vec<String> = fl.iter().map(|r| self.names.flow(self.flow_id(r))).collect();
+            let got: Vec<String> = h.flow_ids().iter().map(|i| self.names.flow(*i)).collect();
+            self.check("flows", format!("{want:?}"), format!("{got:?}"));
+        }
+        if let Some(t) = tracked {
+            let got: Vec<String> = h.tracked.iter().map(|(_, ip)| ip.to_string()).collect();
+            let want: Vec<String> = t.iter().map(|ip| ip.to_string()).collect();
+            self.check("tracked", format!("{want:?}"), format!("{got:?}"));
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! The scenario file format (version 1): the serializable boundary between a RON file and the
-//! model. Nothing here is kept in model state; the runner translates these values into calls.
+//! model. Nothing here is kept in model state. A call step is a [`Call`] named the scenario's
+//! way ([`Named`]) plus an [`Expectation`]; the runner resolves the names and hands the call to
+//! the model.
 //!
 //! Every struct and struct-like variant rejects unknown fields; every optional field has a
 //! default that is written next to it. See `docs/SCENARIOS.md` for an annotated example of
@@ -11,9 +13,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::call::{self, Call};
+use crate::model::{Family, Fault, Func, Protocol, SockAddrIn, TrafficType, VirtualTime, Win32Error, World};
 use crate::trace::WSA_NAMES;
-
-use crate::model::{Family, Fault, Protocol, SockAddrIn, TrafficType, VirtualTime, Win32Error, World};
 
 /// The only format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -35,9 +37,9 @@ pub struct Scenario {
     /// The world; omitted fields take the documented defaults.
     #[serde(default, skip_serializing_if = "is_default_world")]
     pub world: World,
-    /// Faults drawn from the seed before each step.
+    /// Faults drawn at random before each step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fault_plan: Option<FaultPlan>,
+    pub fault_plan: Option<RandomFaults>,
     /// The timeline.
     pub steps: Vec<Step>,
 }
@@ -46,7 +48,7 @@ pub struct Scenario {
 /// (the value 0), or a raw number (`"0xdeadbeef"`, `"7"`).
 pub type Ref = String;
 
-fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+pub(crate) fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
 
@@ -58,236 +60,38 @@ fn yes() -> bool {
     true
 }
 
-fn is_true(v: &bool) -> bool {
-    *v
+/// How scenarios name a call's arguments: handles, sockets and flows by [`Ref`], new handles
+/// and flows by the name to bind, OVERLAPPEDs by name, `*Size` as a [`Size`] (`Auto`: what a
+/// careful caller passes) and addresses as [`Addr`] text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Named;
+
+impl call::Names for Named {
+    type Handle = Ref;
+    type Socket = Ref;
+    type Flow = Ref;
+    type FlowIn = FlowIn;
+    /// The name to bind on success (`None`: not bound).
+    type NewHandle = Option<String>;
+    type Overlapped = String;
+    type Size = Size;
+    /// `None` = NULL.
+    type Addr = Option<Addr>;
+
+    fn null_socket() -> Ref {
+        "NULL".into()
+    }
 }
 
-fn null_ref() -> Ref {
-    "NULL".into()
-}
+impl call::SerdeNames for Named {}
 
-fn is_null_ref(r: &Ref) -> bool {
-    r == "NULL"
-}
-
-fn v1_0() -> Option<(u16, u16)> {
-    Some((1, 0))
-}
-
-fn is_v1_0(v: &Option<(u16, u16)>) -> bool {
-    *v == Some((1, 0))
-}
-
-/// One step of the timeline.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One step of the timeline. A call step is written as its function with the call's fields and
+/// then its expectation's: `QueryFlow(handle: "qos", flow: "voice", op: Fundamentals, expect:
+/// Err(ERROR_NO_DATA))`.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Step {
-    /// `QOSCreateHandle`; on success the new handle is bound to `handle`.
-    CreateHandle {
-        /// Name to bind (only bound when the call succeeds).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        handle: Option<String>,
-        /// `*Version`; `None` = NULL.
-        #[serde(default = "v1_0", skip_serializing_if = "is_v1_0")]
-        version: Option<(u16, u16)>,
-        /// Whether the out-pointer is non-NULL.
-        #[serde(default = "yes", skip_serializing_if = "is_true")]
-        out: bool,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-    },
-    /// `QOSCloseHandle`.
-    CloseHandle {
-        /// The handle.
-        handle: Ref,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-    },
-    /// `QOSAddSocketToFlow`.
-    AddSocketToFlow {
-        /// The handle.
-        handle: Ref,
-        /// The socket.
-        socket: Ref,
-        /// `DestAddr`; `None` = NULL.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        dest: Option<Addr>,
-        /// `TrafficType`.
-        #[serde(default, skip_serializing_if = "is_default")]
-        traffic_type: TrafficArg,
-        /// Pass `QOS_NON_ADAPTIVE_FLOW`.
-        #[serde(default, skip_serializing_if = "is_default")]
-        non_adaptive: bool,
-        /// Further raw flag bits (OR-ed in).
-        #[serde(default, skip_serializing_if = "is_default")]
-        flags: u32,
-        /// `*FlowId` on input and what to bind on output.
-        flow: FlowIn,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-        /// Expected numeric flow id written to `*FlowId`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        id: Option<u32>,
-    },
-    /// `QOSRemoveSocketFromFlow`.
-    RemoveSocketFromFlow {
-        /// The handle.
-        handle: Ref,
-        /// The socket; `"NULL"` (default) destroys the whole flow.
-        #[serde(default = "null_ref", skip_serializing_if = "is_null_ref")]
-        socket: Ref,
-        /// The flow.
-        flow: Ref,
-        /// `Flags`.
-        #[serde(default, skip_serializing_if = "is_default")]
-        flags: u32,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-    },
-    /// `QOSSetFlow`.
-    SetFlow {
-        /// The handle.
-        handle: Ref,
-        /// The flow.
-        flow: Ref,
-        /// Operation and buffer.
-        op: SetArg,
-        /// `Flags`.
-        #[serde(default, skip_serializing_if = "is_default")]
-        flags: u32,
-        /// OVERLAPPED name; `None` = synchronous.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        overlapped: Option<String>,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-    },
-    /// `QOSQueryFlow`.
-    QueryFlow {
-        /// The handle.
-        handle: Ref,
-        /// The flow.
-        flow: Ref,
-        /// Operation.
-        op: QueryArg,
-        /// `*Size` on input.
-        #[serde(default, skip_serializing_if = "is_default")]
-        size: Size,
-        /// Whether Buffer is non-NULL.
-        #[serde(default = "yes", skip_serializing_if = "is_true")]
-        buffer: bool,
-        /// Pass `QOS_QUERYFLOW_FRESH`.
-        #[serde(default, skip_serializing_if = "is_default")]
-        fresh: bool,
-        /// Further raw flag bits.
-        #[serde(default, skip_serializing_if = "is_default")]
-        flags: u32,
-        /// OVERLAPPED name; `None` = synchronous.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        overlapped: Option<String>,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-        /// Expected buffer contents.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        data: Option<Data>,
-        /// Expected `*Size` written back.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        out_size: Option<u32>,
-    },
-    /// `QOSNotifyFlow`.
-    NotifyFlow {
-        /// The handle.
-        handle: Ref,
-        /// The flow.
-        flow: Ref,
-        /// Operation.
-        op: NotifyArg,
-        /// `*Size` on input (`Auto`: NULL for Congested/Uncongested, 8 for Available).
-        #[serde(default, skip_serializing_if = "is_default")]
-        size: Size,
-        /// The buffer (`Auto`: the Available target, NULL for the other operations).
-        #[serde(default, skip_serializing_if = "is_default")]
-        buffer: Buffer,
-        /// `Flags`.
-        #[serde(default, skip_serializing_if = "is_default")]
-        flags: u32,
-        /// OVERLAPPED name; `None` = blocking call.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        overlapped: Option<String>,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-        /// Expected buffer contents (synchronous success).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        data: Option<Data>,
-        /// Expected `*Size` written back.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        out_size: Option<u32>,
-    },
-    /// `QOSCancel`.
-    Cancel {
-        /// The handle.
-        handle: Ref,
-        /// OVERLAPPED name; `None` = NULL.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        overlapped: Option<String>,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-    },
-    /// `QOSEnumerateFlows`.
-    EnumerateFlows {
-        /// The handle.
-        handle: Ref,
-        /// `*Size` on input (`Auto`: 4096 bytes).
-        #[serde(default, skip_serializing_if = "is_default")]
-        size: Size,
-        /// Whether Buffer is non-NULL.
-        #[serde(default = "yes", skip_serializing_if = "is_true")]
-        buffer: bool,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-        /// Expected flow ids, in order (names or numbers).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        flows: Option<Vec<Ref>>,
-        /// Expected `*Size` written back.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        out_size: Option<u32>,
-    },
-    /// `QOSStartTrackingClient`.
-    StartTrackingClient {
-        /// The handle.
-        handle: Ref,
-        /// `DestAddr`; `None` = NULL.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        client: Option<Addr>,
-        /// `Flags`.
-        #[serde(default, skip_serializing_if = "is_default")]
-        flags: u32,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-    },
-    /// `QOSStopTrackingClient`.
-    StopTrackingClient {
-        /// The handle.
-        handle: Ref,
-        /// `DestAddr`; `None` = NULL.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        client: Option<Addr>,
-        /// `Flags`.
-        #[serde(default, skip_serializing_if = "is_default")]
-        flags: u32,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
-        expect: Expect,
-    },
+    /// One of the 11 qWAVE calls and what it should return.
+    Call(CallStep),
     /// `socket()`; on success the socket is bound to `socket`.
     Socket {
         /// Name to bind.
@@ -296,8 +100,7 @@ pub enum Step {
         family: Family,
         /// UDP or TCP.
         protocol: Protocol,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
+        /// Expected outcome (default `Ok`).
         expect: SockExpect,
     },
     /// `bind()`.
@@ -306,8 +109,7 @@ pub enum Step {
         socket: Ref,
         /// Local address; `None` = NULL.
         addr: Option<Addr>,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
+        /// Expected outcome (default `Ok`).
         expect: SockExpect,
     },
     /// `connect()` (to `"[::]:0"` / `"0.0.0.0:0"` dissolves a UDP association, RW-4).
@@ -316,16 +118,14 @@ pub enum Step {
         socket: Ref,
         /// Peer; `None` = NULL.
         addr: Option<Addr>,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
+        /// Expected outcome (default `Ok`).
         expect: SockExpect,
     },
     /// `closesocket()`.
     CloseSocket {
         /// The socket.
         socket: Ref,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
+        /// Expected outcome (default `Ok`).
         expect: SockExpect,
     },
     /// `setsockopt(IPV6_V6ONLY)`.
@@ -334,8 +134,7 @@ pub enum Step {
         socket: Ref,
         /// The option value (`false` = dual-stack).
         on: bool,
-        /// Expected outcome.
-        #[serde(default, skip_serializing_if = "is_default")]
+        /// Expected outcome (default `Ok`).
         expect: SockExpect,
     },
     /// Advance virtual time by a duration (`"250ms"`).
@@ -355,43 +154,22 @@ pub enum Step {
     Wait {
         /// OVERLAPPED name.
         overlapped: String,
-        /// Expected completion status.
-        #[serde(default = "success", skip_serializing_if = "is_success")]
+        /// Expected completion status (default `ERROR_SUCCESS`).
         status: Win32Error,
         /// Expected data written to the buffer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         data: Option<Data>,
         /// Longest virtual time to wait (default: the world's `deadlock_after_ms`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         within: Option<Dur>,
     },
     /// Check model state.
     Assert(Check),
 }
 
-fn success() -> Win32Error {
-    Win32Error::ERROR_SUCCESS
-}
-
-fn is_success(e: &Win32Error) -> bool {
-    *e == Win32Error::ERROR_SUCCESS
-}
-
 impl Step {
     /// The step's keyword as written in files (`AddSocketToFlow`, `Advance`, …).
     pub fn keyword(&self) -> &'static str {
         match self {
-            Step::CreateHandle { .. } => "CreateHandle",
-            Step::CloseHandle { .. } => "CloseHandle",
-            Step::AddSocketToFlow { .. } => "AddSocketToFlow",
-            Step::RemoveSocketFromFlow { .. } => "RemoveSocketFromFlow",
-            Step::SetFlow { .. } => "SetFlow",
-            Step::QueryFlow { .. } => "QueryFlow",
-            Step::NotifyFlow { .. } => "NotifyFlow",
-            Step::Cancel { .. } => "Cancel",
-            Step::EnumerateFlows { .. } => "EnumerateFlows",
-            Step::StartTrackingClient { .. } => "StartTrackingClient",
-            Step::StopTrackingClient { .. } => "StopTrackingClient",
+            Step::Call(c) => call_keyword(c.call.func()),
             Step::Socket { .. } => "Socket",
             Step::Bind { .. } => "Bind",
             Step::Connect { .. } => "Connect",
@@ -405,40 +183,104 @@ impl Step {
             Step::Assert(_) => "Assert",
         }
     }
+}
 
-    /// The expected outcome of a qWAVE call step.
-    pub fn expect(&self) -> Option<&Expect> {
+/// A call step's keyword: the function's name without `QOS` (`AddSocketToFlow`).
+pub(crate) fn call_keyword(f: Func) -> &'static str {
+    let name = f.win32_name();
+    name.strip_prefix("QOS").unwrap_or(name)
+}
+
+/// A qWAVE call step: the call, its names resolved when the step runs, and what it should
+/// return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallStep {
+    /// The call. `CreateHandle`'s `handle` and `AddSocketToFlow`'s `New(name)` are bound to
+    /// the new handle and flow when the call succeeds.
+    pub call: Call<Named>,
+    /// What it should return.
+    pub expected: Expectation,
+}
+
+/// What a call step expects. Each call's step has only some of these fields: every call has
+/// `expect`; `AddSocketToFlow` has `id`;
+/// `QueryFlow` and `NotifyFlow` have `data` and `out_size`; `EnumerateFlows` has `flows` and
+/// `out_size`. A field left out is not checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expectation {
+    /// Expected outcome (default `Ok`).
+    pub expect: Expect,
+    /// The numeric flow id written to `*FlowId`.
+    pub id: Option<u32>,
+    /// The buffer contents (a synchronous success).
+    pub data: Option<Data>,
+    /// The flow ids written, in order (names or numbers).
+    pub flows: Option<Vec<Ref>>,
+    /// The `*Size` written back.
+    pub out_size: Option<u32>,
+}
+
+/// A field of an [`Expectation`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExpectField {
+    Expect,
+    Id,
+    Data,
+    Flows,
+    OutSize,
+}
+
+impl ExpectField {
+    /// As written in files.
+    pub(crate) fn name(self) -> &'static str {
         match self {
-            Step::CreateHandle { expect, .. }
-            | Step::CloseHandle { expect, .. }
-            | Step::AddSocketToFlow { expect, .. }
-            | Step::RemoveSocketFromFlow { expect, .. }
-            | Step::SetFlow { expect, .. }
-            | Step::QueryFlow { expect, .. }
-            | Step::NotifyFlow { expect, .. }
-            | Step::Cancel { expect, .. }
-            | Step::EnumerateFlows { expect, .. }
-            | Step::StartTrackingClient { expect, .. }
-            | Step::StopTrackingClient { expect, .. } => Some(expect),
-            _ => None,
+            ExpectField::Expect => "expect",
+            ExpectField::Id => "id",
+            ExpectField::Data => "data",
+            ExpectField::Flows => "flows",
+            ExpectField::OutSize => "out_size",
+        }
+    }
+}
+
+impl Expectation {
+    /// The expectation fields the step of `func` has, in file order (after the call's).
+    pub(crate) fn fields(func: Func) -> &'static [ExpectField] {
+        use ExpectField as E;
+        match func {
+            Func::AddSocketToFlow => &[E::Expect, E::Id],
+            Func::QueryFlow | Func::NotifyFlow => &[E::Expect, E::Data, E::OutSize],
+            Func::EnumerateFlows => &[E::Expect, E::Flows, E::OutSize],
+            _ => &[E::Expect],
         }
     }
 
-    /// Mutable access to the expected outcome of a qWAVE call step.
-    pub fn expect_mut(&mut self) -> Option<&mut Expect> {
-        match self {
-            Step::CreateHandle { expect, .. }
-            | Step::CloseHandle { expect, .. }
-            | Step::AddSocketToFlow { expect, .. }
-            | Step::RemoveSocketFromFlow { expect, .. }
-            | Step::SetFlow { expect, .. }
-            | Step::QueryFlow { expect, .. }
-            | Step::NotifyFlow { expect, .. }
-            | Step::Cancel { expect, .. }
-            | Step::EnumerateFlows { expect, .. }
-            | Step::StartTrackingClient { expect, .. }
-            | Step::StopTrackingClient { expect, .. } => Some(expect),
-            _ => None,
+    /// Whether `field` is written out: it differs from its default.
+    pub(crate) fn is_written(&self, field: ExpectField) -> bool {
+        match field {
+            ExpectField::Expect => self.expect != Expect::Ok,
+            ExpectField::Id => self.id.is_some(),
+            ExpectField::Data => self.data.is_some(),
+            ExpectField::Flows => self.flows.is_some(),
+            ExpectField::OutSize => self.out_size.is_some(),
+        }
+    }
+
+    /// The fields of the step of `func` that are written out.
+    pub(crate) fn written(&self, func: Func) -> impl Iterator<Item = ExpectField> + '_ {
+        let fields = Expectation::fields(func).iter().copied();
+        fields.filter(|f| self.is_written(*f))
+    }
+
+    /// The same expectation with only the fields the step of `func` has.
+    pub(crate) fn only_for(self, func: Func) -> Expectation {
+        let has = |f| Expectation::fields(func).contains(&f);
+        Expectation {
+            expect: self.expect,
+            id: self.id.filter(|_| has(ExpectField::Id)),
+            data: self.data.filter(|_| has(ExpectField::Data)),
+            flows: self.flows.filter(|_| has(ExpectField::Flows)),
+            out_size: self.out_size.filter(|_| has(ExpectField::OutSize)),
         }
     }
 }
@@ -577,7 +419,7 @@ impl<'de> Deserialize<'de> for WsaError {
 }
 
 /// `*FlowId` of `QOSAddSocketToFlow`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FlowIn {
     /// `*FlowId = 0`: create a flow and bind its id to this name.
     New(String),
@@ -587,12 +429,10 @@ pub enum FlowIn {
     Null,
 }
 
-pub use crate::call::{
-    NotifyBuffer as Buffer, NotifyOp as NotifyArg, QueryOp as QueryArg, SetOp as SetArg, TrafficArg,
-};
+pub use crate::call::{NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg};
 
 /// A `*Size` argument.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Size {
     /// What a correct caller passes for this operation.
     #[default]
@@ -740,18 +580,20 @@ pub enum HandleStateArg {
     Dead,
 }
 
-/// A fault drawn from the seed before each step.
+/// Faults drawn at random before each step (the file's `fault_plan`): each candidate fires with
+/// its probability, from a stream derived from the seed, so one file explores many runs.
+/// (Named `FaultPlan` in the file, in messages and as an optional struct name.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultPlan {
+#[serde(rename = "FaultPlan", deny_unknown_fields)]
+pub struct RandomFaults {
     /// The candidate faults.
-    pub faults: Vec<PlannedFault>,
+    pub faults: Vec<RandomFault>,
 }
 
-/// One candidate of a [`FaultPlan`].
+/// One candidate of [`RandomFaults`] (`PlannedFault` in the file).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlannedFault {
+#[serde(rename = "PlannedFault", deny_unknown_fields)]
+pub struct RandomFault {
     /// Probability per step, 0.0..=1.0.
     pub probability: f64,
     /// The fault.
@@ -850,7 +692,7 @@ impl<'de> Deserialize<'de> for Dur {
 
 /// A `SOCKADDR` argument: `"192.168.1.20:5004"`, `"[fd00::20]:5004"`, or `"af:7"` (a sockaddr
 /// whose family is neither `AF_INET` nor `AF_INET6`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Addr(pub SockAddrIn);
 
 impl fmt::Display for Addr {

@@ -210,14 +210,6 @@ impl Io {
         true
     }
 
-    /// Whether the port has a packet queued.
-    pub(crate) fn port_ready(&self, port: u64) -> bool {
-        match self.object(port) {
-            Some(Object::Port(i)) => !self.ports[i].queue.is_empty(),
-            _ => false,
-        }
-    }
-
     /// Dequeues the oldest packet of a port.
     pub(crate) fn pop_packet(&mut self, port: u64) -> Option<Packet> {
         match self.object(port) {

@@ -278,6 +278,7 @@ pub(crate) unsafe fn notify_flow(
             overlapped: (!ov.is_null()).then(|| st.io.key_of(ov as usize)),
         };
         let r = st.model.apply(Call::NotifyFlow(call));
+        let r = super::wait::unless_blocked(st, r); // NOT-12: blocks with the sim unlocked
         if let Ok(out) = &r {
             let (data, bytes) = match out {
                 CallOutput::Data(d, n) => (Some(*d), *n),

@@ -3,10 +3,11 @@
 use std::num::NonZeroU64;
 
 use crate::call::NotifyFlow;
-use crate::model::event::{CallOutput, CallResult, QueryData};
+use crate::model::blocking::output;
+use crate::model::event::{CallResult, QueryData};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
-use crate::model::{CallError, Func, HandleState, Model, ReqKind, Scheduled, Win32Error};
+use crate::model::{CallError, Func, Model, ReqKind, Scheduled, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -138,43 +139,29 @@ impl Model {
 
     /// NOT-12, AMB-31: a synchronous notification blocks on the virtual clock until its
     /// condition holds; if nothing scheduled can make it hold within `deadlock_after_ms`, the
-    /// run records a deadlock and the call fails with `ERROR_TIMEOUT`.
+    /// run records a deadlock and the call fails with `ERROR_TIMEOUT`. The surfaces wait
+    /// themselves, with the sim unlocked (`model::blocking`); the end conditions are shared.
     fn block_on_notify(
         &mut self,
         h: usize,
         flow: u32,
         op: NotifyKind,
-        mut holds: Option<Option<QueryData>>,
+        holds: Option<Option<QueryData>>,
     ) -> CallResult {
-        let limit = self
-            .now()
-            .plus_us(self.world_settings().deadlock_after_ms.saturating_mul(1000));
-        loop {
-            if let Some(data) = holds {
-                return Ok(output(data));
-            }
-            if !self.step_before(limit) {
-                self.run_until(limit);
-                self.note_deadlock(Func::NotifyFlow);
-                return Err(Win32Error::ERROR_TIMEOUT.into());
-            }
-            if self.handles[h].state != HandleState::Open {
-                return Err(Win32Error::ERROR_OPERATION_ABORTED.into()); // CLO-5, GEN-8
-            }
-            let Some(f) = self.flows.get(&flow) else {
-                return Err(Win32Error::ERROR_OPERATION_ABORTED.into()); // REM-9
-            };
-            if let Err(e) = self.flow_route(f) {
-                return Err(e.into());
-            }
-            holds = self.notify_condition(f, op);
+        if let Some(data) = holds {
+            return Ok(output(data));
         }
-    }
-}
-
-fn output(data: Option<QueryData>) -> CallOutput {
-    match data {
-        Some(d) => CallOutput::Data(d, 8),
-        None => CallOutput::None,
+        let b = match self.begin_blocked(h, flow, op) {
+            Ok(b) => b,
+            Err(deferred) => return deferred,
+        };
+        loop {
+            if !self.step_before(b.limit) {
+                return self.blocked_deadlock(&b);
+            }
+            if let Some(r) = self.blocked_outcome(&b) {
+                return r;
+            }
+        }
     }
 }

@@ -1,24 +1,25 @@
-//! Fault plans: faults drawn before each step from a ChaCha stream derived from the seed, so
-//! one scenario explores many runs (`--seed`) and each run is reproducible from its seed.
+//! Random faults (a file's `fault_plan`): faults drawn before each step from a ChaCha stream
+//! derived from the seed, so one scenario explores many runs (`--seed`) and each run is
+//! reproducible from its seed.
 
-use super::schema::FaultPlan;
+use super::schema::RandomFaults;
 use crate::model::{Fault, SimRng};
 
 /// Mixed into the seed so the plan's stream is independent of the model's own RNG stream.
 const PLAN_STREAM: u64 = 0x706c_616e_5f71_7773; // "plan_qws"
 
-/// A fault plan in progress.
+/// Random faults being drawn during a run.
 #[derive(Clone, Debug)]
-pub struct PlanState {
+pub struct FaultDraws {
     rng: SimRng,
     faults: Vec<(f64, Fault)>,
     left: Vec<u32>,
 }
 
-impl PlanState {
-    /// The plan for a run with `seed`.
-    pub fn new(plan: &FaultPlan, seed: u64) -> PlanState {
-        PlanState {
+impl FaultDraws {
+    /// The draws of a run with `seed`.
+    pub fn new(plan: &RandomFaults, seed: u64) -> FaultDraws {
+        FaultDraws {
             rng: SimRng::new(seed ^ PLAN_STREAM),
             faults: plan
                 .faults
@@ -29,7 +30,7 @@ impl PlanState {
         }
     }
 
-    /// The faults that fire before the next step, in plan order. Every candidate draws once per
+    /// The faults that fire before the next step, in the file's order. Every candidate draws once per
     /// step (even when exhausted), so the stream does not depend on earlier outcomes.
     pub fn draw(&mut self) -> Vec<Fault> {
         let mut out = Vec::new();
@@ -47,11 +48,11 @@ impl PlanState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::schema::PlannedFault;
+    use crate::scenario::schema::RandomFault;
 
-    fn plan(p: f64, max: u32) -> FaultPlan {
-        FaultPlan {
-            faults: vec![PlannedFault {
+    fn plan(p: f64, max: u32) -> RandomFaults {
+        RandomFaults {
+            faults: vec![RandomFault {
                 probability: p,
                 fault: Fault::DeviceReset,
                 max,
@@ -62,15 +63,15 @@ mod tests {
     #[test]
     fn same_seed_same_draws_and_max_is_respected() {
         let draws = |seed| {
-            let mut s = PlanState::new(&plan(0.3, 100), seed);
+            let mut s = FaultDraws::new(&plan(0.3, 100), seed);
             (0..200).map(|_| s.draw().len()).collect::<Vec<_>>()
         };
         assert_eq!(draws(9), draws(9));
         assert_ne!(draws(9), draws(10));
-        let mut s = PlanState::new(&plan(1.0, 2), 1);
+        let mut s = FaultDraws::new(&plan(1.0, 2), 1);
         let fired: usize = (0..10).map(|_| s.draw().len()).sum();
         assert_eq!(fired, 2);
-        let mut s = PlanState::new(&plan(0.0, 5), 1);
+        let mut s = FaultDraws::new(&plan(0.0, 5), 1);
         assert!((0..100).all(|_| s.draw().is_empty()));
     }
 }
