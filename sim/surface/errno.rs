@@ -5,7 +5,9 @@
 //! `io::Error::last_os_error()` see the Win32 code under the simulator too, every write of the
 //! simulated last error also writes `errno` (see [`super::set_last_error`]). Calls the sim makes
 //! to the OS itself (reading a real socket's addresses) keep the caller's `errno` with
-//! [`Preserved`].
+//! [`Preserved`], and every windows-shaped call settles `errno` once it has released the sim
+//! ([`CallErrno`]): waiting for the sim's lock or in a blocking call goes through the OS, which
+//! may write `errno` even when the call then succeeds.
 
 /// The address of this thread's `errno`, where the platform has one we know.
 #[cfg(any(
@@ -83,5 +85,32 @@ impl Preserved {
 impl Drop for Preserved {
     fn drop(&mut self) {
         set(self.0);
+    }
+}
+
+/// `errno` around one windows-shaped call: after it, `errno` is the call's last error if the
+/// call failed (wrote the last error), and what it was before the call otherwise (GEN-2),
+/// whatever the lock and the waits did to it in between.
+pub(crate) struct CallErrno {
+    saved: i32,
+    writes: u64,
+}
+
+impl CallErrno {
+    /// Before the call (before taking the sim's lock).
+    pub(crate) fn begin() -> CallErrno {
+        CallErrno {
+            saved: get(),
+            writes: super::last_error_writes(),
+        }
+    }
+
+    /// After the call, with the sim's lock released.
+    pub(crate) fn end(self) {
+        if super::last_error_writes() != self.writes {
+            set(super::last_error() as i32);
+        } else {
+            set(self.saved);
+        }
     }
 }

@@ -72,6 +72,13 @@ impl State {
 
 thread_local! {
     static LAST_ERROR: Cell<u32> = const { Cell::new(0) };
+    /// How many times this thread's last error was written (tells a call whether it failed).
+    static LAST_ERROR_WRITES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many times this thread's last error was written so far.
+pub(crate) fn last_error_writes() -> u64 {
+    LAST_ERROR_WRITES.with(Cell::get)
 }
 
 /// The simulated thread last error (`GetLastError`, `WSAGetLastError`: one slot, GEN-1).
@@ -83,6 +90,7 @@ pub(crate) fn last_error() -> u32 {
 /// `std::io::Error::last_os_error()` reports it as it does on Windows.
 pub(crate) fn set_last_error(code: u32) {
     LAST_ERROR.with(|c| c.set(code));
+    LAST_ERROR_WRITES.with(|c| c.set(c.get().wrapping_add(1)));
     #[cfg(unix)]
     errno::set(code as i32);
 }
