@@ -18,9 +18,9 @@ use windows::Win32::Foundation::{
 };
 use windows::Win32::NetworkManagement::QoS::{
     QOSAddSocketToFlow, QOSCloseHandle, QOSCreateHandle, QOSFlowRateNotApplicable, QOSNotifyCongested,
-    QOSNotifyFlow, QOSQueryFlow, QOSQueryPacketPriority, QOSRemoveSocketFromFlow, QOSSetFlow,
-    QOSSetOutgoingRate, QOSShapeAndMark, QOSTrafficTypeVoice, QOS_FLOWRATE_OUTGOING, QOS_NON_ADAPTIVE_FLOW,
-    QOS_PACKET_PRIORITY, QOS_VERSION,
+    QOSNotifyFlow, QOSNotifyUncongested, QOSQueryFlow, QOSQueryPacketPriority, QOSRemoveSocketFromFlow,
+    QOSSetFlow, QOSSetOutgoingRate, QOSShapeAndMark, QOSTrafficTypeVoice, QOS_FLOWRATE_OUTGOING,
+    QOS_NON_ADAPTIVE_FLOW, QOS_PACKET_PRIORITY, QOS_VERSION,
 };
 use windows::Win32::Networking::WinSock::{SOCKADDR, SOCKADDR_IN, SOCKADDR_IN6, SOCKET};
 
@@ -189,6 +189,12 @@ impl Qos {
     pub fn wait_congested(&self, flow: &Flow) -> io::Result<()> {
         // SAFETY: plain values; no buffer for this operation (NOT-3).
         check(unsafe { QOSNotifyFlow(self.handle, flow.id, QOSNotifyCongested, None, None, None, None) })
+    }
+
+    /// Blocks until the flow's path is no longer congested. Ends like [`Qos::wait_congested`].
+    pub fn wait_uncongested(&self, flow: &Flow) -> io::Result<()> {
+        // SAFETY: plain values; no buffer for this operation (NOT-3).
+        check(unsafe { QOSNotifyFlow(self.handle, flow.id, QOSNotifyUncongested, None, None, None, None) })
     }
 
     /// Removes the flow.

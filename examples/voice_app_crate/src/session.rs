@@ -13,7 +13,8 @@ use crate::qos::{is_aborted, is_dead_handle, Flow, Qos};
 pub const MIN_BITRATE: u64 = 16_000;
 
 /// A voice call: its socket's flow, the bit rate it sends at, and (for adaptive flows) a
-/// thread that waits for congestion and halves the rate each time.
+/// thread that waits for congestion, halves the rate, waits for the congestion to clear and
+/// restores it.
 #[derive(Debug)]
 pub struct VoiceCall {
     qos: Arc<Qos>,
@@ -25,22 +26,22 @@ pub struct VoiceCall {
 impl VoiceCall {
     /// Starts marking `socket`'s traffic toward `peer` as voice at `bitrate` bits/s. Declares
     /// the rate if qWAVE admits it now (it refuses until it has measured the path; the call
-    /// goes on unmarked-rate meanwhile) and starts the congestion monitor.
+    /// goes on meanwhile) and starts the congestion monitor, on a thread of its own.
     pub fn start(socket: &UdpSocket, peer: SocketAddr, bitrate: u64) -> io::Result<VoiceCall> {
         let qos = Arc::new(Qos::open()?);
         let flow = Arc::new(qos.add(socket, Some(peer), true)?);
-        let bitrate = Arc::new(AtomicU64::new(bitrate));
+        let rate = Arc::new(AtomicU64::new(bitrate));
         let monitor = if flow.adaptive {
-            qos.set_rate(&flow, bitrate.load(Ordering::SeqCst))?;
-            let (qos, flow, bitrate) = (qos.clone(), flow.clone(), bitrate.clone());
-            Some(std::thread::spawn(move || monitor(&qos, &flow, &bitrate)))
+            qos.set_rate(&flow, bitrate)?;
+            let (qos, flow, rate) = (qos.clone(), flow.clone(), rate.clone());
+            Some(std::thread::spawn(move || monitor(&qos, &flow, &rate, bitrate)))
         } else {
             None
         };
         Ok(VoiceCall {
             qos,
             flow,
-            bitrate,
+            bitrate: rate,
             monitor,
         })
     }
@@ -71,24 +72,34 @@ impl VoiceCall {
     }
 }
 
-/// The monitor thread: wait for congestion, halve the rate, again; until the handle closes.
-fn monitor(qos: &Qos, flow: &Flow, bitrate: &AtomicU64) -> io::Result<u32> {
+/// The monitor thread: wait for congestion and halve the rate, wait for it to clear and
+/// restore the rate; again, until the handle closes under the wait.
+fn monitor(qos: &Qos, flow: &Flow, rate: &AtomicU64, full: u64) -> io::Result<u32> {
+    let ended = |e: &io::Error| is_aborted(e) || is_dead_handle(e);
     let mut congestions = 0;
     loop {
         match qos.wait_congested(flow) {
-            Ok(()) => {
-                congestions += 1;
-                let halved = (bitrate.load(Ordering::SeqCst) / 2).max(MIN_BITRATE);
-                bitrate.store(halved, Ordering::SeqCst);
-                match qos.set_rate(flow, halved) {
-                    Ok(_) => {}
-                    Err(e) if is_aborted(&e) || is_dead_handle(&e) => return Ok(congestions),
-                    Err(e) => return Err(e),
-                }
-            }
-            // Shutdown closed the handle under the wait (or just before it).
-            Err(e) if is_aborted(&e) || is_dead_handle(&e) => return Ok(congestions),
+            Ok(()) => congestions += 1,
+            Err(e) if ended(&e) => return Ok(congestions),
             Err(e) => return Err(e),
+        }
+        let halved = (rate.load(Ordering::SeqCst) / 2).max(MIN_BITRATE);
+        rate.store(halved, Ordering::SeqCst);
+        match qos.set_rate(flow, halved) {
+            Err(e) if ended(&e) => return Ok(congestions),
+            Err(e) => return Err(e),
+            Ok(_) => {} // refused while the path is not measured yet: keep the lower rate anyway
+        }
+        match qos.wait_uncongested(flow) {
+            Ok(()) => {}
+            Err(e) if ended(&e) => return Ok(congestions),
+            Err(e) => return Err(e),
+        }
+        rate.store(full, Ordering::SeqCst);
+        match qos.set_rate(flow, full) {
+            Err(e) if ended(&e) => return Ok(congestions),
+            Err(e) => return Err(e),
+            Ok(_) => {}
         }
     }
 }
