@@ -16,15 +16,12 @@
 //! ```
 
 use std::marker::PhantomData;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::model::invariants::Violation;
 use crate::model::time::duration_us;
-use crate::model::{
-    Fault, Handle, HandleState, Marking, Model, Owner, RateContract, Stamped, TrafficType, VirtualTime, World,
-};
+use crate::model::{Fault, FlowSnapshot, Handle, HandleState, Marking, Model, Stamped, VirtualTime, World};
 use crate::surface::current::{self, Cx, Reservation, Shared, LONG_WAIT};
 use crate::surface::State;
 
@@ -146,8 +143,9 @@ impl SimBuilder {
     /// On, a value that is an open UDP or TCP socket fd is taken as that socket: its addresses
     /// are read from the OS at every call (a later `connect` is seen). Traces and recordings
     /// name it `os-socket-1`, `os-socket-2`… by order of first use, with its addresses, and a
-    /// recording replays it as a scenario socket with the same addresses and connection
-    /// ([`Model::register_external_socket`]). Sim sockets can never be mistaken for fds (their
+    /// recording replays it as a scenario socket with the same addresses and connection (the
+    /// sim learns of it through the `socket`, `bind` and `connect` calls such a scenario
+    /// makes). Sim sockets can never be mistaken for fds (their
     /// values carry a tag far above any fd), but a made-up small value that happens to be an
     /// open socket fd of this process is taken as that socket: with real sockets on, use
     /// values above `i32::MAX` for deliberately bogus sockets.
@@ -216,27 +214,6 @@ impl Drop for ProcessGuard {
     fn drop(&mut self) {
         current::exit_process(self.token);
     }
-}
-
-/// A flow as seen from outside, for assertions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FlowSnapshot {
-    /// The flow id (`*FlowId`).
-    pub id: u32,
-    /// The QoS handle value that owns it; `None` for another process's flow.
-    pub handle: Option<u64>,
-    /// Added without `QOS_NON_ADAPTIVE_FLOW`.
-    pub adaptive: bool,
-    /// Current traffic type.
-    pub traffic_type: TrafficType,
-    /// Member socket values.
-    pub sockets: Vec<u64>,
-    /// Destination.
-    pub destination: SocketAddr,
-    /// The rate contract, if one was set.
-    pub rate: Option<RateContract>,
-    /// The markings its packets get now.
-    pub marking: Marking,
 }
 
 impl Default for Sim {
@@ -532,27 +509,7 @@ impl Sim {
     /// assert!(sim.flows().is_empty());
     /// ```
     pub fn flows(&self) -> Vec<FlowSnapshot> {
-        let st = self.lock();
-        let m = &st.model;
-        m.flow_ids()
-            .into_iter()
-            .filter_map(|id| {
-                let f = m.flow(id)?;
-                Some(FlowSnapshot {
-                    id,
-                    handle: match f.owner {
-                        Owner::Handle(i) => m.handles().get(i as usize).map(|h| h.value),
-                        Owner::Foreign => None,
-                    },
-                    adaptive: f.adaptive,
-                    traffic_type: f.traffic_type,
-                    sockets: f.sockets.as_slice().to_vec(),
-                    destination: f.dest,
-                    rate: f.rate,
-                    marking: m.marking(id).unwrap_or_default(),
-                })
-            })
-            .collect()
+        self.lock().model.flows()
     }
 
     /// The QoS handles still to be closed, in creation order: open ones, and stale ones (after a

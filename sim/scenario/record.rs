@@ -163,7 +163,7 @@ impl Recorder {
         };
         match op {
             SocketOp::Create { family, protocol } => {
-                let sim_socket = socket & !0xFF_FFFF_FFFF == crate::model::socket::SOCKET_TAG;
+                let sim_socket = crate::tag::SOCKET.marks(socket);
                 let name = self.fresh(if sim_socket { "s" } else { "os-socket-" });
                 self.names.sockets.insert(socket, name.clone());
                 Step::Socket {

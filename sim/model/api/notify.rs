@@ -8,6 +8,7 @@ use crate::model::event::{CallResult, QueryData};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
 use crate::model::{CallError, Func, Model, ReqKind, Scheduled, Win32Error};
+use crate::tag::HandleIndex;
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -55,28 +56,7 @@ impl Model {
         if !(0..=2).contains(&op) || flags != 0 {
             return Err(EINVAL.into()); // AMB-6, GEN-10
         }
-        let op = match op {
-            0 | 1 => {
-                if size.is_some() || target.is_some() {
-                    return Err(EINVAL.into()); // NOT-3
-                }
-                if op == 0 {
-                    NotifyKind::Congested
-                } else {
-                    NotifyKind::Uncongested
-                }
-            }
-            _ => {
-                let size = size.ok_or(EINVAL)?; // NOT-5
-                if size < 8 {
-                    return Err(CallError {
-                        code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
-                        size: Some(8),
-                    }); // NOT-7
-                }
-                NotifyKind::Available(target.ok_or(EINVAL)?) // NOT-5
-            }
-        };
+        let op = notify_kind(op, size, target)?; // NOT-3, NOT-5, NOT-7
         if let Some(k) = overlapped {
             if self.key_in_use(h, k) {
                 return Err(EINVAL.into()); // SIM-3
@@ -143,7 +123,7 @@ impl Model {
     /// themselves, with the sim unlocked (`model::blocking`); the end conditions are shared.
     fn block_on_notify(
         &mut self,
-        h: usize,
+        h: HandleIndex,
         flow: u32,
         op: NotifyKind,
         holds: Option<Option<QueryData>>,
@@ -162,6 +142,33 @@ impl Model {
             if let Some(r) = self.blocked_outcome(&b) {
                 return r;
             }
+        }
+    }
+}
+
+/// NOT-3, NOT-5, NOT-7: what operation `op` (0..=2) waits for, given `*Size` and the `UINT64`
+/// in `Buffer`.
+fn notify_kind(op: i32, size: Option<u32>, target: Option<u64>) -> Result<NotifyKind, CallError> {
+    match op {
+        0 | 1 => {
+            if size.is_some() || target.is_some() {
+                return Err(EINVAL.into()); // NOT-3
+            }
+            Ok(if op == 0 {
+                NotifyKind::Congested
+            } else {
+                NotifyKind::Uncongested
+            })
+        }
+        _ => {
+            let size = size.ok_or(EINVAL)?; // NOT-5
+            if size < 8 {
+                return Err(CallError {
+                    code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
+                    size: Some(8),
+                }); // NOT-7
+            }
+            Ok(NotifyKind::Available(target.ok_or(EINVAL)?)) // NOT-5
         }
     }
 }
