@@ -66,7 +66,7 @@ pub(crate) unsafe fn add_socket_to_flow(
     flow_id: *mut u32,
 ) -> bool {
     with_state("QOSAddSocketToFlow", |st| {
-        external::observe(&mut st.model, socket);
+        external::observe(st, socket);
         let call = unsafe { decode::add_socket_to_flow(handle, socket, dest, traffic_type, flags, flow_id) };
         let r = st.model.apply(Call::AddSocketToFlow(call));
         if let Ok(CallOutput::Flow(id)) = r {
@@ -80,7 +80,7 @@ pub(crate) unsafe fn add_socket_to_flow(
 pub(crate) fn remove_socket_from_flow(handle: u64, socket: u64, flow: u32, flags: u32) -> bool {
     with_state("QOSRemoveSocketFromFlow", |st| {
         if socket != 0 {
-            external::observe(&mut st.model, socket);
+            external::observe(st, socket);
         }
         let call = call::RemoveSocketFromFlow {
             handle,
