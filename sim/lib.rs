@@ -2,13 +2,15 @@
 //!
 //! The public API:
 //! - [`Sim`], [`SimBuilder`], [`EnterGuard`]: a running simulator; [`Sim::enter`] binds it to a
-//!   thread so the windows-shaped calls act on it. [`Recording`] saves a run as a scenario.
+//!   thread so the windows-shaped calls act on it. [`Recording`] saves a run as a scenario
+//!   ([`IncompleteLog`] says why it cannot). [`Fault`] and [`World`] are re-exported here from
+//!   [`model`], next to it.
 //! - [`windows`] and [`windows_sys`]: the `windows` 0.62.2 and `windows-sys` 0.61.2 surfaces
 //!   (`use qwave_sim::windows as windows;`).
 //! - [`call`]: one [`Call`](call::Call) per qos2.h function, the value every layer passes on.
 //! - [`model`]: the pure state machine, [`Model`](model::Model), whose one door for the 11 calls
-//!   is [`Model::apply`](model::Model::apply); the [`World`](model::World) a run starts from
-//!   ([`model::world`]), the [`Fault`](model::Fault)s that can happen to it, the
+//!   is [`Model::apply`](model::Model::apply); the [`World`] a run starts from
+//!   ([`model::world`]), the [`Fault`]s that can happen to it, the
 //!   [`Event`](model::Event)s it reports ([`model::event`]), and read-only views of its state
 //!   ([`FlowSnapshot`], [`PathSnapshot`](model::PathSnapshot),
 //!   [`Handle`](model::Handle), [`Socket`](model::Socket)).
@@ -25,6 +27,8 @@
 #![warn(missing_docs)]
 
 pub mod call;
+#[doc(hidden)]
+pub mod ffi;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
 pub mod model;
@@ -38,9 +42,9 @@ pub mod trace;
 pub mod windows;
 pub mod windows_sys;
 
-pub use model::FlowSnapshot;
-pub use recording::{recording_dir, Recording};
-pub use sim::{EnterGuard, ProcessGuard, Sim, SimBuilder};
+pub use model::{Fault, FlowSnapshot, World};
+pub use recording::{recording_dir, IncompleteLog, Recording};
+pub use sim::{EnterGuard, ProcessGuard, Sim, SimBuilder, DEFAULT_HISTORY};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

@@ -1,8 +1,11 @@
-//! `qwave-sim`: replay and check qWAVE scenarios from a shell.
+//! `qwave-sim`: replay and check qWAVE scenarios from a shell, and run Windows programs
+//! under Wine against the simulator (`qwave-sim wine`, see `wine.rs`).
 //!
 //! Three layers, one way: raw arguments (clap) → a validated [`Config`] → the work. Exit codes:
 //! 0 every expectation held, 1 an expectation failed, 2 the input is bad (arguments, RON syntax
 //! or schema, names) — never a panic.
+
+mod wine;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -48,6 +51,9 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Run a Windows program under Wine with qwave.dll: `qwave-sim wine [OPTIONS] -- PROGRAM.exe
+    /// [ARGS]` (also a cargo runner for x86_64-pc-windows-gnu).
+    Wine(wine::WineArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -85,6 +91,7 @@ fn config(args: Args) -> Result<Config, String> {
     let (check, paths, common) = match args.command {
         Command::Run { file, common } => (false, vec![file], common),
         Command::Check { paths, common } => (true, paths, common),
+        Command::Wine(_) => return Err("`wine` is not a replay command".into()),
     };
     let seed = match common.seed {
         Some(s) => Some(s),
@@ -247,6 +254,9 @@ fn work(cfg: &Config, status: &mut Status, out: &mut impl Write, err: &mut impl 
 
 fn main() -> ExitCode {
     let args = Args::parse(); // usage errors exit 2 (clap)
+    if let Command::Wine(w) = args.command {
+        return wine::run(w);
+    }
     match config(args) {
         Ok(cfg) => {
             let mut status = Status::default();

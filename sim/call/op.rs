@@ -108,6 +108,16 @@ fn shape_and_mark() -> Shaping {
 }
 
 impl SetOp {
+    /// The name of an `Operation` value (`QOSSetTrafficType`), if it is one of the three.
+    pub(crate) fn name_of(code: i32) -> Option<&'static str> {
+        match code {
+            0 => Some("QOSSetTrafficType"),
+            1 => Some("QOSSetOutgoingRate"),
+            2 => Some("QOSSetOutgoingDSCPValue"),
+            _ => None,
+        }
+    }
+
     /// The `Size` each operation code needs (SET-3): 4, 16, 4; `None` outside 0..=2.
     pub fn size_of(code: i32) -> Option<u32> {
         match code {
@@ -193,6 +203,16 @@ pub enum QueryOp {
 }
 
 impl QueryOp {
+    /// The name of an `Operation` value (`QOSQueryFlowFundamentals`), if it is one of the three.
+    pub(crate) fn name_of(code: i32) -> Option<&'static str> {
+        match code {
+            0 => Some("QOSQueryFlowFundamentals"),
+            1 => Some("QOSQueryPacketPriority"),
+            2 => Some("QOSQueryOutgoingRate"),
+            _ => None,
+        }
+    }
+
     /// `Operation`.
     pub fn code(self) -> i32 {
         match self {
@@ -247,6 +267,16 @@ pub enum NotifyOp {
 }
 
 impl NotifyOp {
+    /// The name of an `Operation` value (`QOSNotifyCongested`), if it is one of the three.
+    pub(crate) fn name_of(code: i32) -> Option<&'static str> {
+        match code {
+            0 => Some("QOSNotifyCongested"),
+            1 => Some("QOSNotifyUncongested"),
+            2 => Some("QOSNotifyAvailable"),
+            _ => None,
+        }
+    }
+
     /// `Operation`.
     pub fn code(self) -> i32 {
         match self {

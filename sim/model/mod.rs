@@ -103,7 +103,11 @@ pub struct Model {
     /// The last destination a new flow was routed to, in which epoch, and its route
     /// (`Model::route_new`).
     last_route: Option<(IpAddr, u32, Route)>,
-    record: bool,
+    /// The most events [`Model::events`] keeps (`usize::MAX`: all; 0: none).
+    history: usize,
+    /// Events removed from the front of `events` (trimmed to the history, or taken).
+    events_removed: u64,
+    /// The log; may hold up to twice `history` events, of which the last `history` count.
     events: Vec<Stamped>,
     outbox: Vec<Completion>,
     deadlocks: u32,
@@ -143,7 +147,8 @@ impl Model {
             adaptive_marked: 0,
             topology_epoch: 0,
             last_route: None,
-            record: true,
+            history: usize::MAX,
+            events_removed: 0,
             events: Vec::new(),
             outbox: Vec::new(),
             deadlocks: 0,
@@ -217,19 +222,55 @@ impl Model {
         self.now
     }
 
-    /// Turns event recording on or off (off: the model behaves identically, but keeps no trace).
+    /// Turns event recording on (every event kept) or off (none kept; the model behaves
+    /// identically). Same as [`Model::set_history`] with `usize::MAX` or 0.
     pub fn set_recording(&mut self, on: bool) {
-        self.record = on;
+        self.set_history(if on { usize::MAX } else { 0 });
     }
 
-    /// Events recorded so far.
+    /// Keeps only the last `limit` events from now on (`usize::MAX`: all, the default of
+    /// [`Model::new`]; 0: none). Older ones are dropped, and [`Model::events_dropped`] counts
+    /// them. Memory stays bounded by about twice `limit` events: the log is trimmed in bulk,
+    /// so a push costs the same whether or not the log is full.
+    pub fn set_history(&mut self, limit: usize) {
+        self.trim(self.history); // what was hidden stays gone
+        self.history = limit;
+        self.trim(limit);
+    }
+
+    /// The most events [`Model::events`] keeps (`usize::MAX`: all).
+    pub fn history(&self) -> usize {
+        self.history
+    }
+
+    /// The events kept: every event recorded so far, or with a [`Model::set_history`] limit
+    /// the last ones up to it.
     pub fn events(&self) -> &[Stamped] {
-        &self.events
+        let n = self.events.len();
+        &self.events[n.saturating_sub(self.history)..]
     }
 
-    /// Removes and returns the recorded events.
+    /// How many recorded events [`Model::events`] no longer holds (dropped past the history
+    /// limit, or taken with [`Model::take_events`]). 0 means the log is the whole run, which
+    /// is what a recording needs to replay it from the start.
+    pub fn events_dropped(&self) -> u64 {
+        self.events_removed + self.events.len().saturating_sub(self.history) as u64
+    }
+
+    /// Removes and returns the kept events (they count as dropped from now on).
     pub fn take_events(&mut self) -> Vec<Stamped> {
+        self.trim(self.history);
+        self.events_removed += self.events.len() as u64;
         std::mem::take(&mut self.events)
+    }
+
+    /// Physically drops all but the last `keep` events.
+    fn trim(&mut self, keep: usize) {
+        let excess = self.events.len().saturating_sub(keep);
+        if excess > 0 {
+            self.events.drain(..excess);
+            self.events_removed += excess as u64;
+        }
     }
 
     /// Removes and returns completions delivered since the last call (for the surfaces, which
@@ -328,25 +369,69 @@ impl Model {
     // ----- events -----
 
     pub(crate) fn recording(&self) -> bool {
-        self.record
+        self.history > 0
     }
 
+    /// The position the next event gets, counted from the start of the run (so it stays
+    /// valid while the log is trimmed).
     pub(crate) fn events_len(&self) -> usize {
-        self.events.len()
+        self.events_removed as usize + self.events.len()
     }
 
-    /// Records `event` at position `at` (the end, unless events happened while a call blocked).
+    /// Records `event` at position `at` (the end, unless events happened while a call blocked;
+    /// the front if `at` was already dropped).
     pub(crate) fn insert_event(&mut self, at: usize, event: Stamped) {
+        let at = at.saturating_sub(self.events_removed as usize);
         if at >= self.events.len() {
             self.events.push(event);
         } else {
             self.events.insert(at, event);
         }
+        self.trim_if_full();
+    }
+
+    /// Records a call at position `at` (see [`Model::insert_event`]), built in place at the end
+    /// of the log in the usual case: the hot path of every call with recording on.
+    #[inline]
+    pub(crate) fn record_call(
+        &mut self,
+        mark: usize,
+        at: VirtualTime,
+        call: crate::call::Call,
+        result: &CallResult,
+    ) {
+        if mark.saturating_sub(self.events_removed as usize) < self.events.len() {
+            let event = Event::Call {
+                call,
+                result: result.clone(),
+            };
+            return self.insert_event(mark, Stamped { at, event });
+        }
+        self.events.reserve(1);
+        self.events.spare_capacity_mut()[0].write(Stamped {
+            at,
+            event: Event::Call {
+                call,
+                result: result.clone(),
+            },
+        });
+        // SAFETY: the slot just past the end was reserved and is now initialised.
+        unsafe { self.events.set_len(self.events.len() + 1) };
+        self.trim_if_full();
     }
 
     pub(crate) fn push_event(&mut self, event: Event) {
-        if self.record {
+        if self.history > 0 {
             self.events.push(Stamped { at: self.now, event });
+            self.trim_if_full();
+        }
+    }
+
+    /// Trims in bulk once the log holds twice the history, so each push costs O(1) amortized.
+    #[inline]
+    fn trim_if_full(&mut self) {
+        if self.events.len() >= self.history.saturating_mul(2) {
+            self.trim(self.history);
         }
     }
 

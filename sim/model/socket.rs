@@ -132,7 +132,23 @@ impl Model {
         Ok(raw)
     }
 
-    /// Registers a real OS socket the app passes as a `SOCKET` (addresses read by the surface).
+    /// Adopts a real OS socket the app passes as a `SOCKET` (the surface reads its type and
+    /// addresses from the OS), or brings the sim's view of it up to date.
+    ///
+    /// It goes through the socket calls a scenario replays, so a recording of the run turns it
+    /// into a scenario socket (named `os-socket-N` by order of first use) with the same
+    /// addresses and connection:
+    ///
+    /// - first seen, or seen again after `closesocket` or with another family or protocol: a
+    ///   `socket()` event for `raw`;
+    /// - a local address the socket has and the sim's copy has not: `bind(local)`, where an
+    ///   address this simulated host does not own (the real machine's) becomes the unspecified
+    ///   address with the same port;
+    /// - a peer other than the sim's copy's: `connect(peer)`, or `connect` to the all-zero
+    ///   address for a UDP socket the OS no longer has connected (RW-4).
+    ///
+    /// Each can fail as the same call in a scenario would (a peer this world cannot reach);
+    /// the sim's copy then stays as the world allows.
     pub(crate) fn register_external_socket(
         &mut self,
         raw: u64,
@@ -141,18 +157,52 @@ impl Model {
         peer: Option<SocketAddr>,
     ) {
         let family = Family::of(local.ip());
-        let sock = Socket {
-            raw,
-            family,
-            protocol,
-            v6only: true,
-            bound: Some(local),
-            peer,
-            closed: false,
-            external: true,
-            flow_refs: self.external.get(&raw).map(|s| s.flow_refs).unwrap_or(0),
+        let fresh = match self.external.get(&raw) {
+            Some(s) => s.closed || s.family != family || s.protocol != protocol,
+            None => true,
         };
-        self.external.insert(raw, sock);
+        if fresh {
+            let sock = Socket {
+                raw,
+                family,
+                protocol,
+                v6only: true,
+                bound: None,
+                peer: None,
+                closed: false,
+                external: true,
+                // Flows still holding this value keep counting (AMB-37).
+                flow_refs: self.external.get(&raw).map(|s| s.flow_refs).unwrap_or(0),
+            };
+            self.settle();
+            self.external.insert(raw, sock);
+            self.emit_socket(super::event::SocketOp::Create { family, protocol }, raw, 0);
+        }
+        let (bound, had_peer) = match self.external.get(&raw) {
+            Some(s) => (s.bound, s.peer),
+            None => return,
+        };
+        let local = self.adoptable_local(local);
+        if bound.is_none() && !(local.ip().is_unspecified() && local.port() == 0) {
+            let _ = self.bind(raw, Some(SockAddrIn::from(local)));
+        }
+        if had_peer != peer {
+            let to = peer.unwrap_or_else(|| SocketAddr::new(net::unspecified(family), 0));
+            if peer.is_some() || protocol == Protocol::Udp {
+                let _ = self.connect(raw, Some(SockAddrIn::from(to)));
+            }
+        }
+    }
+
+    /// A real socket's local address as this simulated host can hold it: addresses the host
+    /// does not own (the machine running the test) become the unspecified address, same port.
+    fn adoptable_local(&self, local: SocketAddr) -> SocketAddr {
+        let ip = local.ip();
+        if ip.is_unspecified() || net::is_loopback(net::unmap(ip)) || self.is_local_address(net::unmap(ip)) {
+            local
+        } else {
+            SocketAddr::new(net::unspecified(Family::of(ip)), local.port())
+        }
     }
 
     /// The socket behind a raw value, if the sim knows it (closed sockets included).

@@ -368,6 +368,30 @@ fn validate_world(w: &World) -> Result<(), (String, String)> {
     Ok(())
 }
 
+/// Parses a world on its own (a RON `World(...)`, as in a scenario's `world` field), with the
+/// same checks as a scenario's world; `file` names it in errors. (Public through `crate::ffi`.)
+pub(crate) fn parse_world(file: &str, src: &str) -> Result<World, LoadError> {
+    let world: World = options()
+        .from_str(src)
+        .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
+    validate_world(&world).map_err(|(needle, msg)| {
+        let at = src.match_indices(needle.as_str()).nth(1).map_or(0, |(o, _)| o);
+        error_at(file, src, pos_of(src, at), msg)
+    })?;
+    Ok(world)
+}
+
+/// Parses a fault timeline: a RON list of `(at: "5s", fault: DeviceReset)` entries, in any
+/// order; `file` names it in errors. (Public through `crate::ffi`.)
+pub(crate) fn parse_fault_timeline(
+    file: &str,
+    src: &str,
+) -> Result<Vec<crate::ffi::config::TimedFault>, LoadError> {
+    options()
+        .from_str(src)
+        .map_err(|e| ron_error(file, src, Pos::default(), &e))
+}
+
 /// What a name refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {

@@ -370,6 +370,12 @@ pub(crate) fn with_state<R>(func: &str, f: impl FnOnce(&mut Cx<'_>) -> R) -> R {
              enter the same simulator."
         )
     };
+    #[cfg(unix)]
+    let errno = super::errno::CallErrno::begin();
     let mut cx = Cx::new(&s, participant, func);
-    f(&mut cx)
+    let r = f(&mut cx);
+    drop(cx);
+    #[cfg(unix)]
+    errno.end();
+    r
 }

@@ -22,6 +22,16 @@ mod app {
 /// The same checks for the windows-sys surface.
 mod sys;
 
+/// The probe of the Wine checks (`probe.rs`, also built for Windows), here against the sim.
+#[allow(dead_code)]
+mod probe {
+    use qwave_sim::windows;
+    include!("probe.rs");
+}
+
+/// The probes under Wine with qwave.dll, compared with `probe` here.
+mod wine;
+
 /// The target the real crates are checked for.
 const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 
@@ -108,6 +118,44 @@ fn parity_app_reports_the_win32_error_for_an_unreachable_destination() {
     let e = app::run("198.51.100.7:5000".parse().unwrap(), false).unwrap_err();
     // connect() to an unroutable address fails first, with WSAEHOSTUNREACH.
     assert_eq!(e.code(), qwave_sim::windows::core::HRESULT::from_win32(10065));
+}
+
+/// The probe's answers in process: what the Wine runs are compared with. Checked here so that
+/// the comparison is never between two wrong answers.
+#[test]
+fn parity_probe_answers_in_process() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    let lines = probe::run("calls");
+    for expected in [
+        "create version=NULL: FALSE 87",
+        "close garbage: FALSE 6",
+        "add not a socket: FALSE 87",
+        "add LLTD peer adaptive: TRUE flow=1",
+        "add no-LLTD peer adaptive: FALSE 50",
+        "add no-LLTD peer non-adaptive: TRUE flow=2",
+        "add unreachable non-adaptive: FALSE 1232",
+        "add refusing peer adaptive: FALSE 1225",
+        "query priority: TRUE size=16 dscp=56 nc_dscp=0 l2=0",
+        "query priority Size=8: FALSE 122 size=16",
+        "set rate adaptive unmeasured: FALSE 54",
+        "wait event: 0",
+        "GetOverlappedResult no wait: FALSE 996",
+        "GetOverlappedResult wait: FALSE 995",
+        "GetOverlappedResult wait: TRUE bytes=16 dscp=56",
+        "GetQueuedCompletionStatus: TRUE bytes=8 key=42 ov=same bps=64000",
+        "GetQueuedCompletionStatus: FALSE 54 bytes=0 key=42 ov=same",
+        "close again: FALSE 6",
+        "notify uncongested blocking: TRUE",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "{expected:?} missing:\n{}",
+            lines.join("\n")
+        );
+    }
+    assert_eq!(sim.deadlocks(), 0);
+    sim.check_invariants().unwrap();
 }
 
 /// `cargo check --target x86_64-pc-windows-gnu` of `app.rs` against windows 0.62.2 (checked,

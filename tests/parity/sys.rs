@@ -49,7 +49,8 @@ fn parity_sys_app_non_adaptive_flows_run_against_the_sim() {
     assert_eq!(r.enumerated, [1, 2]);
     assert_eq!(r.notify, app::Notify::NotSupported, "NOT-9");
     assert!(sim.flows().is_empty());
-    assert_eq!(sim.handles().len(), 1);
+    assert_eq!(sim.all_handles().len(), 1, "one handle, closed");
+    assert!(sim.handles().is_empty(), "and none left open");
     use Func::*;
     assert_eq!(
         calls(&sim),

@@ -3,7 +3,7 @@
 //!
 //! Each takes its [`Call`] struct with pointers already decoded, checks it in the order of
 //! AMB-33 (handle → arguments → flow → flow kind → privilege → policy → path → data
-//! readiness), and returns the result; `apply` records the call as an [`Event`]. A surface turns
+//! readiness), and returns the result; `apply` records the call as an [`Event`](super::Event). A surface turns
 //! the result into `BOOL` + last error + buffer contents.
 
 mod add;
@@ -20,8 +20,8 @@ mod tracking;
 pub(crate) use notify::NotifyKind;
 pub(crate) use query::QueryKind;
 
-use super::event::{CallResult, Stamped};
-use super::{Event, Model};
+use super::event::CallResult;
+use super::Model;
 use crate::call::Call;
 
 impl Model {
@@ -45,14 +45,7 @@ impl Model {
             Call::StopTrackingClient(c) => self.stop_tracking_client(c),
         };
         if self.recording() {
-            let event = Stamped {
-                at,
-                event: Event::Call {
-                    call,
-                    result: result.clone(),
-                },
-            };
-            self.insert_event(mark, event);
+            self.record_call(mark, at, call, &result);
         }
         result
     }
