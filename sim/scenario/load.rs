@@ -1,15 +1,18 @@
 //! Reading scenario files: RON parsing, the version check, and name validation, each error
 //! pointing at `file:line:column` with the offending text.
 //!
-//! Parsing happens in three passes so every error has a position: a lenient pass reads only
-//! `version` (syntax errors surface here), a typed pass reads the header fields and keeps each
-//! step as raw text (its position in the file known), and each step is then parsed on its own
-//! with its error positions shifted back into the file. Name errors (unknown, duplicate, wrong
-//! kind) point at the name's text inside its step.
+//! A file that is right is read in one pass, straight into the [`Scenario`], and checked on the
+//! values. Only when something is wrong, or a step's position must be reported, is the file read
+//! again in three passes so every error has a position: a lenient pass reads only `version`
+//! (syntax errors surface here), a typed pass reads the header fields and keeps each step as raw
+//! text (its position in the file known), and each step is then parsed on its own with its error
+//! positions shifted back into the file. Name errors (unknown, duplicate, wrong kind) point at the
+//! name's text inside its step.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use ron::extensions::Extensions;
 use ron::value::RawValue;
@@ -37,21 +40,34 @@ impl fmt::Display for Pos {
     }
 }
 
-/// A scenario and where each of its steps starts in its file.
-#[derive(Clone, Debug)]
+/// A scenario, and its text to say where each of its steps starts in its file.
+#[derive(Clone)]
 pub struct Loaded {
     /// The file name as given.
     pub file: String,
     /// The scenario.
     pub scenario: Scenario,
-    /// Start of each step.
-    pub positions: Vec<Pos>,
+    /// The text it was read from.
+    source: String,
+    /// Start of each step, found in `source` the first time one is asked for.
+    positions: OnceLock<Vec<Pos>>,
+}
+
+impl fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loaded")
+            .field("file", &self.file)
+            .field("scenario", &self.scenario)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Loaded {
-    /// Where step `i` starts (1:1 if unknown).
+    /// Where step `i` starts (1:1 if unknown). The first call finds every step's position in
+    /// the text (a parse that is only needed to report one).
     pub fn position(&self, i: usize) -> Pos {
-        self.positions.get(i).copied().unwrap_or(Pos { line: 1, col: 1 })
+        let all = self.positions.get_or_init(|| step_positions(&self.source));
+        all.get(i).copied().unwrap_or(Pos { line: 1, col: 1 })
     }
 }
 
@@ -128,6 +144,54 @@ struct RawFile<'a> {
 
 /// Parses and validates scenario text; `file` names it in errors.
 pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
+    // The usual case, a file that is right: one pass into the schema, checks on the values.
+    if let Ok(scenario) = options().from_str::<Scenario>(src) {
+        if scenario.version == FORMAT_VERSION && valid(&scenario) {
+            return Ok(Loaded {
+                file: file.to_string(),
+                scenario,
+                source: src.to_string(),
+                positions: OnceLock::new(),
+            });
+        }
+    }
+    // Something is wrong: read it again, the way that says where.
+    parse_with_positions(file, src)
+}
+
+/// Whether the checks [`parse_with_positions`] makes after reading all pass.
+fn valid(s: &Scenario) -> bool {
+    let probabilities = s
+        .fault_plan
+        .as_ref()
+        .is_none_or(|plan| plan.faults.iter().all(|p| (0.0..=1.0).contains(&p.probability)));
+    probabilities && validate_world(&s.world).is_ok() && validate_names(s).is_ok()
+}
+
+/// Every step's start in `src`, a scenario's text (empty if it does not parse).
+fn step_positions(src: &str) -> Vec<Pos> {
+    let Ok(raw) = options().from_str::<RawFile<'_>>(src) else {
+        return Vec::new();
+    };
+    let lines = LineStarts::new(src);
+    raw.steps
+        .iter()
+        .map(|r| lines.pos_of(src, step_text(src, r).1))
+        .collect()
+}
+
+/// A step's text without the comments above it, and its byte offset in `src`.
+fn step_text<'a>(src: &str, raw: &'a RawValue) -> (&'a str, usize) {
+    let whole = raw.get_ron();
+    let text = &whole[leading_trivia(whole)..];
+    let offset = (text.as_ptr() as usize)
+        .saturating_sub(src.as_ptr() as usize)
+        .min(src.len());
+    (text, offset)
+}
+
+/// [`parse`], reading the file in the passes that give every error its position.
+fn parse_with_positions(file: &str, src: &str) -> Result<Loaded, LoadError> {
     let err_at = |offset: usize, message: String| error_at(file, src, pos_of(src, offset), message);
     let opts = options();
     check_version(file, src)?;
@@ -168,7 +232,8 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
     Ok(Loaded {
         file: file.to_string(),
         scenario,
-        positions: steps.positions,
+        source: src.to_string(),
+        positions: OnceLock::from(steps.positions),
     })
 }
 
@@ -217,11 +282,7 @@ fn parse_steps<'a>(file: &str, src: &'a str, raw: &[&'a RawValue]) -> Result<Ste
     };
     for r in raw {
         // The raw text may start with the comments above the step; point at the step itself.
-        let whole = r.get_ron();
-        let text = &whole[leading_trivia(whole)..];
-        let offset = (text.as_ptr() as usize)
-            .saturating_sub(src.as_ptr() as usize)
-            .min(src.len());
+        let (text, offset) = step_text(src, r);
         let base = lines.pos_of(src, offset);
         let step: Step = opts.from_str(text).map_err(|e| ron_error(file, src, base, &e))?;
         out.steps.push(step);
@@ -672,5 +733,89 @@ mod line_tests {
         for (offset, _) in src.char_indices().chain([(src.len(), ' ')]) {
             assert_eq!(lines.pos_of(src, offset), pos_of(src, offset), "offset {offset}");
         }
+    }
+}
+
+/// Whether `parsed`, what [`parse`] made of `src`, is what the three positioned passes make of it
+/// (the same scenario and step positions, or the same error): the fuzz target and the tests check
+/// that the one-pass reading changes nothing.
+#[cfg(any(test, feature = "fuzz"))]
+pub(crate) fn same_as_positioned(file: &str, src: &str, parsed: &Result<Loaded, LoadError>) -> bool {
+    match (parsed, &parse_with_positions(file, src)) {
+        (Ok(a), Ok(b)) => {
+            a.file == b.file
+                && a.scenario == b.scenario
+                && (0..=a.scenario.steps.len()).all(|i| a.position(i) == b.position(i))
+        }
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod one_pass_tests {
+    use super::{parse, parse_with_positions, same_as_positioned};
+
+    /// Texts near the library's: each file, and each with one of the mistakes the three passes
+    /// must point at (syntax, version, names, world, fault plan).
+    fn variants(src: &str) -> Vec<String> {
+        let mut v = vec![src.to_string()];
+        for (from, to) in [
+            ("version: 1", "version: 2"),
+            ("version: 1,", ""),
+            ("steps: [", "steps: [ Advance(\"1s\"), Bogus,"),
+            ("(handle: \"", "(handle: \"undefined-"),
+            ("CreateHandle(handle: \"", "CreateHandle(handle: \"0bad"),
+            (
+                "peers: [",
+                "peers: [ (address: \"192.168.1.20\"), (address: \"192.168.1.20\"),",
+            ),
+            ("probability: ", "probability: 2"),
+            ("),", ")"),
+        ] {
+            if let Some(i) = src.find(from) {
+                v.push(format!("{}{}{}", &src[..i], to, &src[i + from.len()..]));
+            }
+        }
+        for cut in [src.len() / 3, src.len() / 2, src.len() - 2] {
+            if src.is_char_boundary(cut) {
+                v.push(src[..cut].to_string());
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn one_pass_parses_exactly_what_the_positioned_passes_parse() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("scenarios/")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 10);
+        let (mut ok, mut err) = (0, 0);
+        for f in &files {
+            let src = std::fs::read_to_string(f).expect("read");
+            for (i, text) in variants(&src).iter().enumerate() {
+                let name = format!("{}#{i}", f.display());
+                let fast = parse(&name, text);
+                assert!(
+                    same_as_positioned(&name, text, &fast),
+                    "{name}: {fast:?}\n!=\n{:?}",
+                    parse_with_positions(&name, text)
+                );
+                if fast.is_ok() {
+                    ok += 1;
+                } else {
+                    err += 1;
+                }
+            }
+        }
+        assert!(
+            ok >= files.len() && err >= files.len(),
+            "{ok} parsed, {err} errors"
+        );
     }
 }
