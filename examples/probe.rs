@@ -12,7 +12,6 @@
 //! matches a criterion bench of the same name (`benches/`), floors included.
 
 #[path = "../benches/support/mod.rs"]
-#[allow(dead_code, unused_imports)]
 mod support;
 
 use std::collections::HashMap;

@@ -64,6 +64,41 @@ fn library_traces_match_snapshots() {
     eprintln!("snapshot test: {:?}", started.elapsed());
 }
 
+/// The incremental invariant check agrees with the full one after every step of every library
+/// scenario (and of each run again under three other seeds, whose fault plans differ), and what
+/// it keeps between steps is what it would rebuild from scratch.
+#[test]
+fn incremental_invariants_agree_with_the_full_check_after_every_step() {
+    let both = RunOptions {
+        compare_invariant_checks: true,
+        ..RunOptions::default()
+    };
+    let mut steps = 0;
+    for path in library() {
+        let loaded = load(&path);
+        for seed in [None, Some(1), Some(2), Some(3)] {
+            let out = run(&loaded.scenario, &RunOptions { seed, ..both });
+            let broken: Vec<_> = out
+                .failures
+                .iter()
+                .filter(|f| f.what == "model invariant")
+                .cloned()
+                .collect();
+            assert!(
+                broken.is_empty(),
+                "{} (seed {seed:?}):\n{}",
+                loaded.file,
+                describe(&broken)
+            );
+            if seed.is_none() {
+                assert!(out.passed(), "{}:\n{}", loaded.file, describe(&out.failures));
+            }
+            steps += out.steps_run;
+        }
+    }
+    assert!(steps > 1000, "only {steps} steps compared");
+}
+
 #[test]
 fn the_library_is_large_and_has_the_main_example() {
     let files = library();

@@ -72,7 +72,9 @@ pub fn scenario_bytes(data: &[u8]) -> Result<bool, ScenarioFinding> {
     let opts = RunOptions {
         seed: None,
         until: Some(Until::Time(VirtualTime(time_cap_us(&s.world)))),
-        ..RunOptions::default() // invariants after every step, as `qwave-sim check`
+        // Invariants after every step, as `qwave-sim check`, both incrementally and fully.
+        compare_invariant_checks: true,
+        ..RunOptions::default()
     };
     let out = scenario::run(s, &opts);
     for f in &out.failures {

@@ -12,6 +12,7 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::flow::Flow;
+use super::touched::Touched;
 
 /// Flows per chunk (a power of two); a chunk grows by doubling up to it, so a model with a
 /// handful of flows stays small and the unused room never exceeds one chunk's flows.
@@ -31,6 +32,8 @@ pub(crate) struct FlowTable {
     chunks: Vec<Vec<Option<Flow>>>,
     /// Free slots, reused last-freed first.
     free: Vec<u32>,
+    /// Ids of the flows changed, added or removed (for the incremental invariant check).
+    pub(crate) touched: Touched<u32>,
 }
 
 impl FlowTable {
@@ -61,7 +64,12 @@ impl FlowTable {
     /// The flow stored at `s`, mutably.
     #[inline]
     pub fn at_mut(&mut self, s: Slot) -> &mut Flow {
-        self.slot_mut(s.0).as_mut().expect("a live flow's slot")
+        let s = s.0 as usize;
+        let f = self.chunks[s / CHUNK][s % CHUNK]
+            .as_mut()
+            .expect("a live flow's slot");
+        self.touched.touch(f.id);
+        f
     }
 
     /// The flow with this id.
@@ -75,6 +83,7 @@ impl FlowTable {
     #[inline]
     pub fn get_mut(&mut self, id: &u32) -> Option<&mut Flow> {
         let s = *self.index.get(id)?;
+        self.touched.touch(*id);
         self.slot_mut(s).as_mut()
     }
 
@@ -91,6 +100,7 @@ impl FlowTable {
 
     /// Stores `flow` under `id`, replacing (and returning) a flow with the same id.
     pub fn insert(&mut self, id: u32, flow: Flow) -> Option<Flow> {
+        self.touched.touch(id);
         let vacant = match self.index.entry(id) {
             Entry::Occupied(o) => {
                 let s = *o.get() as usize;
@@ -122,6 +132,7 @@ impl FlowTable {
     /// Removes the flow `id` stored at `s`, dropping it where it lies.
     #[inline]
     pub fn remove_at(&mut self, id: u32, s: Slot) {
+        self.touched.touch(id);
         self.index.remove(&id);
         *self.slot_mut(s.0) = None;
         self.free.push(s.0);
@@ -141,6 +152,7 @@ impl FlowTable {
 
     /// Live flows, mutably, in storage order (nothing that leaves the model depends on it).
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Flow> {
+        self.touched.touch_all();
         self.chunks.iter_mut().flatten().flatten()
     }
 

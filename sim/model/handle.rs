@@ -3,6 +3,7 @@
 
 use std::ops::{Index, IndexMut};
 
+use super::touched::Touched;
 use super::*;
 use crate::tag::{HandleIndex, HandleValue};
 
@@ -44,7 +45,7 @@ impl Handle {
 
 /// Every handle the model created, in creation order, by [`HandleIndex`] (dead ones stay).
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Handles(Vec<Handle>);
+pub(crate) struct Handles(Vec<Handle>, pub(crate) Touched<u32>);
 
 impl Handles {
     /// The handle a value names, if the sim issued it.
@@ -55,6 +56,7 @@ impl Handles {
     /// A new open handle, if the table has room.
     fn open_new(&mut self) -> Option<HandleIndex> {
         let i = HandleIndex::next(self.0.len())?;
+        self.1.touch(i.get() as u32);
         self.0.push(Handle {
             value: i.value().get(),
             state: HandleState::Open,
@@ -77,6 +79,7 @@ impl Handles {
 
     /// The handles, mutably.
     pub(crate) fn iter_mut(&mut self) -> std::slice::IterMut<'_, Handle> {
+        self.1.touch_all();
         self.0.iter_mut()
     }
 
@@ -96,6 +99,7 @@ impl Index<HandleIndex> for Handles {
 
 impl IndexMut<HandleIndex> for Handles {
     fn index_mut(&mut self, i: HandleIndex) -> &mut Handle {
+        self.1.touch(i.get() as u32);
         &mut self.0[i.get()]
     }
 }

@@ -6,8 +6,9 @@ use rustc_hash::FxHashSet;
 
 use super::event::{CallOutput, CallResult};
 use super::flow::{self, Owner, Shaping};
-use super::{HandleState, Model, ReqKind, Route, VirtualTime, Win32Error};
+use super::{Handle, HandleState, Model, ReqKind, Route, VirtualTime, Win32Error};
 use crate::call::Call;
+use crate::tag::HandleIndex;
 
 /// A broken invariant: which, and what was seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +78,26 @@ impl Model {
         // Membership only (never iterated), so a hash set is fine.
         let mut listed = FxHashSet::default();
         for (i, h) in self.handles.indexed() {
+            self.check_handle(i, h)?;
+            for (pos, id) in h.flows.iter().enumerate() {
+                let f = self.flows.get(id);
+                ensure!(f.is_some(), "handle {:#x} lists dead flow {id}", h.value);
+                let f = f.expect("checked");
+                ensure!(
+                    f.owner == Owner::Handle(i),
+                    "flow {id} listed by a handle that does not own it"
+                );
+                ensure!(f.pos as usize == pos, "flow {id} position {} != {pos}", f.pos);
+                ensure!(listed.insert(*id), "flow {id} listed twice");
+            }
+        }
+        Ok(listed)
+    }
+
+    /// One handle's value and state, and the clients it tracks (its flow list is checked by
+    /// the caller).
+    pub(super) fn check_handle(&self, i: HandleIndex, h: &Handle) -> Result<(), Violation> {
+        {
             ensure!(
                 h.value == i.value().get(),
                 "handle {} has value {:#x}",
@@ -100,24 +121,13 @@ impl Model {
                     h.value
                 );
             }
-            for (pos, id) in h.flows.iter().enumerate() {
-                let f = self.flows.get(id);
-                ensure!(f.is_some(), "handle {:#x} lists dead flow {id}", h.value);
-                let f = f.expect("checked");
-                ensure!(
-                    f.owner == Owner::Handle(i),
-                    "flow {id} listed by a handle that does not own it"
-                );
-                ensure!(f.pos as usize == pos, "flow {id} position {} != {pos}", f.pos);
-                ensure!(listed.insert(*id), "flow {id} listed twice");
-            }
             ensure!(
                 h.tracked.windows(2).all(|w| w[0] < w[1]),
                 "tracked clients of {:#x} not sorted/unique",
                 h.value
             );
         }
-        Ok(listed)
+        Ok(())
     }
 
     fn check_socket_values(&self) -> Result<(), Violation> {
@@ -139,7 +149,7 @@ impl Model {
             ..FlowTotals::default()
         };
         for (id, f) in &self.flows {
-            self.check_flow(*id, f, listed)?;
+            self.check_flow(*id, f, Some(listed))?;
             for &s in f.sockets.as_slice() {
                 *totals.socket_refs.entry(s).or_default() += 1;
             }
@@ -155,8 +165,14 @@ impl Model {
         Ok(totals)
     }
 
-    /// A flow's id, owner, sockets and DSCP override.
-    fn check_flow(&self, id: u32, f: &flow::Flow, listed: &FxHashSet<u32>) -> Result<(), Violation> {
+    /// A flow's id, owner, sockets and DSCP override. Its handle lists it: it is in `listed`, the
+    /// flows the handles list, if given, else at its position in its handle's list.
+    pub(super) fn check_flow(
+        &self,
+        id: u32,
+        f: &flow::Flow,
+        listed: Option<&FxHashSet<u32>>,
+    ) -> Result<(), Violation> {
         ensure!(id != 0 && f.id == id, "flow id {id} / {}", f.id);
         match f.owner {
             Owner::Handle(h) => {
@@ -165,7 +181,11 @@ impl Model {
                     hs.is_some_and(|h| h.state == HandleState::Open),
                     "flow {id} belongs to a handle that is not open"
                 );
-                ensure!(listed.contains(&id), "flow {id} missing from its handle's list");
+                let is_listed = match listed {
+                    Some(listed) => listed.contains(&id),
+                    None => hs.is_some_and(|h| h.flows.get(f.pos as usize) == Some(&id)),
+                };
+                ensure!(is_listed, "flow {id} missing from its handle's list");
                 ensure!(!f.sockets.is_empty(), "flow {id} has no socket");
             }
             Owner::Foreign => ensure!(f.sockets.is_empty(), "foreign flow {id} holds sockets"),
@@ -197,7 +217,7 @@ impl Model {
     }
 
     /// The markings a flow reports: in range, and as the TT table says.
-    fn check_flow_marking(&self, f: &flow::Flow, any_prioritised: bool) -> Result<(), Violation> {
+    pub(super) fn check_flow_marking(&self, f: &flow::Flow, any_prioritised: bool) -> Result<(), Violation> {
         let id = f.id;
         let cx = self.marking_context(f);
         let m = flow::marking(f, &cx);
@@ -223,7 +243,7 @@ impl Model {
     }
 
     /// Each pending notification a flow remembers is live and of its operation (NOT-8).
-    fn check_notify_slots(&self, id: u32, f: &flow::Flow) -> Result<(), Violation> {
+    pub(super) fn check_notify_slots(&self, id: u32, f: &flow::Flow) -> Result<(), Violation> {
         for (op, slot) in f.notify.iter().enumerate() {
             if let Some(r) = slot {
                 let req = self.requests.get(&r.get());

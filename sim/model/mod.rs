@@ -19,6 +19,7 @@ mod fault;
 mod flow;
 mod flow_table;
 mod handle;
+mod incremental;
 pub mod invariants;
 pub(crate) mod net;
 mod path;
@@ -28,6 +29,7 @@ mod route;
 pub(crate) mod socket;
 pub(crate) mod time;
 mod timeline;
+mod touched;
 mod tracking;
 mod view;
 pub mod world;
@@ -103,6 +105,12 @@ pub struct Model {
     /// The last destination a new flow was routed to, in which epoch, and its route
     /// (`Model::route_new`).
     last_route: Option<(IpAddr, u32, Route)>,
+    /// Sockets and requests changed since the incremental invariant check last looked.
+    touched_sockets: touched::Touched<u64>,
+    touched_requests: touched::Touched<u64>,
+    /// What the incremental invariant check knew at its last look (`None`: it checks
+    /// everything next time).
+    shadow: Option<Box<incremental::Shadow>>,
     /// The most events [`Model::events`] keeps (`usize::MAX`: all; 0: none).
     history: usize,
     /// Events removed from the front of `events` (trimmed to the history, or taken).
@@ -147,6 +155,9 @@ impl Model {
             adaptive_marked: 0,
             topology_epoch: 0,
             last_route: None,
+            touched_sockets: Default::default(),
+            touched_requests: Default::default(),
+            shadow: None,
             history: usize::MAX,
             events_removed: 0,
             events: Vec::new(),

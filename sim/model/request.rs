@@ -35,6 +35,7 @@ impl Model {
         let flow = f.id;
         let id = self.next_request;
         self.next_request += 1;
+        self.touched_requests.touch(id);
         self.requests.insert(
             id,
             Request {
@@ -60,6 +61,7 @@ impl Model {
     /// Removes a pending request from every index and returns it.
     pub(crate) fn unregister(&mut self, id: u64) -> Option<Request> {
         let r = self.requests.remove(&id)?;
+        self.touched_requests.touch(id);
         let pending = &mut self.handles[r.handle].pending;
         if pending.get(&r.key) == Some(&id) {
             pending.remove(&r.key);

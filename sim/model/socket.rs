@@ -110,6 +110,7 @@ impl Model {
             return self.sock_fail(wsa::WSAENOBUFS);
         }
         let raw = tag::SOCKET.value(self.sockets.len());
+        self.touched_sockets.touch(raw);
         self.sockets.push(Socket {
             raw,
             family,
@@ -175,6 +176,7 @@ impl Model {
                 flow_refs: self.external.get(&raw).map(|s| s.flow_refs).unwrap_or(0),
             };
             self.settle();
+            self.touched_sockets.touch(raw);
             self.external.insert(raw, sock);
             self.emit_socket(super::event::SocketOp::Create { family, protocol }, raw, 0);
         }
@@ -215,6 +217,7 @@ impl Model {
     }
 
     pub(crate) fn socket_mut(&mut self, raw: u64) -> Option<&mut Socket> {
+        self.touched_sockets.touch(raw);
         if tag::SOCKET.marks(raw) {
             tag::SOCKET.index(raw).and_then(move |i| self.sockets.get_mut(i))
         } else {

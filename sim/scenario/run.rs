@@ -17,6 +17,7 @@ use super::schema::{
     Size, SockExpect, Step, WsaError,
 };
 use crate::call::{Call, Raw, Resolve, QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
+use crate::model::invariants::Violation;
 use crate::model::{
     CallOutput, CallResult, Completion, HandleState, Model, OverlappedKey, Protocol, SockAddrIn, Stamped,
     VirtualTime, Win32Error,
@@ -46,8 +47,14 @@ pub struct RunOptions {
     /// Stop early.
     pub until: Option<Until>,
     /// Check the model's invariants only once, after the last step, instead of after every
-    /// step (the default). For throughput runs; a violation is then reported at the end.
+    /// step (the default: over what each step changed, [`Model::check_invariants_incremental`],
+    /// then fully after the last). For throughput runs; a violation is then reported at the end.
     pub invariants_at_end_only: bool,
+    /// After every step, check the invariants both ways and report it as a violation if the
+    /// incremental check disagrees with the full one ([`Model::check_invariants_both`]). For
+    /// the tests of the incremental check.
+    #[doc(hidden)]
+    pub compare_invariant_checks: bool,
 }
 
 /// An expectation that did not hold (or a model invariant that broke).
@@ -123,13 +130,15 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> RunReport {
         }
         r.exec(step);
         r.collect();
-        if !opts.invariants_at_end_only {
-            r.check_model();
+        if opts.compare_invariant_checks {
+            r.check_model(Model::check_invariants_both);
+        } else if !opts.invariants_at_end_only {
+            r.check_model(Model::check_invariants_incremental);
         }
         steps_run += 1;
     }
     r.collect();
-    r.check_model();
+    r.check_model(|m| m.check_invariants());
     RunReport {
         seed,
         events: r.model.events().to_vec(),
@@ -255,10 +264,10 @@ impl Runner {
         }
     }
 
-    /// Reports the first violation of the model's invariants, once.
-    fn check_model(&mut self) {
+    /// Reports the first violation of the model's invariants (checked with `check`), once.
+    fn check_model(&mut self, check: impl FnOnce(&mut Model) -> Result<(), Violation>) {
         if !self.broken {
-            if let Err(v) = self.model.check_invariants() {
+            if let Err(v) = check(&mut self.model) {
                 self.fail_always("model invariant", "holds".into(), v.0);
                 self.broken = true; // report the first violation only
             }
