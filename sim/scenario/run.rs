@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 use super::load::raw_ref;
 use super::random_faults::FaultDraws;
 use super::schema::{
@@ -151,10 +153,11 @@ pub fn run(s: &Scenario, opts: &RunOptions) -> RunReport {
 
 struct Runner {
     model: Model,
-    /// Name → value (handles, sockets, flow ids).
-    values: BTreeMap<String, u64>,
+    /// Name → value (handles, sockets, flow ids). Only looked up, never iterated, so hashed.
+    values: FxHashMap<String, u64>,
     names: Names,
-    keys: BTreeMap<String, u64>,
+    /// OVERLAPPED name → key (looked up; keys are numbered by `len` in first-use order).
+    keys: FxHashMap<String, u64>,
     /// Accepted overlapped requests per key whose completion no `Wait` consumed yet.
     outstanding: BTreeMap<u64, u32>,
     arrived: Vec<Completion>,
@@ -241,9 +244,9 @@ impl Runner {
     fn new(model: Model) -> Runner {
         Runner {
             model,
-            values: BTreeMap::new(),
+            values: FxHashMap::default(),
             names: Names::default(),
-            keys: BTreeMap::new(),
+            keys: FxHashMap::default(),
             outstanding: BTreeMap::new(),
             arrived: Vec::new(),
             last_error: Win32Error::ERROR_SUCCESS,
