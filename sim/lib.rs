@@ -1,7 +1,7 @@
 //! qwave-sim: a deterministic simulator of the Windows qWAVE QoS API.
 //!
 //! - [`model`]: the pure state machine.
-//! - [`rules`]: the rule ids of `RULES.md`, as data.
+//! - [`rules`]: the rule ids of `RULES.md`, as data; [`coverage`]: which documented failures a run met.
 //! - [`Sim`]: a running simulator; [`Sim::enter`] binds it to a thread.
 //! - [`windows`]: the `windows` 0.62.2 surface (`use qwave_sim::windows as windows;`).
 //! - [`scenario`]: RON scenario files (load, replay and check, record); [`trace`]: event traces.
@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod call;
+pub mod coverage;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
 pub mod model;
