@@ -33,12 +33,14 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Asserts exit code 2, no panic, and that stderr names `file:line:col` and contains `needle`.
+/// Asserts exit code 2, no panic, and that stderr is an `error:` whose ` --> file:line:col`
+/// names the position (annotate-snippets' layout) and contains `needle`.
 fn check_bad(out: &Output, file: &Path, line_col: &str, needle: &str) {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(2), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
-    let at = format!("{}:{line_col}", file.display());
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    let at = format!(" --> {}:{line_col}", file.display());
     assert!(stderr.contains(&at), "expected `{at}` in:\n{stderr}");
     assert!(stderr.contains(needle), "expected `{needle}` in:\n{stderr}");
 }
@@ -65,7 +67,7 @@ fn malformed_files_get_line_column_errors_and_exit_2() {
     let dir = temp_dir("malformed");
     // (file name, contents, expected line:col, expected message part)
     let cases: &[(&str, String, &str, &str)] = &[
-        ("truncated.ron", GOOD[..GOOD.len() / 2].to_string(), "9:57: error:", "Expected end of string"),
+        ("truncated.ron", GOOD[..GOOD.len() / 2].to_string(), "9:57", "Expected end of string"),
         ("empty.ron", String::new(), "1:1", "Expected"),
         (
             "wrong_type.ron",
@@ -107,7 +109,7 @@ fn malformed_files_get_line_column_errors_and_exit_2() {
             "unknown_fault_field.ron",
             "Scenario(version: 1, name: \"t\", steps: [\n  Fault(FailCalls(func: None, code: ERROR_BUSY, count: 1, x: 2)),\n])"
                 .into(),
-            "2:59: error:",
+            "2:59",
             "`x`",
         ),
         (
@@ -127,34 +129,34 @@ fn malformed_files_get_line_column_errors_and_exit_2() {
             "duplicate_name.ron",
             "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"h1\"),\n  CreateHandle(handle: \"h1\"),\n])"
                 .into(),
-            "3:25: error:",
+            "3:25",
             "duplicate name `h1`",
         ),
         (
             "undefined_handle.ron",
             "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"h1\"),\n  CloseHandle(handle: \"h9\"),\n])"
                 .into(),
-            "3:24: error:",
+            "3:24",
             "undefined handle `h9`",
         ),
         (
             "undefined_flow.ron",
             "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"h\"),\n  QueryFlow(handle: \"h\", flow: \"voice\", op: OutgoingRate),\n])"
                 .into(),
-            "3:33: error:",
+            "3:33",
             "undefined flow `voice`",
         ),
         (
             "wrong_kind.ron",
             "Scenario(version: 1, name: \"t\", steps: [\n  Socket(socket: \"s\", family: V4, protocol: Udp),\n  CloseHandle(handle: \"s\"),\n])"
                 .into(),
-            "3:24: error:",
+            "3:24",
             "is a socket",
         ),
         (
             "bad_name.ron",
             "Scenario(version: 1, name: \"t\", steps: [\n  CreateHandle(handle: \"my handle\"),\n])".into(),
-            "2:25: error:",
+            "2:25",
             "not a valid name",
         ),
         (
@@ -167,7 +169,7 @@ fn malformed_files_get_line_column_errors_and_exit_2() {
             "duplicate_peer.ron",
             "Scenario(version: 1, name: \"t\", world: (peers: [\n  (address: \"192.168.1.20\"),\n  (address: \"192.168.1.20\", lltd_qos: true),\n]), steps: [])"
                 .into(),
-            "3:13: error:",
+            "3:13",
             "peer 192.168.1.20 is listed twice",
         ),
         ("no_version.ron", "Scenario(name: \"t\", steps: [])".into(), "1:1", "missing `version: 1`"),
