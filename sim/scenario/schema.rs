@@ -456,24 +456,50 @@ pub enum Data {
         /// `RTT` (µs).
         rtt_us: Option<u32>,
     },
-    /// `QOS_PACKET_PRIORITY`.
+    /// `QOS_PACKET_PRIORITY`. The fields other than `conformant_dscp` are checked only when
+    /// given: an omitted one means "don't care".
     PacketPriority {
         /// `ConformantDSCPValue`.
         conformant_dscp: u32,
         /// `NonConformantDSCPValue`.
-        #[serde(default)]
-        non_conformant_dscp: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        non_conformant_dscp: Option<u32>,
         /// `ConformantL2Value`.
-        #[serde(default)]
-        conformant_l2: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conformant_l2: Option<u32>,
         /// `NonConformantL2Value`.
-        #[serde(default)]
-        non_conformant_l2: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        non_conformant_l2: Option<u32>,
     },
     /// `UINT64` outgoing rate.
     OutgoingRate(u64),
     /// `UINT64` available bandwidth delivered by `QOSNotifyAvailable`.
     Available(u64),
+}
+
+impl Data {
+    /// Whether `actual` (data a call or completion wrote, every field given) is what this
+    /// expectation describes: fields it leaves out are not compared.
+    pub fn matches(&self, actual: &Data) -> bool {
+        let given = |want: Option<u32>, got: Option<u32>| want.is_none() || want == got;
+        match (self, actual) {
+            (
+                Data::PacketPriority {
+                    conformant_dscp: a,
+                    non_conformant_dscp: b,
+                    conformant_l2: c,
+                    non_conformant_l2: d,
+                },
+                Data::PacketPriority {
+                    conformant_dscp: a2,
+                    non_conformant_dscp: b2,
+                    conformant_l2: c2,
+                    non_conformant_l2: d2,
+                },
+            ) => a == a2 && given(*b, *b2) && given(*c, *c2) && given(*d, *d2),
+            _ => self == actual,
+        }
+    }
 }
 
 impl From<crate::model::QueryData> for Data {
@@ -491,9 +517,9 @@ impl From<crate::model::QueryData> for Data {
             },
             Q::PacketPriority(m) => Data::PacketPriority {
                 conformant_dscp: m.conformant_dscp,
-                non_conformant_dscp: m.non_conformant_dscp,
-                conformant_l2: m.conformant_l2,
-                non_conformant_l2: m.non_conformant_l2,
+                non_conformant_dscp: Some(m.non_conformant_dscp),
+                conformant_l2: Some(m.conformant_l2),
+                non_conformant_l2: Some(m.non_conformant_l2),
             },
             Q::OutgoingRate(v) => Data::OutgoingRate(v),
             Q::Available(v) => Data::Available(v),
@@ -527,15 +553,17 @@ pub enum Check {
         #[serde(default)]
         rate_bps: Option<u64>,
     },
-    /// The markings a flow's packets get now (QRY-11).
+    /// The markings a flow's packets get now (QRY-11); only the given fields are checked
+    /// (`Marking(flow: "v", dscp: 8)` does not look at the 802.1p tag).
     Marking {
         /// The flow.
         flow: Ref,
         /// Conformant DSCP.
-        dscp: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dscp: Option<u32>,
         /// Conformant 802.1p (0 = no tag).
-        #[serde(default)]
-        l2: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        l2: Option<u32>,
     },
     /// A handle's state and, optionally, its flows and tracked clients.
     Handle {
