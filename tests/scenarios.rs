@@ -778,3 +778,61 @@ fn omitted_assertion_fields_mean_dont_care() {
     assert_eq!(strict.failures[0].expected, "dscp 8 l2 0");
     assert_eq!(strict.failures[0].actual, "dscp 8 l2 2");
 }
+
+/// `qwave-sim schema` describes what the loader reads: every step of every library file, as
+/// JSON, is one of the schema's step variants and uses only fields that variant lists.
+#[cfg(feature = "schema")]
+#[test]
+fn the_json_schema_covers_every_step_of_the_library() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&scenario::json_schema_text()).expect("the schema is JSON");
+    let variants = schema["$defs"]["Step"]["oneOf"]
+        .as_array()
+        .expect("Step is a oneOf");
+    let top: BTreeSet<String> = schema["properties"]
+        .as_object()
+        .expect("Scenario has properties")
+        .keys()
+        .cloned()
+        .collect();
+    let mut seen = BTreeSet::new();
+    for path in library() {
+        let loaded = load(&path);
+        let json = serde_json::to_value(&loaded.scenario).expect("a scenario serializes");
+        for key in json.as_object().expect("an object").keys() {
+            assert!(
+                top.contains(key),
+                "{}: `{key}` is not in the schema",
+                path.display()
+            );
+        }
+        for step in json["steps"].as_array().expect("steps") {
+            let (kw, body) = match step {
+                serde_json::Value::Object(o) => o
+                    .iter()
+                    .next()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .expect("one key"),
+                other => panic!("{}: a step is an object: {other}", path.display()),
+            };
+            let variant = variants
+                .iter()
+                .find(|v| v["required"][0] == kw.as_str())
+                .unwrap_or_else(|| panic!("{}: step `{kw}` is not in the schema", path.display()));
+            if let (Some(fields), Some(props)) = (
+                body.as_object(),
+                variant["properties"][&kw]["properties"].as_object(),
+            ) {
+                for f in fields.keys() {
+                    assert!(
+                        props.contains_key(f),
+                        "{}: `{kw}.{f}` is not in the schema",
+                        path.display()
+                    );
+                }
+            }
+            seen.insert(kw);
+        }
+    }
+    assert!(seen.len() >= 15, "the library uses many step kinds: {seen:?}");
+}

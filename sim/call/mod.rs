@@ -86,6 +86,23 @@ pub trait SerdeNames:
 {
 }
 
+/// A [`SerdeNames`] whose arguments have JSON Schemas (feature `schema`): the scenario
+/// format's.
+#[cfg(feature = "schema")]
+pub trait SchemaNames:
+    SerdeNames<
+        Handle: schemars::JsonSchema,
+        Socket: schemars::JsonSchema,
+        Flow: schemars::JsonSchema,
+        FlowIn: schemars::JsonSchema,
+        NewHandle: schemars::JsonSchema,
+        Overlapped: schemars::JsonSchema,
+        Size: schemars::JsonSchema,
+        Addr: schemars::JsonSchema,
+    > + schemars::JsonSchema
+{
+}
+
 /// The values the model sees: pointers decoded, names resolved.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Raw;
@@ -135,6 +152,11 @@ fn is_null_socket<N: Names>(s: &N::Socket) -> bool {
 
 /// `QOSCreateHandle(Version, QOSHandle)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
@@ -153,6 +175,11 @@ pub struct CreateHandle<N: Names = Raw> {
 
 /// `QOSCloseHandle(QOSHandle)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
@@ -164,6 +191,11 @@ pub struct CloseHandle<N: Names = Raw> {
 
 /// `QOSAddSocketToFlow(QOSHandle, Socket, DestAddr, TrafficType, Flags, FlowId)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
@@ -203,6 +235,11 @@ impl<N: Names> AddSocketToFlow<N> {
 
 /// `QOSRemoveSocketFromFlow(QOSHandle, Socket, FlowId, Flags)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
@@ -222,6 +259,11 @@ pub struct RemoveSocketFromFlow<N: Names = Raw> {
 
 /// `QOSSetFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
@@ -243,6 +285,11 @@ pub struct SetFlow<N: Names = Raw> {
 
 /// `QOSQueryFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
@@ -280,6 +327,11 @@ impl<N: Names> QueryFlow<N> {
 
 /// `QOSNotifyFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
@@ -314,6 +366,11 @@ impl<N: Names> NotifyFlow<N> {
 
 /// `QOSCancel(QOSHandle, Overlapped)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
@@ -328,6 +385,11 @@ pub struct Cancel<N: Names = Raw> {
 
 /// `QOSEnumerateFlows(QOSHandle, Size, Buffer)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
@@ -350,6 +412,11 @@ impl EnumerateFlows {
 
 /// `QOSStartTrackingClient` / `QOSStopTrackingClient(QOSHandle, DestAddr, Flags)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[serde(
     deny_unknown_fields,
     bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")

@@ -22,6 +22,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// A scenario: a world, a seed and a timeline of steps with their expected results.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Format version; must be [`FORMAT_VERSION`].
@@ -64,6 +65,7 @@ fn yes() -> bool {
 /// and flows by the name to bind, OVERLAPPEDs by name, `*Size` as a [`Size`] (`Auto`: what a
 /// careful caller passes) and addresses as [`Addr`] text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Named;
 
 impl call::Names for Named {
@@ -84,6 +86,9 @@ impl call::Names for Named {
 }
 
 impl call::SerdeNames for Named {}
+
+#[cfg(feature = "schema")]
+impl call::SchemaNames for Named {}
 
 /// One step of the timeline. A call step is written as its function with the call's fields and
 /// then its expectation's: `QueryFlow(handle: "qos", flow: "voice", op: Fundamentals, expect:
@@ -288,6 +293,7 @@ impl Expectation {
 /// Expected outcome of a qWAVE call: `Ok` (TRUE) or `Err(ERROR_…)` (FALSE + last error).
 /// `Err(ERROR_IO_PENDING)` is an accepted overlapped request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Expect {
     /// TRUE.
     #[default]
@@ -307,6 +313,7 @@ impl fmt::Display for Expect {
 
 /// Expected outcome of a socket call: `Ok` or `Err(WSAE…)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum SockExpect {
     /// Success.
     #[default]
@@ -420,6 +427,7 @@ impl<'de> Deserialize<'de> for WsaError {
 
 /// `*FlowId` of `QOSAddSocketToFlow`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum FlowIn {
     /// `*FlowId = 0`: create a flow and bind its id to this name.
     New(String),
@@ -433,6 +441,7 @@ pub use crate::call::{NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg};
 
 /// A `*Size` argument.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Size {
     /// What a correct caller passes for this operation.
     #[default]
@@ -445,6 +454,7 @@ pub enum Size {
 
 /// Expected buffer contents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub enum Data {
     /// `QOS_FLOW_FUNDAMENTALS`; `None` = its `*Set` flag is FALSE.
@@ -529,6 +539,7 @@ impl From<crate::model::QueryData> for Data {
 
 /// An assertion on model state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub enum Check {
     /// Number of live flows in the system (foreign flows included).
@@ -599,6 +610,7 @@ pub enum Check {
 
 /// `HandleState` as written in files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum HandleStateArg {
     /// Usable.
     Open,
@@ -612,6 +624,7 @@ pub enum HandleStateArg {
 /// its probability, from a stream derived from the seed, so one file explores many runs.
 /// (Named `FaultPlan` in the file, in messages and as an optional struct name.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename = "FaultPlan", deny_unknown_fields)]
 pub struct RandomFaults {
     /// The candidate faults.
@@ -620,6 +633,7 @@ pub struct RandomFaults {
 
 /// One candidate of [`RandomFaults`] (`PlannedFault` in the file).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename = "PlannedFault", deny_unknown_fields)]
 pub struct RandomFault {
     /// Probability per step, 0.0..=1.0.
