@@ -24,7 +24,7 @@
 //! let _ = unsafe { QOSCloseHandle(HANDLE(std::ptr::null_mut())) };
 //! let cov: Coverage = sim.coverage();
 //! assert_eq!(cov.returned("QOSCloseHandle", "ERROR_INVALID_HANDLE"), 1);
-//! assert!(cov.rules().contains("CRE-4"));
+//! assert!(cov.rules().contains(&"CRE-4"));
 //! assert!(cov
 //!     .missed()
 //!     .iter()
@@ -445,9 +445,9 @@ impl Coverage {
         self.functions.values().flat_map(|m| m.values()).sum()
     }
 
-    /// The rule ids the outcomes and faults met exercise, sorted.
-    pub fn rules(&self) -> BTreeSet<&'static str> {
-        let mut out = BTreeSet::new();
+    /// The rule ids the outcomes and faults met exercise, in the order of `RULES.md`.
+    pub fn rules(&self) -> Vec<&'static str> {
+        let mut out: BTreeSet<&str> = BTreeSet::new();
         for (name, outcomes) in &self.functions {
             let Some(func) = func_named(name) else { continue };
             for o in outcomes.keys() {
@@ -468,7 +468,11 @@ impl Coverage {
         for k in self.faults.keys() {
             out.extend(fault_rules(k));
         }
-        out
+        crate::rules::RULES
+            .iter()
+            .map(|r| r.id)
+            .filter(|id| out.contains(id))
+            .collect()
     }
 
     /// The documented failures ([`DOCUMENTED`]) no run met, function by function in
@@ -503,7 +507,7 @@ impl Coverage {
             runs: u64,
             functions: &'a BTreeMap<String, BTreeMap<String, u64>>,
             faults: &'a BTreeMap<String, u64>,
-            rules: BTreeSet<&'static str>,
+            rules: Vec<&'static str>,
             documented: usize,
             missed: Vec<Missed>,
         }
@@ -563,12 +567,7 @@ impl Coverage {
         };
         let _ = writeln!(s, "\nfaults fired: {faults}");
         let rules = self.rules();
-        let _ = writeln!(
-            s,
-            "\nrules exercised ({}): {}",
-            rules.len(),
-            rules.into_iter().collect::<Vec<_>>().join(", ")
-        );
+        let _ = writeln!(s, "\nrules exercised ({}): {}", rules.len(), rules.join(", "));
         let _ = writeln!(s, "\ndocumented failures never met ({}):", missed.len());
         for m in &missed {
             let _ = writeln!(s, "  {m}");
@@ -751,8 +750,8 @@ mod tests {
         assert_eq!(b.runs, 2);
         assert_eq!(b.returned("QOSQueryFlow", "ERROR_NO_DATA"), 2);
         assert_eq!(b.faults["DeviceReset"], 4);
-        assert!(b.rules().contains("QRY-9"));
-        assert!(b.rules().contains("GEN-8"));
+        assert!(b.rules().contains(&"QRY-9"));
+        assert!(b.rules().contains(&"GEN-8"));
     }
 }
 

@@ -71,7 +71,7 @@ fn sim_coverage_lists_codes_faults_rules_and_what_was_never_met() {
     assert_eq!(cov.faults.get("DeviceReset"), Some(&1));
     let rules = cov.rules();
     for id in ["CRE-4", "QRY-2", "GEN-8", "QRY-14"] {
-        assert!(rules.contains(id), "{id} in {rules:?}");
+        assert!(rules.contains(&id), "{id} in {rules:?}");
     }
     let missed: Vec<String> = cov.missed().iter().map(|m| m.to_string()).collect();
     assert!(missed.contains(&"QOSQueryFlow never returned ERROR_NO_DATA (232; QRY-9, AMB-36)".to_string()));

@@ -64,7 +64,6 @@ pub fn load_error(e: &LoadError, colour: bool) -> String {
     let mut msg = Level::Error.title(&e.message).snippet(
         Snippet::source(&source)
             .line_start(e.pos.line)
-            .origin(&e.file)
             .fold(false)
             .annotation(Level::Error.span(start..end)),
     );
@@ -72,7 +71,21 @@ pub fn load_error(e: &LoadError, colour: bool) -> String {
         msg = msg.footer(Level::Help.title(h));
     }
     let text = renderer.render(msg).to_string();
-    text
+    // The position line is ours: the renderer would count the columns of the expanded line,
+    // while `file:line:col` counts characters of the file's line (a tab is one).
+    let arrow = format!(
+        "{}{}-->{} {}:{}:{}",
+        " ".repeat(e.pos.line.to_string().len()),
+        if colour { "\x1b[1m\x1b[94m" } else { "" },
+        if colour { RESET } else { "" },
+        e.file,
+        e.pos.line,
+        e.pos.col
+    );
+    match text.split_once('\n') {
+        Some((title, rest)) => format!("{title}\n{arrow}\n{rest}"),
+        None => format!("{text}\n{arrow}"),
+    }
 }
 
 const RED: &str = "\x1b[31m";
@@ -100,15 +113,26 @@ pub fn diff(
 ) -> io::Result<()> {
     let d = TextDiff::from_chars(expected, actual);
     if colour {
+        // Each side: runs of equal text in its colour, changed runs emphasised.
         let (mut exp, mut act) = (String::new(), String::new());
+        let (mut exp_emph, mut act_emph) = (None, None);
+        let mut push =
+            |side: &mut String, state: &mut Option<bool>, emph: bool, plain: &str, strong: &str, v: &str| {
+                if *state != Some(emph) {
+                    side.push_str(RESET);
+                    side.push_str(if emph { strong } else { plain });
+                    *state = Some(emph);
+                }
+                side.push_str(v);
+            };
         for ch in d.iter_all_changes() {
             match ch.tag() {
                 ChangeTag::Equal => {
-                    exp.push_str(&format!("{RED}{}", ch.value()));
-                    act.push_str(&format!("{GREEN}{}", ch.value()));
+                    push(&mut exp, &mut exp_emph, false, RED, EMPH_RED, ch.value());
+                    push(&mut act, &mut act_emph, false, GREEN, EMPH_GREEN, ch.value());
                 }
-                ChangeTag::Delete => exp.push_str(&format!("{EMPH_RED}{}{RESET}", ch.value())),
-                ChangeTag::Insert => act.push_str(&format!("{EMPH_GREEN}{}{RESET}", ch.value())),
+                ChangeTag::Delete => push(&mut exp, &mut exp_emph, true, RED, EMPH_RED, ch.value()),
+                ChangeTag::Insert => push(&mut act, &mut act_emph, true, GREEN, EMPH_GREEN, ch.value()),
             }
         }
         writeln!(out, "{indent}{RED}- expected: {exp}{RESET}")?;

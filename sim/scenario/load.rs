@@ -114,7 +114,7 @@ pub(crate) fn closest<'a>(found: &str, candidates: impl IntoIterator<Item = &'a 
     candidates
         .into_iter()
         .filter(|c| *c != found)
-        .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
+        .map(|c| (strsim::osa_distance(&lower, &c.to_ascii_lowercase()), c))
         .filter(|(d, c)| *d <= (c.chars().count().max(found.chars().count()) / 3).max(1))
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
