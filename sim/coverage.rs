@@ -683,6 +683,13 @@ mod lock {
     }
 }
 
+/// Every sim adds its run to the `QWAVE_SIM_COVERAGE` report when its last handle goes.
+impl Drop for crate::surface::State {
+    fn drop(&mut self) {
+        contribute(self.model.events());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,12 +759,5 @@ mod tests {
         assert_eq!(b.faults["DeviceReset"], 4);
         assert!(b.rules().contains(&"QRY-9"));
         assert!(b.rules().contains(&"GEN-8"));
-    }
-}
-
-/// Every sim adds its run to the `QWAVE_SIM_COVERAGE` report when its last handle goes.
-impl Drop for crate::surface::State {
-    fn drop(&mut self) {
-        contribute(self.model.events());
     }
 }

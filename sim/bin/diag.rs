@@ -116,7 +116,7 @@ pub fn diff(
         // Each side: runs of equal text in its colour, changed runs emphasised.
         let (mut exp, mut act) = (String::new(), String::new());
         let (mut exp_emph, mut act_emph) = (None, None);
-        let mut push =
+        let push =
             |side: &mut String, state: &mut Option<bool>, emph: bool, plain: &str, strong: &str, v: &str| {
                 if *state != Some(emph) {
                     side.push_str(RESET);
