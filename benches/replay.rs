@@ -6,13 +6,12 @@
 
 mod support;
 
-use qwave_sim::model::Positional;
 use std::hint::black_box;
 
 use criterion::Throughput;
 use qwave_sim::model::{CallOutput, Model, VirtualTime};
 use qwave_sim::scenario::{self, RunOptions, Scenario};
-use support::{Ratio, RunMode};
+use support::{calls, Ratio, RunMode};
 
 /// A long scenario, recorded from a model run: one handle, 64 flows over 10 LLTD peers, then
 /// rounds of `QOSQueryFlow`, `QOSSetFlow`, remove/re-add and waits.
@@ -29,14 +28,14 @@ fn generate(rounds: u32) -> Scenario {
     let tt = 4i32.to_le_bytes();
     for r in 0..rounds {
         for (i, (s, id)) in flows.iter_mut().enumerate() {
-            m.query_flow(h, *id, 1, Some(16), true, 0, None).ok();
+            m.apply(calls::query_priority(h, *id)).ok();
             if (r as usize + i) % 4 == 0 {
-                m.set_flow(h, *id, 0, 4, Some(&tt), 0, None).ok();
+                m.apply(calls::set_traffic_type(h, *id, &tt)).ok();
             }
             if (r as usize + i) % 16 == 0 {
-                m.remove_socket_from_flow(h, *s, *id, 0).ok();
+                m.apply(calls::remove(h, *s, *id)).ok();
                 if let Ok(CallOutput::Flow(n)) =
-                    m.add_socket_to_flow(h, *s, Some(support::peer(i as u32 % 10)), 3, 0, Some(0))
+                    m.apply(calls::add(h, *s, support::peer(i as u32 % 10), true))
                 {
                     *id = n;
                 }

@@ -16,20 +16,21 @@
 //! ```
 
 use std::marker::PhantomData;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::model::invariants::Violation;
 use crate::model::time::duration_us;
-use crate::model::{
-    Fault, Handle, Marking, Model, Owner, RateContract, Stamped, TrafficType, VirtualTime, World,
-};
-use crate::surface::current::{self, Shared};
+use crate::model::{Fault, FlowSnapshot, Handle, Marking, Model, Stamped, VirtualTime, World};
+use crate::surface::current::{self, Cx, Reservation, Shared, LONG_WAIT};
 use crate::surface::State;
 
 /// One simulated machine. Cloning is cheap (an `Arc`); clones share the state. `Send + Sync`:
-/// threads reach it with [`Sim::enter`] or [`Sim::spawn`].
+/// threads reach it with [`Sim::enter`], [`Sim::spawn`], or, for threads the app starts itself
+/// (std threads, tokio workers, `spawn_blocking`, rayon), [`Sim::enter_process`].
+///
+/// Threads that entered a sim are its *participants*: virtual time moves on its own only while
+/// every participant waits (see [`Sim::enter`]).
 ///
 /// **Invariant:** a `Sim` shares nothing with other `Sim`s; tests that each build their own
 /// run in parallel without seeing each other.
@@ -96,13 +97,13 @@ impl SimBuilder {
         let mut model = Model::new(self.world, self.seed);
         model.set_recording(self.record);
         Sim {
-            shared: Arc::new(Mutex::new(State::new(model))),
+            shared: current::share(State::new(model)),
         }
     }
 }
 
-/// Keeps a [`Sim`] current on this thread; dropping it restores the previously entered sim.
-/// Not `Send`: it belongs to the thread that entered.
+/// Keeps a [`Sim`] current on this thread, and the thread a participant of it; dropping it
+/// restores the previously entered sim. Not `Send`: it belongs to the thread that entered.
 #[must_use = "the sim stays entered only while the guard lives"]
 #[derive(Debug)]
 pub struct EnterGuard {
@@ -116,25 +117,20 @@ impl Drop for EnterGuard {
     }
 }
 
-/// A flow as seen from outside, for assertions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FlowSnapshot {
-    /// The flow id (`*FlowId`).
-    pub id: u32,
-    /// The QoS handle value that owns it; `None` for another process's flow.
-    pub handle: Option<u64>,
-    /// Added without `QOS_NON_ADAPTIVE_FLOW`.
-    pub adaptive: bool,
-    /// Current traffic type.
-    pub traffic_type: TrafficType,
-    /// Member socket values.
-    pub sockets: Vec<u64>,
-    /// Destination.
-    pub destination: SocketAddr,
-    /// The rate contract, if one was set.
-    pub rate: Option<RateContract>,
-    /// The markings its packets get now.
-    pub marking: Marking,
+/// Keeps a [`Sim`] the process-wide sim (see [`Sim::enter_process`]); dropping it lets the next
+/// `enter_process` in. Not `Send`: it belongs to the thread that entered, so a second
+/// `enter_process` on that thread can tell it would wait for itself.
+#[must_use = "the sim stays process-wide only while the guard lives"]
+#[derive(Debug)]
+pub struct ProcessGuard {
+    token: u64,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for ProcessGuard {
+    fn drop(&mut self) {
+        current::exit_process(self.token);
+    }
 }
 
 impl Default for Sim {
@@ -154,13 +150,22 @@ impl Sim {
         Sim::builder().build()
     }
 
-    /// The sim current on this thread, if one is entered.
+    /// The sim current on this thread, if one is entered: the thread's own innermost, else the
+    /// process-wide sim.
     pub fn current() -> Option<Sim> {
         current::current().map(|shared| Sim { shared })
     }
 
     /// Makes windows-shaped calls on this thread act on this sim until the guard drops.
-    /// Guards nest: the innermost entered sim is current.
+    /// Guards nest: the innermost entered sim is current, and it wins over a process-wide sim.
+    ///
+    /// The thread also becomes a **participant** of the sim until its last guard for it drops:
+    /// virtual time moves on its own (a waiting call running the timeline) only while every
+    /// participant is waiting in a call, in [`Sim::idle`], or joining a [`Sim::spawn`] thread.
+    /// So a thread that entered can act (close a handle, `SetEvent`, `advance`, `inject`) while
+    /// other threads wait, and those waits see its actions before any time passes. A thread
+    /// alone on its sim is always quiescent when it waits: single-threaded programs run exactly
+    /// as without threads in mind.
     ///
     /// ```
     /// use qwave_sim::Sim;
@@ -174,7 +179,36 @@ impl Sim {
     /// ```
     pub fn enter(&self) -> EnterGuard {
         EnterGuard {
-            token: current::enter(self.shared.clone()),
+            token: current::enter(self.shared.clone(), None),
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Makes this the **process-wide** sim until the guard drops: every thread that has no sim
+    /// of its own entered acts on it, so threads the app starts itself reach it unchanged
+    /// (`std::thread::spawn`, tokio multi-thread workers and `spawn_blocking`, rayon). A thread's
+    /// own [`Sim::enter`] still wins on that thread.
+    ///
+    /// There is one process-wide sim at a time: a second `enter_process` (another test running
+    /// in parallel) waits until this guard drops, so such tests run one after another instead of
+    /// sharing state; after a few seconds of waiting it says so on stderr. Calling it again on
+    /// the thread that holds the guard panics (it would wait for itself).
+    ///
+    /// Threads that reach the sim this way are not participants (see [`Sim::enter`]): they
+    /// count only while inside a call. A thread that waits while no participant is active runs
+    /// virtual time forward at once; to act on the sim while app threads wait (close their
+    /// handle at shutdown, inject a fault), hold [`Sim::enter`] on the acting thread too.
+    ///
+    /// ```
+    /// use qwave_sim::Sim;
+    /// let sim = Sim::new();
+    /// let _g = sim.enter_process();
+    /// let on_a_plain_thread = std::thread::spawn(|| Sim::current().is_some()).join().unwrap();
+    /// assert!(on_a_plain_thread);
+    /// ```
+    pub fn enter_process(&self) -> ProcessGuard {
+        ProcessGuard {
+            token: current::enter_process(self.shared.clone()),
             _not_send: PhantomData,
         }
     }
@@ -184,7 +218,9 @@ impl Sim {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    /// Runs `f` on a new thread that has entered this sim.
+    /// Runs `f` on a new thread that has entered this sim. The thread is a participant from
+    /// this call on (before it starts running), and joining it through the returned handle
+    /// counts as waiting (see [`Sim::enter`]).
     ///
     /// ```
     /// use qwave_sim::Sim;
@@ -192,20 +228,130 @@ impl Sim {
     /// let t = sim.spawn(|| Sim::current().is_some());
     /// assert!(t.join().unwrap());
     /// ```
-    pub fn spawn<F, T>(&self, f: F) -> std::thread::JoinHandle<T>
+    pub fn spawn<F, T>(&self, f: F) -> crate::thread::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
         let sim = self.clone();
-        std::thread::spawn(move || {
-            let _g = sim.enter();
+        let reserved = Reservation::new(&self.shared);
+        let inner = std::thread::spawn(move || {
+            let _g = EnterGuard {
+                token: current::enter(sim.shared.clone(), Some(reserved)),
+                _not_send: PhantomData,
+            };
             f()
-        })
+        });
+        crate::thread::JoinHandle::new(inner, self.clone())
+    }
+
+    /// Runs `f` with this thread counted as waiting, so virtual time can move while `f` blocks
+    /// outside the sim: a join, a channel receive, a runtime's `block_on`. Without it, a
+    /// participant (see [`Sim::enter`]) blocked outside the sim keeps the other threads' waits
+    /// from ever running the clock. On a thread that did not enter this sim, just runs `f`.
+    ///
+    /// ```
+    /// use qwave_sim::Sim;
+    /// use qwave_sim::windows::Win32::System::Threading::{CreateEventW, WaitForSingleObject};
+    /// use qwave_sim::windows::Win32::Foundation::WAIT_TIMEOUT;
+    /// use std::time::Duration;
+    /// let sim = Sim::new();
+    /// let _g = sim.enter();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// std::thread::spawn({
+    ///     let sim = sim.clone();
+    ///     move || {
+    ///         let _g = sim.enter();
+    ///         let ev = unsafe { CreateEventW(None, true, false, None) }.unwrap();
+    ///         // Ends once the main thread lets time move: 1.5 s of virtual time pass.
+    ///         tx.send(unsafe { WaitForSingleObject(ev, 1500) }).unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(sim.idle(|| rx.recv().unwrap()), WAIT_TIMEOUT);
+    /// assert_eq!(sim.now(), Duration::from_millis(1500));
+    /// ```
+    pub fn idle<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Back<'a>(&'a Shared, u64);
+        impl Drop for Back<'_> {
+            fn drop(&mut self) {
+                current::lock(self.0).sync.set_idle(self.1, false);
+            }
+        }
+        let Some(p) = current::participant_in(&self.shared) else {
+            return f();
+        };
+        let mut st = current::lock(&self.shared);
+        st.sync.set_idle(p, true);
+        let waiting = st.sync.has_waiters();
+        drop(st);
+        if waiting {
+            self.shared.cv.notify_all(); // the sim may be quiescent now
+        }
+        let _back = Back(&self.shared, p);
+        f()
+    }
+
+    /// How many threads are blocked in a virtual-clock wait on this sim right now (a wait that
+    /// something already ended, and whose thread has not resumed yet, does not count).
+    pub fn blocked(&self) -> usize {
+        self.lock().sync.blocked()
+    }
+
+    /// Blocks this thread until at least `n` threads are blocked in virtual-clock waits on this
+    /// sim: the way a test knows an app thread has reached its wait before acting on it. Call
+    /// it from a participant (a thread that entered the sim), or the waits may run the clock
+    /// and end before it sees them. Says on stderr why it waits after a few seconds, and
+    /// panics after 60 s of wall time (a watchdog: a test that would hang fails instead).
+    ///
+    /// ```
+    /// use qwave_sim::Sim;
+    /// use qwave_sim::windows::Win32::System::Threading::{CreateEventW, SetEvent, WaitForSingleObject, INFINITE};
+    /// use qwave_sim::windows::Win32::Foundation::{HANDLE, WAIT_OBJECT_0};
+    /// let sim = Sim::new();
+    /// let _g = sim.enter();
+    /// let ev = unsafe { CreateEventW(None, false, false, None) }.unwrap();
+    /// let raw = ev.0 as usize;
+    /// let waiter = sim.spawn(move || unsafe { WaitForSingleObject(HANDLE(raw as *mut _), INFINITE) });
+    /// sim.wait_until_blocked(1);
+    /// unsafe { SetEvent(ev) }.unwrap(); // from this thread: ends the other thread's wait
+    /// assert_eq!(waiter.join().unwrap(), WAIT_OBJECT_0);
+    /// assert_eq!(sim.now(), std::time::Duration::ZERO, "no virtual time passed");
+    /// ```
+    pub fn wait_until_blocked(&self, n: usize) {
+        let started = Instant::now();
+        let mut told = false;
+        let mut st = self.lock();
+        while st.sync.blocked() < n {
+            let (g, _) = self
+                .shared
+                .cv
+                .wait_timeout(st, LONG_WAIT)
+                .unwrap_or_else(|e| e.into_inner());
+            st = g;
+            let waited = started.elapsed();
+            if !told && waited >= LONG_WAIT && st.sync.blocked() < n {
+                told = true;
+                eprintln!(
+                    "qwave-sim: wait_until_blocked({n}) has waited {} s (wall clock); {} thread(s)                      are blocked in a wait on this sim.",
+                    waited.as_secs(),
+                    st.sync.blocked()
+                );
+            }
+            if waited >= Duration::from_secs(60) && st.sync.blocked() < n {
+                let b = st.sync.blocked();
+                drop(st);
+                panic!("qwave-sim: wait_until_blocked({n}) gave up after 60 s: {b} thread(s) blocked");
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         current::lock(&self.shared)
+    }
+
+    /// The state locked for a change: when it is released, waits the change ended are told.
+    fn cx(&self, func: &'static str) -> Cx<'_> {
+        Cx::new(&self.shared, current::participant_in(&self.shared), func)
     }
 
     /// Advances virtual time by `d`, running scheduled events and writing the completions
@@ -218,9 +364,12 @@ impl Sim {
     /// assert_eq!(sim.now(), Duration::from_millis(1500));
     /// ```
     pub fn advance(&self, d: Duration) {
-        let mut st = self.lock();
+        let mut st = self.cx("Sim::advance");
         st.settle();
-        st.model.advance_us(duration_us(d));
+        let to = st.model.now().plus_us(duration_us(d));
+        // Other threads' waits end at the event or limit that ends them, not at `to`.
+        st.run_with_waiters(to);
+        st.model.advance_to(to);
         st.drain();
     }
 
@@ -238,7 +387,7 @@ impl Sim {
     /// assert!(matches!(sim.events().last().unwrap().event, qwave_sim::model::Event::Fault(_)));
     /// ```
     pub fn inject(&self, fault: Fault) {
-        let mut st = self.lock();
+        let mut st = self.cx("Sim::inject");
         st.model.inject(fault);
         st.drain();
     }
@@ -276,27 +425,7 @@ impl Sim {
     /// assert!(sim.flows().is_empty());
     /// ```
     pub fn flows(&self) -> Vec<FlowSnapshot> {
-        let st = self.lock();
-        let m = &st.model;
-        m.flow_ids()
-            .into_iter()
-            .filter_map(|id| {
-                let f = m.flow(id)?;
-                Some(FlowSnapshot {
-                    id,
-                    handle: match f.owner {
-                        Owner::Handle(i) => m.handles().get(i as usize).map(|h| h.value),
-                        Owner::Foreign => None,
-                    },
-                    adaptive: f.adaptive,
-                    traffic_type: f.traffic_type,
-                    sockets: f.sockets.as_slice().to_vec(),
-                    destination: f.dest,
-                    rate: f.rate,
-                    marking: m.marking(id).unwrap_or_default(),
-                })
-            })
-            .collect()
+        self.lock().model.flows()
     }
 
     /// Every QoS handle ever created, in creation order (closed ones included).
@@ -355,7 +484,8 @@ impl Sim {
     }
 
     /// Runs `f` on the model (completions it causes are written afterwards). Do not make
-    /// windows-shaped calls inside `f`: the sim is locked.
+    /// windows-shaped calls inside `f`: the sim is locked (a blocking model call made in `f`
+    /// runs the timeline itself, without letting other threads in).
     ///
     /// ```
     /// let sim = qwave_sim::Sim::new();
@@ -363,8 +493,11 @@ impl Sim {
     /// assert_eq!(n, 0);
     /// ```
     pub fn with_model<R>(&self, f: impl FnOnce(&mut Model) -> R) -> R {
-        let mut st = self.lock();
+        let mut st = self.cx("Sim::with_model");
+        // A blocking call made here runs the timeline itself, under the lock.
+        st.model.set_defer_blocking(false);
         let r = f(&mut st.model);
+        st.model.set_defer_blocking(true);
         st.drain();
         r
     }

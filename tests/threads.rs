@@ -1,6 +1,16 @@
 //! Apps call qWAVE from several threads. Many threads hammering one sim must never deadlock,
 //! panic or break invariants; with the calls serialised in one order, the trace is
-//! deterministic.
+//! deterministic. Blocking calls release the sim while they wait (`blocking`); threads the app
+//! starts itself reach a process-wide sim (`process`, `tokio_rt`).
+
+#[path = "threads/blocking.rs"]
+mod blocking;
+#[path = "threads/process.rs"]
+mod process;
+#[path = "threads/readme.rs"]
+mod readme;
+#[path = "threads/tokio_rt.rs"]
+mod tokio_rt;
 
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
@@ -13,7 +23,7 @@ use qwave_sim::windows::Win32::Networking::WinSock::*;
 use qwave_sim::windows::Win32::System::IO::*;
 use qwave_sim::Sim;
 
-const V1: QOS_VERSION = QOS_VERSION {
+pub(crate) const V1: QOS_VERSION = QOS_VERSION {
     MajorVersion: 1,
     MinorVersion: 0,
 };
@@ -165,13 +175,13 @@ fn app_thread(id: u64, steps: usize, mut turn: impl FnMut()) -> Parked {
 }
 
 /// Runs `f` on another thread and fails (instead of hanging CI) if it takes over a minute.
-fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(f());
     });
     rx.recv_timeout(Duration::from_secs(60))
-        .expect("deadlock: threads hammering one sim did not finish within 60 s")
+        .expect("watchdog: the test body did not finish within 60 s (a hang)")
 }
 
 #[test]

@@ -8,9 +8,9 @@
 
 #![allow(dead_code)] // each bench binary uses a different subset
 
+pub mod calls;
 pub mod floor;
 
-use qwave_sim::model::Positional;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -110,7 +110,7 @@ pub fn udp(m: &mut Model) -> u64 {
 
 /// A new handle.
 pub fn handle(m: &mut Model) -> u64 {
-    match m.create_handle(Some((1, 0)), true) {
+    match m.apply(calls::create()) {
         Ok(qwave_sim::model::CallOutput::Handle(h)) => h,
         other => panic!("QOSCreateHandle: {other:?}"),
     }
@@ -118,12 +118,7 @@ pub fn handle(m: &mut Model) -> u64 {
 
 /// Adds `socket` to a new flow toward peer `path`; returns the flow id.
 pub fn add(m: &mut Model, h: u64, socket: u64, path: u32, adaptive: bool) -> u32 {
-    let flags = if adaptive {
-        0
-    } else {
-        qwave_sim::call::QOS_NON_ADAPTIVE_FLOW
-    };
-    match m.add_socket_to_flow(h, socket, Some(peer(path)), 3, flags, Some(0)) {
+    match m.apply(calls::add(h, socket, peer(path), adaptive)) {
         Ok(qwave_sim::model::CallOutput::Flow(id)) => id,
         other => panic!("QOSAddSocketToFlow: {other:?}"),
     }

@@ -70,7 +70,7 @@ impl Func {
     }
 
     /// GEN-11: `ERROR_ADAP_HDW_ERR` is not among the codes of Close, Remove and Enumerate.
-    pub fn can_report_adapter_error(self) -> bool {
+    pub(crate) fn can_report_adapter_error(self) -> bool {
         !matches!(
             self,
             Func::CloseHandle | Func::RemoveSocketFromFlow | Func::EnumerateFlows
@@ -288,7 +288,7 @@ impl Model {
         for r in pending {
             self.abort_request(r, code);
         }
-        for h in &mut self.handles {
+        for h in self.handles.iter_mut() {
             if h.state == HandleState::Open || (to == HandleState::Dead && h.state == HandleState::Stale) {
                 h.state = to;
             }

@@ -6,6 +6,7 @@ use std::num::NonZeroU64;
 use serde::{Deserialize, Serialize};
 
 use super::time::VirtualTime;
+use crate::tag::HandleIndex;
 
 /// `QOS_TRAFFIC_TYPE` (TT table, rules section 13.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -118,9 +119,9 @@ pub struct RateContract {
 }
 
 /// `QOS_OUTGOING_DEFAULT_MINIMUM_BANDWIDTH` (SET-6c).
-pub const DEFAULT_MINIMUM_BANDWIDTH: u64 = 0xFFFF_FFFF;
+pub(crate) const DEFAULT_MINIMUM_BANDWIDTH: u64 = 0xFFFF_FFFF;
 /// What the system grants for `QOS_OUTGOING_DEFAULT_MINIMUM_BANDWIDTH` (our choice, SIM-4).
-pub const DEFAULT_MINIMUM_GRANT_BPS: u64 = 64_000;
+pub(crate) const DEFAULT_MINIMUM_GRANT_BPS: u64 = 64_000;
 
 impl RateContract {
     /// Bandwidth this contract takes from the path (SET-6b, SET-6c).
@@ -148,16 +149,16 @@ pub struct Marking {
 
 /// Who owns a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Owner {
-    /// A handle of this process (model handle id).
-    Handle(u32),
+pub(crate) enum Owner {
+    /// A handle of this process.
+    Handle(HandleIndex),
     /// Another process (listed in the world's `foreign_flows`).
     Foreign,
 }
 
 /// The sockets of a flow: most flows have one, so that case does not allocate.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Sockets {
+pub(crate) enum Sockets {
     /// Exactly one socket (raw value).
     One(u64),
     /// Several (non-adaptive flows only, ADD-17); never fewer than two.
@@ -227,13 +228,13 @@ impl Sockets {
 
 /// Index of a path in the model (0 = the off-link path, 1.. = peers in world order,
 /// `LOOPBACK_PATH` = loopback).
-pub type PathIdx = u32;
+pub(crate) type PathIdx = u32;
 /// The pseudo-path of loopback destinations.
-pub const LOOPBACK_PATH: PathIdx = u32::MAX;
+pub(crate) const LOOPBACK_PATH: PathIdx = u32::MAX;
 
 /// A live flow.
 #[derive(Clone, Debug)]
-pub struct Flow {
+pub(crate) struct Flow {
     /// Non-zero, system-wide, never reused (AMB-29).
     pub id: u32,
     /// Owning handle (or another process).
@@ -278,7 +279,7 @@ impl Flow {
 
 /// Inputs to the marking decision that are not stored in the flow.
 #[derive(Clone, Copy, Debug)]
-pub struct MarkingContext {
+pub(crate) struct MarkingContext {
     /// Destination is on the local link.
     pub on_link: bool,
     /// Destination is loopback (AMB-27: never marked).
@@ -296,7 +297,7 @@ pub struct MarkingContext {
 }
 
 /// Whether the flow's traffic is marked at all (AMB-9, SET-6b, AMB-27).
-pub fn marking_active(flow: &Flow, cx: &MarkingContext) -> bool {
+pub(crate) fn marking_active(flow: &Flow, cx: &MarkingContext) -> bool {
     if cx.loopback {
         return false; // AMB-27
     }
@@ -312,7 +313,7 @@ pub fn marking_active(flow: &Flow, cx: &MarkingContext) -> bool {
 }
 
 /// The markings applied to a flow's packets (QRY-11, TT-1..4, AMB-25, AMB-34).
-pub fn marking(flow: &Flow, cx: &MarkingContext) -> Marking {
+pub(crate) fn marking(flow: &Flow, cx: &MarkingContext) -> Marking {
     if !marking_active(flow, cx) {
         return Marking::default();
     }

@@ -2,27 +2,34 @@
 //! virtual clock with a seeded RNG.
 //!
 //! **Invariant:** the model never reads the wall clock, never does I/O, never draws randomness
-//! except from its seeded [`SimRng`], and never lets a hash map's iteration order reach a result
-//! or an event. Each of the 11 functions lives in [`api`], one file each, with the rule ids next to
-//! the checks that implement them.
+//! except from its seeded RNG, and never lets a hash map's iteration order reach a result or an
+//! event. Each of the 11 functions is one file of `api/`, with the rule ids next to the checks
+//! that implement them, behind one door: [`Model::apply`].
+//!
+//! Public here: [`Model`] and its read-only views ([`FlowSnapshot`], [`PathSnapshot`],
+//! [`Handle`], [`Socket`]); the [`World`] ([`world`]), [`Fault`]s and [`Event`]s ([`event`]);
+//! the value types of the calls and their results; [`invariants`]. The tables, routes, pending
+//! requests and timeline are crate-private.
 
-pub mod api;
-pub mod error;
+mod api;
+pub(crate) mod blocking;
+mod error;
 pub mod event;
-pub mod fault;
-pub mod flow;
+mod fault;
+mod flow;
 mod flow_table;
 mod handle;
 pub mod invariants;
-pub mod net;
+pub(crate) mod net;
 mod path;
 mod request;
-pub mod rng;
+mod rng;
 mod route;
-pub mod socket;
-pub mod time;
+pub(crate) mod socket;
+pub(crate) mod time;
 mod timeline;
 mod tracking;
+mod view;
 pub mod world;
 
 use std::collections::BTreeMap;
@@ -31,24 +38,31 @@ use std::num::NonZeroU64;
 
 use rustc_hash::FxHashMap;
 
-pub use api::compat::Positional;
 pub use error::Win32Error;
-pub use event::{CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, Stamped};
+pub use event::{
+    CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, SocketOp, Stamped,
+};
 pub use fault::{Fault, Func, PathRef};
-pub use flow::{Flow, Marking, Owner, RateContract, Shaping, TrafficType};
-pub use net::{Family, Prefix, SockAddrIn};
-pub use rng::SimRng;
-pub use socket::{Protocol, Socket};
+pub use flow::{Marking, RateContract, Shaping, TrafficType};
+pub use handle::{Handle, HandleState};
+pub use net::{Family, Prefix, PrefixError, SockAddrIn};
+pub use socket::{wsa, Protocol, Socket};
 pub use time::VirtualTime;
+pub use view::{FlowSnapshot, PathSnapshot};
 pub use world::World;
 
-pub use handle::{Handle, HandleState, HANDLE_TAG, MAX_HANDLES};
-pub use path::PathState;
-pub(crate) use path::Phase;
+pub(crate) use flow::{Flow, Owner};
+pub(crate) use rng::SimRng;
+
+/// The tag bits of every QoS handle value (the fuzzer's name for them; see [`crate::tag`]).
+#[cfg(feature = "fuzz")]
+pub(crate) const HANDLE_TAG: u64 = crate::tag::HANDLE.nth(0);
+pub(crate) use path::{PathState, Phase};
 pub(crate) use request::{ReqKind, Request};
-pub use route::Route;
+pub(crate) use route::Route;
 pub(crate) use timeline::Scheduled;
 
+use crate::tag::HandleIndex;
 use flow::{PathIdx, LOOPBACK_PATH};
 use world::{Interface, PathConfig};
 
@@ -63,7 +77,7 @@ pub struct Model {
     unreachable: Vec<Prefix>,
     pub(crate) paths: Vec<PathState>,
     peer_index: FxHashMap<IpAddr, PathIdx>,
-    pub(crate) handles: Vec<Handle>,
+    pub(crate) handles: handle::Handles,
     pub(crate) sockets: Vec<Socket>,
     pub(crate) external: FxHashMap<u64, Socket>,
     pub(crate) flows: flow_table::FlowTable,
@@ -84,39 +98,15 @@ pub struct Model {
     events: Vec<Stamped>,
     outbox: Vec<Completion>,
     deadlocks: u32,
+    /// Hand blocking calls back to the surface instead of running the timeline (`blocking`).
+    defer_blocking: bool,
+    blocked: Option<blocking::BlockedNotify>,
 }
 
 impl Model {
     /// A model of `world`, with randomness drawn from `seed`, at virtual time zero.
     pub fn new(world: World, seed: u64) -> Model {
-        let mut paths = vec![PathState {
-            id: PathRef::OffLink,
-            config: world.offlink_path.clone(),
-            lltd_qos: false,
-            refuses_qwave: false,
-            resolution_fails: false,
-            probing_since: None,
-            admitted_bps: 0,
-            waiters: Vec::new(),
-        }];
-        let mut peer_index = FxHashMap::default();
-        for p in &world.peers {
-            let ip = net::unmap(p.address);
-            if peer_index.contains_key(&ip) {
-                continue; // first entry wins; scenario validation reports duplicates
-            }
-            peer_index.insert(ip, paths.len() as PathIdx);
-            paths.push(PathState {
-                id: PathRef::Peer(ip),
-                config: p.path.clone(),
-                lltd_qos: p.lltd_qos,
-                refuses_qwave: p.refuses_qwave,
-                resolution_fails: p.resolution_fails,
-                probing_since: None,
-                admitted_bps: 0,
-                waiters: Vec::new(),
-            });
-        }
+        let (paths, peer_index) = PathState::of_world(&world);
         let mut m = Model {
             seed,
             now: VirtualTime::ZERO,
@@ -125,7 +115,7 @@ impl Model {
             unreachable: world.unreachable.clone(),
             paths,
             peer_index,
-            handles: Vec::new(),
+            handles: handle::Handles::default(),
             sockets: Vec::new(),
             external: FxHashMap::default(),
             flows: flow_table::FlowTable::default(),
@@ -145,6 +135,8 @@ impl Model {
             events: Vec::new(),
             outbox: Vec::new(),
             deadlocks: 0,
+            defer_blocking: false,
+            blocked: None,
             world,
         };
         for i in 0..m.paths.len() {
@@ -158,36 +150,41 @@ impl Model {
             }
         }
         for ff in m.world.foreign_flows.clone() {
-            let id = m.alloc_flow_id();
-            let route = m.route(ff.destination);
-            let flow = Flow {
-                id,
-                owner: Owner::Foreign,
-                pos: 0,
-                adaptive: ff.adaptive,
-                traffic_type: ff.traffic_type,
-                sockets: flow::Sockets::None,
-                dest: SocketAddr::new(ff.destination, 0),
-                extra_dests: Vec::new(),
-                path: route.path().unwrap_or(0),
-                interface: route.interface(),
-                started: VirtualTime::ZERO,
-                rate: (ff.rate_bps > 0).then_some(RateContract {
-                    bandwidth_bps: ff.rate_bps,
-                    shaping: Shaping::ShapeAndMark,
-                    reason: 0,
-                }),
-                admitted: ff.adaptive && ff.rate_bps > 0,
-                held_bps: 0,
-                custom_dscp: None,
-                notify: [None; 3],
-            };
-            if flow.prioritised() {
-                m.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
-            }
-            m.flows.insert(id, flow);
+            m.add_foreign_flow(&ff);
         }
         m
+    }
+
+    /// A flow another process owns (the world's `foreign_flows`).
+    fn add_foreign_flow(&mut self, ff: &world::ForeignFlow) {
+        let id = self.alloc_flow_id();
+        let route = self.route(ff.destination);
+        let flow = Flow {
+            id,
+            owner: Owner::Foreign,
+            pos: 0,
+            adaptive: ff.adaptive,
+            traffic_type: ff.traffic_type,
+            sockets: flow::Sockets::None,
+            dest: SocketAddr::new(ff.destination, 0),
+            extra_dests: Vec::new(),
+            path: route.path().unwrap_or(0),
+            interface: route.interface(),
+            started: VirtualTime::ZERO,
+            rate: (ff.rate_bps > 0).then_some(RateContract {
+                bandwidth_bps: ff.rate_bps,
+                shaping: Shaping::ShapeAndMark,
+                reason: 0,
+            }),
+            admitted: ff.adaptive && ff.rate_bps > 0,
+            held_bps: 0,
+            custom_dscp: None,
+            notify: [None; 3],
+        };
+        if flow.prioritised() {
+            self.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
+        }
+        self.flows.insert(id, flow);
     }
 
     /// The world the run started from.
@@ -241,7 +238,7 @@ impl Model {
 
     /// Handles ever created, in creation order (dead ones included).
     pub fn handles(&self) -> &[Handle] {
-        &self.handles
+        self.handles.as_slice()
     }
 
     /// The handle behind a value, if the sim issued it.
@@ -249,9 +246,17 @@ impl Model {
         self.handle_index(value).map(|i| &self.handles[i])
     }
 
-    /// A live flow by id (foreign flows included).
-    pub fn flow(&self, id: u32) -> Option<&Flow> {
-        self.flows.get(&id)
+    /// A live flow by id (other processes' flows included).
+    pub fn flow(&self, id: u32) -> Option<FlowSnapshot> {
+        self.flows.get(&id).map(|f| self.flow_snapshot(f))
+    }
+
+    /// Every live flow (other processes' included), sorted by id.
+    pub fn flows(&self) -> Vec<FlowSnapshot> {
+        self.flow_ids()
+            .into_iter()
+            .filter_map(|id| self.flow(id))
+            .collect()
     }
 
     /// All live flow ids, sorted.
@@ -271,9 +276,9 @@ impl Model {
         &self.sockets
     }
 
-    /// Paths: index 0 is the off-link path, then one per world peer.
-    pub fn paths(&self) -> &[PathState] {
-        &self.paths
+    /// Paths: the off-link path first, then one per world peer (in world order).
+    pub fn paths(&self) -> Vec<PathSnapshot> {
+        self.paths.iter().map(PathSnapshot::from).collect()
     }
 
     /// Number of overlapped requests still pending.
@@ -362,14 +367,14 @@ impl Model {
     }
 
     /// A flow of handle `h` (GEN-7: only through the handle that created it).
-    pub(crate) fn own_flow(&self, h: usize, id: u32) -> Result<&Flow, Win32Error> {
+    pub(crate) fn own_flow(&self, h: HandleIndex, id: u32) -> Result<&Flow, Win32Error> {
         match self.flows.get(&id) {
-            Some(f) if f.owner == Owner::Handle(h as u32) => Ok(f),
+            Some(f) if f.owner == Owner::Handle(h) => Ok(f),
             _ => Err(Win32Error::ERROR_NOT_FOUND),
         }
     }
 
-    pub(crate) fn insert_flow(&mut self, h: usize, mut f: Flow) {
+    pub(crate) fn insert_flow(&mut self, h: HandleIndex, mut f: Flow) {
         f.pos = self.handles[h].flows.len() as u32;
         self.handles[h].flows.push(f.id);
         if f.adaptive {
@@ -409,7 +414,7 @@ impl Model {
         }
         let f = self.flows.remove(&id).expect("checked above");
         if let Owner::Handle(h) = f.owner {
-            let list = &mut self.handles[h as usize].flows;
+            let list = &mut self.handles[h].flows;
             let pos = f.pos as usize;
             list.swap_remove(pos);
             if let Some(&moved) = list.get(pos) {
@@ -479,11 +484,6 @@ impl Model {
 
     pub(crate) fn adaptive_marked_count(&self) -> u32 {
         self.adaptive_marked
-    }
-
-    /// Whether the machine is asleep.
-    pub fn is_asleep(&self) -> bool {
-        self.asleep
     }
 
     pub(crate) fn world_settings(&self) -> &world::Settings {

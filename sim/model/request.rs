@@ -1,6 +1,7 @@
 //! Pending overlapped requests (GEN-3): registration, lookup by OVERLAPPED key, and completion.
 
 use super::*;
+use crate::tag::HandleIndex;
 
 /// What kind of overlapped request is pending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,13 +16,19 @@ pub(crate) enum ReqKind {
 pub(crate) struct Request {
     pub id: u64,
     pub key: OverlappedKey,
-    pub handle: u32,
+    pub handle: HandleIndex,
     pub flow: u32,
     pub kind: ReqKind,
 }
 
 impl Model {
-    pub(crate) fn new_request(&mut self, h: usize, key: OverlappedKey, flow: u32, kind: ReqKind) -> u64 {
+    pub(crate) fn new_request(
+        &mut self,
+        h: HandleIndex,
+        key: OverlappedKey,
+        flow: u32,
+        kind: ReqKind,
+    ) -> u64 {
         let id = self.next_request;
         self.next_request += 1;
         self.requests.insert(
@@ -29,7 +36,7 @@ impl Model {
             Request {
                 id,
                 key,
-                handle: h as u32,
+                handle: h,
                 flow,
                 kind,
             },
@@ -39,7 +46,7 @@ impl Model {
     }
 
     /// Whether an OVERLAPPED is already in use by a pending request of handle `h`.
-    pub(crate) fn key_in_use(&self, h: usize, key: OverlappedKey) -> bool {
+    pub(crate) fn key_in_use(&self, h: HandleIndex, key: OverlappedKey) -> bool {
         self.handles[h]
             .pending
             .get(&key)
@@ -49,7 +56,7 @@ impl Model {
     /// Removes a pending request from every index and returns it.
     pub(crate) fn unregister(&mut self, id: u64) -> Option<Request> {
         let r = self.requests.remove(&id)?;
-        let pending = &mut self.handles[r.handle as usize].pending;
+        let pending = &mut self.handles[r.handle].pending;
         if pending.get(&r.key) == Some(&id) {
             pending.remove(&r.key);
         }
@@ -91,7 +98,7 @@ impl Model {
         Completion {
             request: r.id,
             key: r.key,
-            handle: self.handles[r.handle as usize].value,
+            handle: self.handles[r.handle].value,
             flow: r.flow,
             func,
             status,

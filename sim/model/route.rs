@@ -5,7 +5,7 @@ use super::*;
 
 /// Where a destination is, from this host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     /// 127/8, ::1.
     Loopback,
     /// On the link of `interface`; `peer` is the world's peer entry, if listed.
@@ -49,7 +49,7 @@ impl Route {
 
 impl Model {
     /// Where `ip` is from this host, given the current interfaces and routes.
-    pub fn route(&self, ip: IpAddr) -> Route {
+    pub(crate) fn route(&self, ip: IpAddr) -> Route {
         let ip = net::unmap(ip);
         if ip.is_loopback() {
             return Route::Loopback;

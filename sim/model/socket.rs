@@ -6,10 +6,12 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::net::{self, Family, SockAddrIn};
 use super::{Model, Route};
+use crate::tag;
 
-/// Values of sockets the sim creates: a tag in bits 40..56 keeps them far above any real file
-/// descriptor or Windows socket value.
-pub const SOCKET_TAG: u64 = 0x5153 << 40;
+/// The tag bits of every socket value the sim creates (the fuzzer's name for them; see
+/// [`crate::tag`]).
+#[cfg(feature = "fuzz")]
+pub(crate) const SOCKET_TAG: u64 = tag::SOCKET.nth(0);
 
 /// WinSock error codes (`WSAGetLastError`) the socket calls report.
 pub mod wsa {
@@ -87,7 +89,7 @@ impl Socket {
 }
 
 /// The most sockets one run may create (TigerBeetle-style limit on everything).
-pub const MAX_SOCKETS: usize = 1 << 24;
+pub(crate) const MAX_SOCKETS: usize = 1 << 24;
 
 impl Model {
     /// `socket(af, type, protocol)`: `af` 2 or 23, `kind` 1 (stream) or 2 (dgram), protocol
@@ -108,7 +110,7 @@ impl Model {
         if self.sockets.len() >= MAX_SOCKETS {
             return self.sock_fail(wsa::WSAENOBUFS);
         }
-        let raw = SOCKET_TAG | (self.sockets.len() as u64 + 1);
+        let raw = tag::SOCKET.value(self.sockets.len());
         self.sockets.push(Socket {
             raw,
             family,
@@ -132,7 +134,7 @@ impl Model {
     }
 
     /// Registers a real OS socket the app passes as a `SOCKET` (addresses read by the surface).
-    pub fn register_external_socket(
+    pub(crate) fn register_external_socket(
         &mut self,
         raw: u64,
         protocol: Protocol,
@@ -156,18 +158,16 @@ impl Model {
 
     /// The socket behind a raw value, if the sim knows it (closed sockets included).
     pub fn socket_info(&self, raw: u64) -> Option<&Socket> {
-        if raw & !0xFF_FFFF_FFFF == SOCKET_TAG {
-            let i = (raw & 0xFF_FFFF_FFFF) as usize;
-            i.checked_sub(1).and_then(|i| self.sockets.get(i))
+        if tag::SOCKET.marks(raw) {
+            tag::SOCKET.index(raw).and_then(|i| self.sockets.get(i))
         } else {
             self.external.get(&raw)
         }
     }
 
     pub(crate) fn socket_mut(&mut self, raw: u64) -> Option<&mut Socket> {
-        if raw & !0xFF_FFFF_FFFF == SOCKET_TAG {
-            let i = (raw & 0xFF_FFFF_FFFF) as usize;
-            i.checked_sub(1).and_then(move |i| self.sockets.get_mut(i))
+        if tag::SOCKET.marks(raw) {
+            tag::SOCKET.index(raw).and_then(move |i| self.sockets.get_mut(i))
         } else {
             self.external.get_mut(&raw)
         }
@@ -298,7 +298,7 @@ impl Model {
     }
 
     /// Whether `ip` is one of this host's interface addresses.
-    pub fn is_local_address(&self, ip: IpAddr) -> bool {
+    pub(crate) fn is_local_address(&self, ip: IpAddr) -> bool {
         self.interfaces
             .iter()
             .any(|i| i.addresses.iter().any(|p| p.addr == ip))

@@ -24,7 +24,7 @@ use crate::model::{
 use crate::trace::{self, Format, Names};
 
 /// Base of the OVERLAPPED keys the runner derives from names (first name used gets base + 1).
-pub const OVERLAPPED_KEY_BASE: u64 = 0x4F56 << 40;
+pub const OVERLAPPED_KEY_BASE: u64 = crate::tag::OVERLAPPED_KEY.nth(0);
 
 /// Most scheduled events one `Wait` runs through before it gives up.
 pub const MAX_WAIT_EVENTS: u32 = 100_000;
@@ -570,7 +570,7 @@ impl Runner {
             return;
         };
         let id = self.flow_id(flow);
-        let f = self.model.flow(id).cloned();
+        let f = self.model.flow(id);
         self.check("exists", exists.to_string(), f.is_some().to_string());
         let Some(f) = f else { return };
         if let Some(t) = traffic_type {

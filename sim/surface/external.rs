@@ -8,9 +8,8 @@ use crate::model::Model;
 /// non-Unix targets).
 #[cfg(unix)]
 pub(crate) fn observe(model: &mut Model, raw: u64) {
-    use crate::model::socket::SOCKET_TAG;
     use crate::model::Protocol;
-    if raw & !0xFF_FFFF_FFFF == SOCKET_TAG || raw > i32::MAX as u64 {
+    if crate::tag::SOCKET.marks(raw) || raw > i32::MAX as u64 {
         return;
     }
     let fd = raw as libc::c_int;

@@ -2,10 +2,11 @@
 //! `GetOverlappedResult`, `CancelIoEx`, `WaitForSingleObject`, `CloseHandle`.
 
 use super::io::{Io, Object, Packet, RawOverlapped, STATUS_PENDING};
-use super::wait::{wait, Waited};
+use super::wait::{wait, Outcome};
 use super::{fail, with_state, State};
 use crate::call::{self, Call};
 use crate::model::{Func, HandleState, Win32Error};
+use crate::tag::HandleValue;
 
 /// `INVALID_HANDLE_VALUE` as a raw value.
 pub(crate) const INVALID_HANDLE: u64 = u64::MAX;
@@ -15,6 +16,8 @@ pub(crate) const WAIT_OBJECT_0: u32 = 0;
 pub(crate) const WAIT_TIMEOUT: u32 = 258;
 /// `WAIT_FAILED`.
 pub(crate) const WAIT_FAILED: u32 = u32::MAX;
+/// `ERROR_ABANDONED_WAIT_0`: the completion port was closed during the wait.
+pub(crate) const ERROR_ABANDONED_WAIT_0: u32 = 735;
 
 fn einval() -> bool {
     fail(Win32Error::ERROR_INVALID_PARAMETER.0)
@@ -42,12 +45,13 @@ pub(crate) fn set_event(value: u64, signaled: bool) -> bool {
 }
 
 /// The qWAVE function of a pending request matching `f`, for deadlock reports.
-fn concerns(st: &State, f: impl Fn(&(u64, u64), &super::io::PendingIo) -> bool) -> Option<Func> {
+fn concerns(st: &State, f: impl Fn(&(HandleValue, u64), &super::io::PendingIo) -> bool) -> Option<Func> {
     st.io.pending_ios().find(|(k, p)| f(k, p)).map(|(_, p)| p.func)
 }
 
 /// `WaitForSingleObject` on a sim event: `WAIT_OBJECT_0`, `WAIT_TIMEOUT` (also after a
-/// deadlocked infinite wait, AMB-31) or `WAIT_FAILED` + `ERROR_INVALID_HANDLE`.
+/// deadlocked infinite wait, AMB-31) or `WAIT_FAILED` + `ERROR_INVALID_HANDLE`. The sim is
+/// unlocked while it waits: a `SetEvent` from another thread ends it (`wait`).
 pub(crate) fn wait_for_single_object(value: u64, timeout_ms: u32) -> u32 {
     with_state("WaitForSingleObject", |st| {
         if st.io.event_signaled(value).is_none() {
@@ -55,14 +59,66 @@ pub(crate) fn wait_for_single_object(value: u64, timeout_ms: u32) -> u32 {
             return WAIT_FAILED;
         }
         let about = concerns(st, |_, p| p.event & !1 == value);
-        match wait(st, timeout_ms, about, |s| {
-            s.io.event_signaled(value) == Some(true)
-        }) {
-            Waited::Done => {
-                st.io.consume_event(value);
-                WAIT_OBJECT_0
+        let claim = move |s: &mut State| {
+            (s.io.event_signaled(value) == Some(true)).then(|| {
+                s.io.consume_event(value);
+                Outcome::Ready
+            })
+        };
+        match wait(st, timeout_ms, about, claim) {
+            Ok(_) => WAIT_OBJECT_0,
+            Err(_) => WAIT_TIMEOUT,
+        }
+    })
+}
+
+/// Most handles one `WaitForMultipleObjects` takes (`MAXIMUM_WAIT_OBJECTS`).
+pub(crate) const MAXIMUM_WAIT_OBJECTS: usize = 64;
+
+/// `WaitForMultipleObjects` on sim events: `WAIT_OBJECT_0 + i` for the lowest signaled index
+/// (any) or once all are signaled (`wait_all`, then `WAIT_OBJECT_0`); `WAIT_TIMEOUT` (also
+/// after a deadlocked infinite wait, AMB-31); `WAIT_FAILED` with `ERROR_INVALID_PARAMETER` for
+/// no handles, more than 64, or a duplicate with `wait_all`, or `ERROR_INVALID_HANDLE` for
+/// anything that is not a live sim event. Auto-reset events the wait is satisfied by are reset.
+pub(crate) fn wait_for_multiple_objects(values: &[u64], wait_all: bool, timeout_ms: u32) -> u32 {
+    with_state("WaitForMultipleObjects", |st| {
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if values.is_empty()
+            || values.len() > MAXIMUM_WAIT_OBJECTS
+            || (wait_all && sorted.len() != values.len())
+        {
+            einval();
+            return WAIT_FAILED;
+        }
+        if values.iter().any(|&v| st.io.event_signaled(v).is_none()) {
+            ehandle();
+            return WAIT_FAILED;
+        }
+        let about = values
+            .iter()
+            .find_map(|&v| concerns(st, |_, p| p.event & !1 == v));
+        let values = values.to_vec();
+        let claim = move |s: &mut State| {
+            let on = |v: &u64| s.io.event_signaled(*v) == Some(true);
+            if wait_all {
+                if !values.iter().all(on) {
+                    return None;
+                }
+                for &v in &values {
+                    s.io.consume_event(v);
+                }
+                return Some(Outcome::Index(0));
             }
-            Waited::TimedOut | Waited::Deadlock => WAIT_TIMEOUT,
+            let i = values.iter().position(on)?;
+            s.io.consume_event(values[i]);
+            Some(Outcome::Index(i))
+        };
+        match wait(st, timeout_ms, about, claim) {
+            Ok(Outcome::Index(i)) => WAIT_OBJECT_0 + i as u32,
+            Ok(_) => WAIT_OBJECT_0,
+            Err(_) => WAIT_TIMEOUT,
         }
     })
 }
@@ -98,18 +154,22 @@ pub(crate) unsafe fn get_overlapped_result(handle: u64, ov: *const u8, bytes: *m
             if !wait_ {
                 return fail(Win32Error::ERROR_IO_INCOMPLETE.0);
             }
-            let about = concerns(st, |&(h, _), p| h == handle && p.ov == ov)
+            let about = concerns(st, |&(h, _), p| h == HandleValue(handle) && p.ov == ov)
                 .or_else(|| concerns(st, |_, p| p.ov == ov));
-            let done = wait(st, super::wait::INFINITE, about, |_| {
-                unsafe { status_of(ov) }.0 != STATUS_PENDING
-            });
-            if done != Waited::Done {
+            let claim = move |s: &mut State| {
+                // SAFETY: the OVERLAPPED stays valid while its owner waits in this call.
+                if unsafe { status_of(ov) }.0 == STATUS_PENDING {
+                    return None;
+                }
+                // The wait was on hEvent: an auto-reset event is consumed by it.
+                let event = unsafe { Io::event_of(ov) };
+                if event != 0 {
+                    s.io.consume_event(event & !1);
+                }
+                Some(Outcome::Ready)
+            };
+            if wait(st, super::wait::INFINITE, about, claim).is_err() {
                 return fail(Win32Error::ERROR_IO_INCOMPLETE.0);
-            }
-            // The wait was on hEvent: an auto-reset event is consumed by it.
-            let event = unsafe { Io::event_of(ov) };
-            if event != 0 {
-                st.io.consume_event(event & !1);
             }
         }
         let (status, n) = unsafe { status_of(ov) };
@@ -139,7 +199,7 @@ pub(crate) fn cancel_io_ex(handle: u64, ov: *const u8) -> bool {
             st.io
                 .pending
                 .keys()
-                .filter(|(h, _)| *h == handle)
+                .filter(|(h, _)| *h == HandleValue(handle))
                 .map(|(_, k)| *k)
                 .collect()
         } else {
@@ -192,7 +252,7 @@ pub(crate) fn create_io_completion_port(file: u64, existing: u64, key: usize) ->
             einval();
             return None;
         };
-        if !st.io.associate(file, port, key) {
+        if !st.io.associate(HandleValue(file), port, key) {
             einval();
             return None;
         }
@@ -202,7 +262,8 @@ pub(crate) fn create_io_completion_port(file: u64, existing: u64, key: usize) ->
 
 /// `GetQueuedCompletionStatus`. On a dequeued failed request: FALSE with `*ov` set and the
 /// request's error; on timeout (or a deadlocked infinite wait): FALSE, `*ov` NULL,
-/// `WAIT_TIMEOUT`.
+/// `WAIT_TIMEOUT`; when another thread closes the port during the wait: FALSE, `*ov` NULL,
+/// `ERROR_ABANDONED_WAIT_0`.
 ///
 /// # Safety
 /// Each out-pointer is NULL or writable.
@@ -222,9 +283,18 @@ pub(crate) unsafe fn get_queued_completion_status(
         }
         let bound = st.io.handles_on(port);
         let about = concerns(st, |&(h, _), _| bound.contains(&h));
-        let got = wait(st, timeout_ms, about, |s| s.io.port_ready(port));
-        let packet = match got {
-            Waited::Done => st.io.pop_packet(port),
+        // A port closed by another thread while this one waits: ERROR_ABANDONED_WAIT_0, as on
+        // Windows (how apps stop their completion threads).
+        let claim = move |s: &mut State| match s.io.object(port) {
+            Some(Object::Port(_)) => s.io.pop_packet(port).map(Outcome::Packet),
+            _ => Some(Outcome::Abandoned),
+        };
+        let packet = match wait(st, timeout_ms, about, claim) {
+            Ok(Outcome::Packet(p)) => Some(p),
+            Ok(Outcome::Abandoned) => {
+                unsafe { ov.write_unaligned(0) };
+                return fail(ERROR_ABANDONED_WAIT_0);
+            }
             _ => None,
         };
         let Some(Packet {

@@ -6,9 +6,10 @@
 //! Each surface is a thin adapter that turns its own types (`HANDLE(..)` or `*mut c_void`,
 //! `SOCKET(..)` or `usize`, `BOOL` or `i32`) into the raw values these functions take.
 //!
-//! **Invariant:** nothing here reads the wall clock or sleeps: every wait runs the model's
-//! timeline on the virtual clock. **Invariant:** the last error is written only on failure
-//! (GEN-2).
+//! **Invariant:** no result depends on the wall clock: every wait runs the model's timeline on
+//! the virtual clock (`wait`); the wall clock is read only to say on stderr that a wait or an
+//! `enter_process` has been blocked for a long time. **Invariant:** the last error is written
+//! only on failure (GEN-2).
 
 pub(crate) mod addr;
 pub(crate) mod current;
@@ -32,13 +33,18 @@ pub(crate) struct State {
     pub model: Model,
     /// Pending overlapped I/O, events and completion ports.
     pub io: io::Io,
+    /// The threads on the sim: who entered it, who waits (`wait`).
+    pub sync: wait::Sync,
 }
 
 impl State {
-    pub(crate) fn new(model: Model) -> State {
+    pub(crate) fn new(mut model: Model) -> State {
+        // Blocking notifications are waited for by the surface, with the sim unlocked.
+        model.set_defer_blocking(true);
         State {
             model,
             io: io::Io::default(),
+            sync: wait::Sync::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use super::{addr, external, fail, with_state, State};
 use crate::call::{self, Call, NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg};
 use crate::call::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
 use crate::model::{CallOutput, CallResult, Func, Win32Error};
+use crate::tag::HandleValue;
 
 fn opt_u32(p: *const u32) -> Option<u32> {
     // SAFETY (callers): p is NULL or a readable u32.
@@ -58,7 +59,7 @@ pub(crate) fn close_handle(handle: u64) -> bool {
     with_state("QOSCloseHandle", |st| {
         let r = st.model.apply(Call::CloseHandle(call::CloseHandle { handle }));
         if r.is_ok() {
-            st.io.forget_handle(handle);
+            st.io.forget_handle(HandleValue(handle));
         }
         finish(st, &r, std::ptr::null_mut())
     })
@@ -140,7 +141,7 @@ unsafe fn settle_overlapped(st: &mut State, r: &CallResult, handle: u64, out: &O
             event: unsafe { super::io::Io::event_of(out.ov as usize) },
             func,
         };
-        unsafe { st.io.begin(handle, io) };
+        unsafe { st.io.begin(HandleValue(handle), io) };
     }
     st.io.release_key(out.ov as usize);
 }
@@ -278,6 +279,7 @@ pub(crate) unsafe fn notify_flow(
             overlapped: (!ov.is_null()).then(|| st.io.key_of(ov as usize)),
         };
         let r = st.model.apply(Call::NotifyFlow(call));
+        let r = super::wait::unless_blocked(st, r); // NOT-12: blocks with the sim unlocked
         if let Ok(out) = &r {
             let (data, bytes) = match out {
                 CallOutput::Data(d, n) => (Some(*d), *n),
@@ -286,7 +288,7 @@ pub(crate) unsafe fn notify_flow(
             unsafe { write_data(buffer as usize, size as usize, cap.unwrap_or(0), data) };
             if !ov.is_null() {
                 // AMB-32 `ReturnTrue`: finished at once, the OVERLAPPED still completes.
-                unsafe { st.io.complete_now(handle, ov as usize, bytes) };
+                unsafe { st.io.complete_now(HandleValue(handle), ov as usize, bytes) };
             }
         }
         let out = Outputs {

@@ -2,7 +2,7 @@
 //! `closesocket`, `setsockopt(IPV6_V6ONLY)`, `getsockname`, `getpeername`. Failures return
 //! `SOCKET_ERROR` (-1) with the WSA code in the thread's last error (`WSAGetLastError`).
 //!
-//! Sim sockets carry the model's `SOCKET_TAG`, so they never collide with real fds; real
+//! Sim sockets carry the socket tag ([`crate::tag`]), so they never collide with real fds; real
 //! socket fds are accepted too (see [`super::external`]).
 
 use std::net::SocketAddr;

@@ -100,6 +100,7 @@ pub fn pin() -> Pinned {
     let _: unsafe extern "system" fn(HANDLE) -> BOOL = SetEvent;
     let _: unsafe extern "system" fn(HANDLE) -> BOOL = ResetEvent;
     let _: unsafe extern "system" fn(HANDLE, u32) -> WAIT_EVENT = WaitForSingleObject;
+    let _: unsafe extern "system" fn(u32, *const HANDLE, BOOL, u32) -> WAIT_EVENT = WaitForMultipleObjects;
 
     // Types: plain aliases, so raw values flow in and out without conversions.
     let (_, _, _, _): (HRESULT, PSTR, PWSTR, PCSTR) =

@@ -118,19 +118,19 @@ fn amb_27_loopback_is_accepted_never_marked_and_not_measurable() {
 fn amb_28_service_that_cannot_start_or_is_firewalled() {
     let mut t = T::new();
     t.inject(Fault::Service(ServiceState::CannotStart));
-    let r = t.run(|m| m.create_handle(Some((1, 0)), true));
+    let r = t.call(create_handle(Some((1, 0)), true));
     assert_eq!(code(&r), E::ERROR_SERVICE_DEPENDENCY_FAIL);
     t.inject(Fault::Service(ServiceState::FirewallBlocked));
-    let r = t.run(|m| m.create_handle(Some((1, 0)), true));
+    let r = t.call(create_handle(Some((1, 0)), true));
     assert_eq!(code(&r), E::ERROR_RESOURCE_DISABLED);
     // Argument checks come first (CRE-11).
-    let r = t.run(|m| m.create_handle(Some((2, 0)), true));
+    let r = t.call(create_handle(Some((2, 0)), true));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
     t.inject(Fault::Service(ServiceState::Running));
     t.handle();
     // The same from the world's start state.
     let mut t = T::world(|w| w.settings.service = ServiceState::CannotStart);
-    let r = t.run(|m| m.create_handle(Some((1, 0)), true));
+    let r = t.call(create_handle(Some((1, 0)), true));
     assert_eq!(code(&r), E::ERROR_SERVICE_DEPENDENCY_FAIL);
     assert!(t.m.handles().is_empty());
 }
@@ -172,7 +172,14 @@ fn amb_30_a_socket_in_two_live_flows_is_allowed_by_default() {
     assert_eq!(code(&r), E::ERROR_ALREADY_EXISTS);
     let s2 = t.udp(AF_INET);
     let other = t.flow(h, s2, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
-    let r = t.run(|m| m.add_socket_to_flow(h, s, sa(OFFLINK), 4, QOS_NON_ADAPTIVE_FLOW, Some(other)));
+    let r = t.call(add_socket_to_flow(
+        h,
+        s,
+        sa(OFFLINK),
+        4,
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(other),
+    ));
     assert_eq!(code(&r), E::ERROR_ALREADY_EXISTS, "joining another flow too");
     // Re-adding after removal is fine (RW-8).
     t.remove(h, 0, a).expect("remove");
@@ -238,12 +245,12 @@ fn amb_33_checks_run_in_the_documented_order() {
     let (h, _, na) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     let (h2, _, ad) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     // handle before arguments
-    let r = t.run(|m| m.set_flow(0xdead, 0, 9, 3, None, 7, None));
+    let r = t.call(set_flow(0xdead, 0, 9, 3, None, 7, None));
     assert_eq!(code(&r), E::ERROR_INVALID_HANDLE);
     // arguments before the flow lookup
-    let r = t.run(|m| m.set_flow(h, 999, 0, 3, Some(&[]), 0, None));
+    let r = t.call(set_flow(h, 999, 0, 3, Some(&[]), 0, None));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
-    let r = t.run(|m| m.query_flow(h, 999, 0, Some(4), true, 0, None));
+    let r = t.call(query_flow(h, 999, 0, Some(4), true, 0, None));
     assert_eq!(code(&r), E::ERROR_INSUFFICIENT_BUFFER);
     // flow lookup before privilege
     assert_eq!(code(&t.set(h, 999, SetOp::OutgoingDscp(1))), E::ERROR_NOT_FOUND);
@@ -315,16 +322,14 @@ fn amb_35_flow_survives_disconnecting_the_socket() {
     let s = t.dual_stack_udp();
     t.run(|m| m.connect(s, sa("[::ffff:192.168.1.20]:5004")))
         .expect("connect mapped");
-    let r = t.run(|m| {
-        m.add_socket_to_flow(
-            h,
-            s,
-            None,
-            TrafficType::Voice.raw(),
-            QOS_NON_ADAPTIVE_FLOW,
-            Some(0),
-        )
-    });
+    let r = t.call(add_socket_to_flow(
+        h,
+        s,
+        None,
+        TrafficType::Voice.raw(),
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(0),
+    ));
     let Ok(CallOutput::Flow(f)) = r else {
         panic!("{r:?}")
     };
@@ -381,11 +386,18 @@ fn amb_38_re_adding_a_member_socket_with_another_destination_keeps_the_id() {
     let mut t = T::new();
     let (h, s, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     let other = "203.0.113.99:6000";
-    let r = t.run(|m| m.add_socket_to_flow(h, s, sa(other), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+    let r = t.call(add_socket_to_flow(
+        h,
+        s,
+        sa(other),
+        0,
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(f),
+    ));
     assert_eq!(r, Ok(CallOutput::Flow(f)));
     let flow = t.m.flow(f).unwrap();
     assert_eq!(flow.sockets.as_slice(), &[s], "still one member");
-    assert_eq!(flow.extra_dests, vec![other.parse().unwrap()]);
+    assert_eq!(flow.extra_destinations, vec![other.parse().unwrap()]);
     assert_eq!(flow.traffic_type, TrafficType::Voice, "traffic type ignored");
     assert_eq!(t.m.flow_count(), 1);
     assert_eq!(t.m.socket_info(s).unwrap().flow_count(), 1);
@@ -407,12 +419,12 @@ fn amb_40_power_transition_errors_are_a_setting_then_resume_rules_apply() {
     t.inject(Fault::Sleep);
     let pt = E::ERROR_SYSTEM_POWERSTATE_TRANSITION;
     assert_eq!(code(&t.query(h, f, 1, 0)), pt);
-    assert_eq!(code(&t.run(|m| m.create_handle(Some((1, 0)), true))), pt);
+    assert_eq!(code(&t.call(create_handle(Some((1, 0)), true))), pt);
     assert_eq!(code(&t.close(h)), pt);
     t.inject(Fault::Resume);
     assert_eq!(code(&t.query(h, f, 1, 0)), E::ERROR_INVALID_HANDLE, "GEN-9");
     assert_eq!(
-        code(&t.run(|m| m.create_handle(Some((1, 0)), true))),
+        code(&t.call(create_handle(Some((1, 0)), true))),
         E::ERROR_GEN_FAILURE
     );
     t.handle();
@@ -422,7 +434,7 @@ fn amb_40_power_transition_errors_are_a_setting_then_resume_rules_apply() {
     t.inject(Fault::Sleep);
     assert_eq!(code(&t.query(h, f, 1, 0)), E::ERROR_INVALID_HANDLE);
     assert_eq!(
-        code(&t.run(|m| m.create_handle(Some((1, 0)), true))),
+        code(&t.call(create_handle(Some((1, 0)), true))),
         E::ERROR_GEN_FAILURE
     );
 }
@@ -440,7 +452,7 @@ fn amb_41_one_socket_in_several_flows_toward_different_destinations() {
     assert_eq!(ids.len(), 3);
     assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
     for (id, d) in ids.iter().zip(dests) {
-        assert_eq!(t.m.flow(*id).unwrap().dest, d.parse().unwrap());
+        assert_eq!(t.m.flow(*id).unwrap().destination, d.parse().unwrap());
     }
     assert_eq!(t.m.socket_info(s).unwrap().flow_count(), 3);
     t.remove(h, s, ids[1]).expect("remove one");

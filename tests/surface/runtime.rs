@@ -191,7 +191,7 @@ fn real_std_udp_socket_is_accepted_and_a_later_connect_is_seen() {
 }
 
 #[test]
-fn windows_call_without_a_sim_panics_saying_how_to_enter_one() {
+fn windows_call_without_a_sim_panics_saying_how_to_enter_one_or_enter_process() {
     let r = std::thread::spawn(|| unsafe { QOSCloseHandle(HANDLE::default()) }).join();
     let msg = match r {
         Err(p) => p.downcast_ref::<String>().cloned().unwrap_or_default(),
@@ -199,6 +199,9 @@ fn windows_call_without_a_sim_panics_saying_how_to_enter_one() {
     };
     assert!(msg.contains("QOSCloseHandle"), "{msg}");
     assert!(msg.contains("sim.enter()"), "{msg}");
+    // Threads the app starts itself: the message points to process-wide mode, naming tokio.
+    assert!(msg.contains("sim.enter_process()"), "{msg}");
+    assert!(msg.contains("tokio"), "{msg}");
     // The last error alone needs no sim.
     assert_eq!(
         std::thread::spawn(|| unsafe { GetLastError() }).join().unwrap(),

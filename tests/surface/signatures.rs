@@ -88,6 +88,7 @@ fn winsock_foundation_io_threading_signatures_match_windows_0_62_2() {
     let _: unsafe fn(HANDLE) -> Result<()> = SetEvent;
     let _: unsafe fn(HANDLE) -> Result<()> = ResetEvent;
     let _: unsafe fn(HANDLE, u32) -> WAIT_EVENT = WaitForSingleObject;
+    let _: unsafe fn(&[HANDLE], bool, u32) -> WAIT_EVENT = WaitForMultipleObjects;
 }
 
 #[test]

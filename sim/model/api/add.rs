@@ -8,6 +8,7 @@ use crate::model::flow::{Flow, Owner, Sockets};
 use crate::model::net::{self, Family, SockAddrIn};
 use crate::model::socket::{Protocol, Socket};
 use crate::model::{Func, Model, Route, Win32Error};
+use crate::tag::HandleIndex;
 
 /// Most destinations one shared flow remembers (AMB-38); more are accepted but not stored.
 pub const MAX_EXTRA_DESTS: usize = 64;
@@ -72,7 +73,7 @@ impl Model {
         let id = self.alloc_flow_id(); // ADD-8, AMB-29
         let flow = Flow {
             id,
-            owner: Owner::Handle(h as u32),
+            owner: Owner::Handle(h),
             pos: 0,
             adaptive: !non_adaptive,
             traffic_type: tt,
@@ -160,7 +161,7 @@ impl Model {
     /// ADD-9, ADD-17, AMB-7, AMB-38: a socket joins an existing non-adaptive flow.
     fn join_flow(
         &mut self,
-        h: usize,
+        h: HandleIndex,
         sock: &Socket,
         dest: SocketAddr,
         non_adaptive: bool,

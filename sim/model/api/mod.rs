@@ -9,7 +9,6 @@
 mod add;
 mod cancel;
 mod close;
-pub(crate) mod compat;
 mod create;
 mod enumerate;
 mod notify;

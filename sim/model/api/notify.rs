@@ -3,10 +3,12 @@
 use std::num::NonZeroU64;
 
 use crate::call::NotifyFlow;
-use crate::model::event::{CallOutput, CallResult, QueryData};
+use crate::model::blocking::output;
+use crate::model::event::{CallResult, QueryData};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
-use crate::model::{CallError, Func, HandleState, Model, ReqKind, Scheduled, Win32Error};
+use crate::model::{CallError, Func, Model, ReqKind, Scheduled, Win32Error};
+use crate::tag::HandleIndex;
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -54,28 +56,7 @@ impl Model {
         if !(0..=2).contains(&op) || flags != 0 {
             return Err(EINVAL.into()); // AMB-6, GEN-10
         }
-        let op = match op {
-            0 | 1 => {
-                if size.is_some() || target.is_some() {
-                    return Err(EINVAL.into()); // NOT-3
-                }
-                if op == 0 {
-                    NotifyKind::Congested
-                } else {
-                    NotifyKind::Uncongested
-                }
-            }
-            _ => {
-                let size = size.ok_or(EINVAL)?; // NOT-5
-                if size < 8 {
-                    return Err(CallError {
-                        code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
-                        size: Some(8),
-                    }); // NOT-7
-                }
-                NotifyKind::Available(target.ok_or(EINVAL)?) // NOT-5
-            }
-        };
+        let op = notify_kind(op, size, target)?; // NOT-3, NOT-5, NOT-7
         if let Some(k) = overlapped {
             if self.key_in_use(h, k) {
                 return Err(EINVAL.into()); // SIM-3
@@ -138,43 +119,56 @@ impl Model {
 
     /// NOT-12, AMB-31: a synchronous notification blocks on the virtual clock until its
     /// condition holds; if nothing scheduled can make it hold within `deadlock_after_ms`, the
-    /// run records a deadlock and the call fails with `ERROR_TIMEOUT`.
+    /// run records a deadlock and the call fails with `ERROR_TIMEOUT`. The surfaces wait
+    /// themselves, with the sim unlocked (`model::blocking`); the end conditions are shared.
     fn block_on_notify(
         &mut self,
-        h: usize,
+        h: HandleIndex,
         flow: u32,
         op: NotifyKind,
-        mut holds: Option<Option<QueryData>>,
+        holds: Option<Option<QueryData>>,
     ) -> CallResult {
-        let limit = self
-            .now()
-            .plus_us(self.world_settings().deadlock_after_ms.saturating_mul(1000));
+        if let Some(data) = holds {
+            return Ok(output(data));
+        }
+        let b = match self.begin_blocked(h, flow, op) {
+            Ok(b) => b,
+            Err(deferred) => return deferred,
+        };
         loop {
-            if let Some(data) = holds {
-                return Ok(output(data));
+            if !self.step_before(b.limit) {
+                return self.blocked_deadlock(&b);
             }
-            if !self.step_before(limit) {
-                self.run_until(limit);
-                self.note_deadlock(Func::NotifyFlow);
-                return Err(Win32Error::ERROR_TIMEOUT.into());
+            if let Some(r) = self.blocked_outcome(&b) {
+                return r;
             }
-            if self.handles[h].state != HandleState::Open {
-                return Err(Win32Error::ERROR_OPERATION_ABORTED.into()); // CLO-5, GEN-8
-            }
-            let Some(f) = self.flows.get(&flow) else {
-                return Err(Win32Error::ERROR_OPERATION_ABORTED.into()); // REM-9
-            };
-            if let Err(e) = self.flow_route(f) {
-                return Err(e.into());
-            }
-            holds = self.notify_condition(f, op);
         }
     }
 }
 
-fn output(data: Option<QueryData>) -> CallOutput {
-    match data {
-        Some(d) => CallOutput::Data(d, 8),
-        None => CallOutput::None,
+/// NOT-3, NOT-5, NOT-7: what operation `op` (0..=2) waits for, given `*Size` and the `UINT64`
+/// in `Buffer`.
+fn notify_kind(op: i32, size: Option<u32>, target: Option<u64>) -> Result<NotifyKind, CallError> {
+    match op {
+        0 | 1 => {
+            if size.is_some() || target.is_some() {
+                return Err(EINVAL.into()); // NOT-3
+            }
+            Ok(if op == 0 {
+                NotifyKind::Congested
+            } else {
+                NotifyKind::Uncongested
+            })
+        }
+        _ => {
+            let size = size.ok_or(EINVAL)?; // NOT-5
+            if size < 8 {
+                return Err(CallError {
+                    code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
+                    size: Some(8),
+                }); // NOT-7
+            }
+            Ok(NotifyKind::Available(target.ok_or(EINVAL)?)) // NOT-5
+        }
     }
 }

@@ -82,7 +82,7 @@ impl Model {
         self.injected_failure(Func::QueryFlow)?; // QRY-14, GEN-11
                                                  // GEN-7, QRY-16: own flows, and flows of other processes (read-only).
         let f = match self.flows.get(&flow) {
-            Some(f) if f.owner == Owner::Handle(h as u32) || f.owner == Owner::Foreign => f,
+            Some(f) if f.owner == Owner::Handle(h) || f.owner == Owner::Foreign => f,
             _ => return Err(Win32Error::ERROR_NOT_FOUND.into()), // QRY-2
         };
         let foreign = f.owner == Owner::Foreign;

@@ -4,8 +4,9 @@
 //! arrive) until the event is signaled. A finite timeout advances virtual time by at most
 //! that much; an `INFINITE` wait that nothing scheduled can end is a deadlock (AMB-31): it is
 //! recorded (`Sim::deadlocks`) and the wait returns `WAIT_TIMEOUT` instead of hanging.
-//! A wait holds the simulator while it runs, so a `SetEvent` another thread would make during
-//! the wait is not seen by it: only the sim's timeline ends a wait (deterministic runs).
+//! The simulator is unlocked while a wait blocks: another thread's `SetEvent` ends it, and
+//! virtual time moves on its own only when every thread that entered the sim is waiting
+//! (`qwave_sim::Sim::enter`).
 
 use crate::surface::kernel;
 use crate::windows::core::{Error, Param, Result, BOOL, PCWSTR};
@@ -61,4 +62,25 @@ pub unsafe fn ResetEvent(hevent: HANDLE) -> Result<()> {
 #[inline]
 pub unsafe fn WaitForSingleObject(hhandle: HANDLE, dwmilliseconds: u32) -> WAIT_EVENT {
     WAIT_EVENT(kernel::wait_for_single_object(raw(hhandle), dwmilliseconds))
+}
+
+/// Waits for one (`bwaitall` false: the lowest signaled index) or all of up to 64 sim events on
+/// the virtual clock (see the module docs): `WAIT_OBJECT_0 + index`, `WAIT_TIMEOUT`, or
+/// `WAIT_FAILED` with `ERROR_INVALID_PARAMETER` (no handles, more than 64, a duplicate with
+/// `bwaitall`) or `ERROR_INVALID_HANDLE` (anything that is not a live sim event).
+///
+/// # Safety
+/// Always safe in the sim.
+#[inline]
+pub unsafe fn WaitForMultipleObjects(
+    lphandles: &[HANDLE],
+    bwaitall: bool,
+    dwmilliseconds: u32,
+) -> WAIT_EVENT {
+    let values: Vec<u64> = lphandles.iter().map(|h| raw(*h)).collect();
+    WAIT_EVENT(kernel::wait_for_multiple_objects(
+        &values,
+        bwaitall,
+        dwmilliseconds,
+    ))
 }
