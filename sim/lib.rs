@@ -15,6 +15,8 @@
 //!   ([`FlowSnapshot`], [`PathSnapshot`](model::PathSnapshot),
 //!   [`Handle`](model::Handle), [`Socket`](model::Socket)).
 //! - [`scenario`]: RON scenario files (load, replay and check, record); [`trace`]: event traces.
+//! - [`coverage`]: which error codes a run met, which faults fired, which rule ids that
+//!   exercises, and the documented failures it never met ([`Sim::coverage`], `QWAVE_SIM_COVERAGE`).
 //! - `fuzz` (feature `fuzz`): proptest strategies and `arbitrary` inputs for worlds, call
 //!   sequences and fault plans.
 //!
@@ -22,11 +24,14 @@
 //! and socket values, the surfaces' pointer handling) is crate-private; `tests/public-api.txt`
 //! lists the public items and a test keeps it current.
 //!
-//! Features: `cli` (default) only builds the `qwave-sim` command line and its argument parser; a
-//! library user can leave it out with `default-features = false`. `fuzz` is off by default.
+//! Features: `cli` (default) only builds the `qwave-sim` command line and its dependencies
+//! (argument parser, plots, parallel exploration, diagnostics); a library user can leave it out
+//! with `default-features = false`. `schema` (part of `cli`) adds
+//! [`scenario::json_schema_text`]. `fuzz` is off by default.
 #![warn(missing_docs)]
 
 pub mod call;
+pub mod coverage;
 #[doc(hidden)]
 pub mod ffi;
 #[cfg(feature = "fuzz")]

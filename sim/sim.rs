@@ -579,6 +579,14 @@ impl Sim {
         st.model.deadlocks() + st.io.orphan_deadlocks
     }
 
+    /// Fault coverage of the run so far: per function the codes returned, the faults that
+    /// fired, the rule ids exercised and the documented failures never met (see
+    /// [`crate::coverage`]). Built from the event log, so a sim built with `record(false)`
+    /// reports nothing.
+    pub fn coverage(&self) -> crate::coverage::Coverage {
+        crate::coverage::Coverage::from_events(self.lock().model.events())
+    }
+
     /// The seed of the run.
     pub fn seed(&self) -> u64 {
         self.lock().model.seed()

@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::{CArg, CArgs, Names, Raw, Resolve, SerdeNames};
 
 /// `QOSCloseHandle(QOSHandle)`.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(
     deny_unknown_fields,

@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::{is_default, is_true, is_v1_0, v1_0, yes, CArg, CArgs, Names, Raw, Resolve, SerdeNames};
 
 /// `QOSCreateHandle(Version, QOSHandle)`.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(
     deny_unknown_fields,

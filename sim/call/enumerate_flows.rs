@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::{is_default, is_true, yes, CArg, CArgs, Names, Raw, Resolve, SerdeNames};
 
 /// `QOSEnumerateFlows(QOSHandle, Size, Buffer)`.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(
     deny_unknown_fields,

@@ -101,6 +101,23 @@ pub trait SerdeNames:
 {
 }
 
+/// A [`SerdeNames`] whose arguments have JSON Schemas (feature `schema`): the scenario
+/// format's.
+#[cfg(feature = "schema")]
+pub trait SchemaNames:
+    SerdeNames<
+        Handle: schemars::JsonSchema,
+        Socket: schemars::JsonSchema,
+        Flow: schemars::JsonSchema,
+        FlowIn: schemars::JsonSchema,
+        NewHandle: schemars::JsonSchema,
+        Overlapped: schemars::JsonSchema,
+        Size: schemars::JsonSchema,
+        Addr: schemars::JsonSchema,
+    > + schemars::JsonSchema
+{
+}
+
 /// The values the model sees: pointers decoded, names resolved.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Raw;
@@ -149,6 +166,11 @@ fn is_null_socket<N: Names>(s: &N::Socket) -> bool {
 }
 
 /// One call of the 11 qos2.h functions.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames"))]
 pub enum Call<N: Names = Raw> {

@@ -13,6 +13,7 @@ pub const QOS_QUERYFLOW_FRESH: u32 = 0x1;
 
 /// `QOS_TRAFFIC_TYPE`: one of the six, or a raw value (for invalid-argument tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TrafficArg {
     /// 0.
     #[default]
@@ -74,6 +75,7 @@ impl From<TrafficType> for TrafficArg {
 
 /// `QOS_SET_FLOW` with its buffer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub enum SetOp {
     /// `QOSSetTrafficType` (Size 4).
@@ -191,6 +193,7 @@ impl SetOp {
 
 /// `QOS_QUERY_FLOW`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum QueryOp {
     /// 0: `QOSQueryFlowFundamentals`, a 40-byte `QOS_FLOW_FUNDAMENTALS`.
     Fundamentals,
@@ -254,6 +257,7 @@ impl QueryOp {
 
 /// `QOS_NOTIFY_FLOW`, with the target of `QOSNotifyAvailable`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum NotifyOp {
     /// 0: `QOSNotifyCongested`.
     Congested,
@@ -300,6 +304,7 @@ impl NotifyOp {
 
 /// The `UINT64` buffer of `QOSNotifyFlow`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum NotifyBuffer {
     /// What a careful caller passes: the target for `Available`, NULL otherwise.
     #[default]

@@ -26,6 +26,11 @@ use super::{
 /// let err = model.apply(call).unwrap_err();
 /// assert_eq!(err.code.0, 6); // ERROR_INVALID_HANDLE
 /// ```
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(
     deny_unknown_fields,

@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::{is_default, CArg, CArgs, Names, Raw, Resolve, SerdeNames, SetOp};
 
 /// `QOSSetFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(
     deny_unknown_fields,

@@ -10,6 +10,7 @@ use super::world::ServiceState;
 
 /// One of the 11 qWAVE functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Func {
     /// `QOSCreateHandle`.
     CreateHandle,
@@ -79,6 +80,7 @@ impl Func {
 
 /// Which path a path fault acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum PathRef {
     /// The path toward a peer listed in the world.
     Peer(IpAddr),
@@ -88,6 +90,7 @@ pub enum PathRef {
 
 /// Something that happens to the system, now or at a scheduled virtual time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub enum Fault {
     /// The QoS subsystem resets: every handle goes stale (`ERROR_DEVICE_REINITIALIZATION_NEEDED`

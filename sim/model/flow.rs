@@ -11,6 +11,7 @@ use crate::tag::HandleIndex;
 
 /// `QOS_TRAFFIC_TYPE` (TT table, rules section 13.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TrafficType {
     /// 0: no marking.
     #[default]
@@ -83,6 +84,7 @@ impl TrafficType {
 
 /// `QOS_SHAPING` (rules section 13.2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Shaping {
     /// 0: delay excess packets; marking best effort (AMB-25).
     #[default]

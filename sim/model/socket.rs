@@ -45,6 +45,7 @@ pub mod wsa {
 
 /// Datagram or stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Protocol {
     /// `SOCK_DGRAM` / `IPPROTO_UDP`.
     Udp,

@@ -82,20 +82,63 @@ pub struct LoadError {
     pub message: String,
     /// The source line at `pos` (empty if none).
     pub line_text: String,
+    /// How many characters from `pos` the offending text spans (at least 1 when `pos` is a
+    /// position in the file).
+    pub len: usize,
+    /// A suggestion: `did you mean `CreateHandle`?` for a misspelt name, field or variant.
+    pub help: Option<String>,
 }
 
+impl LoadError {
+    /// Whether the error has a position in the file (an I/O error has none).
+    pub fn has_position(&self) -> bool {
+        self.pos.line > 0
+    }
+}
+
+/// `file:line:col: error: message`, the offending line with a caret under the position (tabs
+/// in the line are kept in the caret line, so the caret lines up), and the suggestion. An error
+/// without a position (the file cannot be read) is `file: error: message`.
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}:{}: error: {}", self.file, self.pos, self.message)?;
-        if !self.line_text.is_empty() || self.pos.line > 0 {
+        if !self.has_position() {
+            write!(f, "{}: error: {}", self.file, self.message)?;
+        } else {
+            writeln!(f, "{}:{}: error: {}", self.file, self.pos, self.message)?;
             let num = self.pos.line.to_string();
             let pad = " ".repeat(num.len());
             writeln!(f, "{pad} |")?;
             writeln!(f, "{num} | {}", self.line_text)?;
-            write!(f, "{pad} | {}^", " ".repeat(self.pos.col.saturating_sub(1)))?;
+            let lead: String = self
+                .line_text
+                .chars()
+                .take(self.pos.col.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "{pad} | {lead}{}", "^".repeat(self.len.max(1)))?;
+        }
+        if let Some(h) = &self.help {
+            write!(f, "\n  = help: {h}")?;
         }
         Ok(())
     }
+}
+
+/// The candidate closest to `found`, if it is close enough to be a likely misspelling.
+pub(crate) fn closest<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = found.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .filter(|c| *c != found)
+        .map(|c| (strsim::osa_distance(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.chars().count().max(found.chars().count()) / 3).max(1))
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// `did you mean `x`?` for the closest candidate.
+pub(crate) fn did_you_mean<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(found, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
 impl std::error::Error for LoadError {}
@@ -114,6 +157,8 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         pos: Pos { line: 0, col: 0 },
         message: format!("cannot read the file: {e}"),
         line_text: String::new(),
+        len: 0,
+        help: None,
     })?;
     parse(&file, &src)
 }
@@ -224,10 +269,13 @@ fn parse_with_positions(file: &str, src: &str) -> Result<Loaded, LoadError> {
         let at = src.match_indices(needle.as_str()).nth(1).map_or(0, |(o, _)| o);
         err_at(at, msg)
     })?;
-    validate_names(&scenario).map_err(|(i, name, msg)| {
-        let (text, start) = steps.texts[i];
-        let inner = text.find(&format!("\"{name}\"")).map_or(0, |o| o + 1);
-        err_at(start + inner, msg)
+    validate_names(&scenario).map_err(|e| {
+        let (text, start) = steps.texts[e.step];
+        let inner = text.find(&format!("\"{}\"", e.name)).map_or(0, |o| o + 1);
+        let mut err = err_at(start + inner, e.message);
+        err.len = e.name.chars().count().max(1);
+        err.help = e.help;
+        err
     })?;
     Ok(Loaded {
         file: file.to_string(),
@@ -369,6 +417,22 @@ fn error_at(file: &str, src: &str, pos: Pos, message: String) -> LoadError {
             .nth(pos.line.saturating_sub(1))
             .unwrap_or("")
             .to_string(),
+        len: 1,
+        help: None,
+    }
+}
+
+/// The length of the token at `col` (1-based, in characters) of `line`: an identifier, a
+/// quoted string, or one character.
+fn token_len(line: &str, col: usize) -> usize {
+    let rest: Vec<char> = line.chars().skip(col.saturating_sub(1)).collect();
+    match rest.first() {
+        Some('"') => rest[1..].iter().position(|c| *c == '"').map_or(1, |i| i + 2),
+        Some(c) if c.is_alphanumeric() || *c == '_' => rest
+            .iter()
+            .take_while(|c| c.is_alphanumeric() || **c == '_')
+            .count(),
+        _ => 1,
     }
 }
 
@@ -391,7 +455,27 @@ fn ron_error(file: &str, src: &str, base: Pos, e: &ron::error::SpannedError) -> 
             col: p.col.max(1),
         }
     };
-    error_at(file, src, pos, e.code.to_string())
+    let mut err = error_at(file, src, pos, e.code.to_string());
+    err.len = token_len(&err.line_text, pos.col);
+    err.help = match &e.code {
+        ron::Error::NoSuchEnumVariant { expected, found, .. }
+        | ron::Error::NoSuchStructField { expected, found, .. } => {
+            did_you_mean(found, expected.iter().copied())
+        }
+        ron::Error::Message(m) => unknown_error_name_help(m),
+        _ => None,
+    };
+    err
+}
+
+/// A suggestion for an unknown Win32 error name in a message such as
+/// ``unknown Win32 error name `ERROR_NOPE` ``.
+fn unknown_error_name_help(message: &str) -> Option<String> {
+    let name = message
+        .strip_prefix("unknown Win32 error name `")?
+        .strip_suffix('`')?;
+    let names: Vec<&'static str> = crate::model::Win32Error::all().filter_map(|e| e.name()).collect();
+    did_you_mean(name, names)
 }
 
 /// World entries the model would silently shadow: a peer listed twice (the model keeps the
@@ -493,7 +577,24 @@ fn valid_name(s: &str) -> bool {
         && s.len() <= 64
 }
 
-type NameError = (usize, String, String);
+/// A name error: the step, the name to point at, the message and a suggestion.
+struct NameError {
+    step: usize,
+    name: String,
+    message: String,
+    help: Option<String>,
+}
+
+impl NameError {
+    fn new(step: usize, name: String, message: String) -> NameError {
+        NameError {
+            step,
+            name,
+            message,
+            help: None,
+        }
+    }
+}
 
 struct Names {
     defined: BTreeMap<String, (Kind, usize)>,
@@ -513,7 +614,7 @@ impl Names {
     fn define(&mut self, name: &str, kind: Kind) -> Result<(), NameError> {
         self.check_syntax(name)?;
         if let Some((k, at)) = self.defined.get(name) {
-            return Err((
+            return Err(NameError::new(
                 self.step,
                 name.into(),
                 format!(
@@ -530,7 +631,7 @@ impl Names {
         if valid_name(name) {
             Ok(())
         } else {
-            Err((
+            Err(NameError::new(
                 self.step,
                 name.into(),
                 format!(
@@ -544,7 +645,7 @@ impl Names {
     fn refer(&self, r: &Ref, kind: Kind) -> Result<(), NameError> {
         if let Some(v) = raw_ref(r) {
             if kind == Kind::Flow && u32::try_from(v).is_err() {
-                return Err((
+                return Err(NameError::new(
                     self.step,
                     r.clone(),
                     format!("flow id `{r}` does not fit in 32 bits"),
@@ -554,21 +655,30 @@ impl Names {
         }
         match self.defined.get(r.as_str()) {
             Some((k, _)) if *k == kind => Ok(()),
-            Some((k, at)) => Err((
+            Some((k, at)) => Err(NameError::new(
                 self.step,
                 r.clone(),
                 format!("`{r}` is a {} (defined at step {at}), not a {}", k.noun(), kind.noun()),
             )),
-            None => Err((
-                self.step,
-                r.clone(),
-                format!(
-                    "undefined {} `{r}`: no earlier step creates a {} with that name \
-                     (use a name bound by an earlier successful step, \"NULL\", or a raw number such as \"0xdeadbeef\")",
-                    kind.noun(),
-                    kind.noun()
+            None => Err(NameError {
+                help: did_you_mean(
+                    r,
+                    self.defined
+                        .iter()
+                        .filter(|(_, (k, _))| *k == kind)
+                        .map(|(n, _)| n.as_str()),
                 ),
-            )),
+                ..NameError::new(
+                    self.step,
+                    r.clone(),
+                    format!(
+                        "undefined {} `{r}`: no earlier step creates a {} with that name \
+                         (use a name bound by an earlier successful step, \"NULL\", or a raw number such as \"0xdeadbeef\")",
+                        kind.noun(),
+                        kind.noun()
+                    ),
+                )
+            }),
         }
     }
 
