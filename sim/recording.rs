@@ -16,8 +16,9 @@ use crate::Sim;
 /// 1. `$QWAVE_SIM_RECORD_DIR`, if set;
 /// 2. else `qwave-sim/recordings/` in the cargo target directory of the build that produced
 ///    the running executable: `$CARGO_TARGET_DIR` if set, else the nearest folder above the
-///    executable that cargo marked with a `CACHEDIR.TAG` (`.../target/debug/deps/my_test-…`
-///    → `.../target`), else `./target`.
+///    executable holding a file cargo writes at the top of a target directory
+///    (`CACHEDIR.TAG` or `.rustc_info.json`; `.../target/debug/deps/my_test-…` →
+///    `.../target`), else `./target`.
 ///
 /// So a test in your own project records under your project's target directory (or your
 /// workspace's, or wherever `CARGO_TARGET_DIR` points), not under the current directory.
@@ -39,11 +40,17 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target"))
 }
 
-/// The cargo target directory holding `exe`: the nearest ancestor with cargo's `CACHEDIR.TAG`.
+/// Files cargo writes at the top of a target directory. `CACHEDIR.TAG` only when cargo
+/// creates the directory itself (not when a script made `target/` first), and
+/// `.rustc_info.json` unless `CARGO_CACHE_RUSTC_INFO=0`: either is enough.
+const TARGET_MARKERS: [&str; 2] = ["CACHEDIR.TAG", ".rustc_info.json"];
+
+/// The cargo target directory holding `exe`: the nearest ancestor with one of
+/// [`TARGET_MARKERS`].
 fn target_dir_of(exe: &Path) -> Option<PathBuf> {
     exe.ancestors()
         .skip(1)
-        .find(|d| d.join("CACHEDIR.TAG").is_file())
+        .find(|d| TARGET_MARKERS.iter().any(|m| d.join(m).is_file()))
         .map(Path::to_path_buf)
 }
 
@@ -234,14 +241,20 @@ mod tests {
 
     #[test]
     fn the_target_dir_is_found_above_the_executable() {
-        let root = std::env::temp_dir().join(format!("qwave-sim-target-{}", std::process::id()));
+        for marker in TARGET_MARKERS {
+            target_dir_is_found_by(marker);
+        }
+    }
+
+    fn target_dir_is_found_by(marker: &str) {
+        let root = std::env::temp_dir().join(format!(
+            "qwave-sim-target-{}-{}",
+            std::process::id(),
+            marker.trim_start_matches('.')
+        ));
         let deps = root.join("target").join("debug").join("deps");
         std::fs::create_dir_all(&deps).unwrap();
-        std::fs::write(
-            root.join("target").join("CACHEDIR.TAG"),
-            "Signature: 8a477f597d28d172789f06886806bc55",
-        )
-        .unwrap();
+        std::fs::write(root.join("target").join(marker), "cargo wrote this").unwrap();
         let exe = deps.join("my_app_test-0123456789abcdef");
         assert_eq!(target_dir_of(&exe), Some(root.join("target")));
         let cross = root
@@ -270,7 +283,11 @@ mod tests {
                 exe.display(),
                 target.display()
             );
-            assert!(target.join("CACHEDIR.TAG").is_file());
+            assert!(
+                TARGET_MARKERS.iter().any(|m| target.join(m).is_file()),
+                "{} has none of {TARGET_MARKERS:?}",
+                target.display()
+            );
         }
     }
 
