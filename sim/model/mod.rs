@@ -17,6 +17,7 @@ mod error;
 pub mod event;
 mod fault;
 mod flow;
+mod flow_index;
 mod flow_table;
 mod handle;
 mod incremental;
@@ -215,7 +216,7 @@ impl Model {
         if flow.prioritised() {
             self.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
         }
-        self.flows.insert(id, flow);
+        self.flows.insert_new(id, flow);
     }
 
     /// The world the run started from.
@@ -328,7 +329,7 @@ impl Model {
 
     /// All live flow ids, sorted.
     pub fn flow_ids(&self) -> Vec<u32> {
-        let mut v: Vec<u32> = self.flows.keys().copied().collect();
+        let mut v: Vec<u32> = self.flows.keys().collect();
         v.sort_unstable();
         v
     }
@@ -507,7 +508,7 @@ impl Model {
         if f.adaptive {
             self.start_probing(f.path, &f);
         }
-        self.flows.insert(f.id, f);
+        self.flows.insert_new(f.id, f);
     }
 
     fn start_probing(&mut self, path: PathIdx, f: &Flow) {
