@@ -170,6 +170,7 @@ pub(crate) enum Sockets {
 
 impl Sockets {
     /// The sockets as a slice.
+    #[inline]
     pub fn as_slice(&self) -> &[u64] {
         match self {
             Sockets::One(s) => std::slice::from_ref(s),
@@ -179,6 +180,7 @@ impl Sockets {
     }
 
     /// Whether `s` is in the flow.
+    #[inline]
     pub fn contains(&self, s: u64) -> bool {
         self.as_slice().contains(&s)
     }
@@ -217,11 +219,13 @@ impl Sockets {
     }
 
     /// Number of sockets.
+    #[inline]
     pub fn len(&self) -> usize {
         self.as_slice().len()
     }
 
     /// Whether there are none.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
