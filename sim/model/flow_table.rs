@@ -1,16 +1,17 @@
-//! Live flows by id: dense chunked storage with an id → slot index ([`FlowIndex`]).
+//! Live flows by id: dense chunked storage with an id → slot index.
 //!
 //! A hash map of whole flows costs its bucket size divided by its load factor per flow (more than
 //! 400 bytes for a 192-byte flow at unlucky sizes); here each flow costs its own size plus an
-//! 8-byte index entry (at most twice that in a table that just grew), and storage grows a chunk at
-//! a time, so the waste is bounded by one chunk. Freed slots are reused first. Iteration order is
-//! the index's: deterministic but unspecified, so callers sort ids before anything leaves the
-//! model.
+//! 8-byte index entry, and storage grows a chunk at a time, so the waste is bounded by one chunk.
+//! Freed slots are reused first. Iteration order is the index's, a hash map's, as before:
+//! deterministic but unspecified, so callers sort ids before anything leaves the model.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::flow::Flow;
-use super::flow_index::FlowIndex;
 use super::touched::Touched;
 
 /// Flows per chunk (a power of two); a chunk grows by doubling up to it, so a model with a
@@ -26,7 +27,7 @@ pub(crate) struct Slot(u32);
 #[derive(Clone, Default)]
 pub(crate) struct FlowTable {
     /// Flow id → slot.
-    index: FlowIndex,
+    index: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
     /// Slot `s` is `chunks[s / CHUNK][s % CHUNK]`; `None` = free.
     chunks: Vec<Vec<Option<Flow>>>,
     /// Free slots, reused last-freed first.
@@ -51,13 +52,13 @@ impl FlowTable {
     /// Where the flow with this id is stored.
     #[inline]
     pub fn find(&self, id: u32) -> Option<Slot> {
-        self.index.get(id).map(Slot)
+        self.index.get(&id).map(|s| Slot(*s))
     }
 
     /// Where the flow with this id is stored, and the flow.
     #[inline]
     pub fn find_flow(&self, id: u32) -> Option<(Slot, &Flow)> {
-        let s = self.index.get(id)?;
+        let s = *self.index.get(&id)?;
         self.slot(s).as_ref().map(|f| (Slot(s), f))
     }
 
@@ -81,14 +82,14 @@ impl FlowTable {
     /// The flow with this id.
     #[inline]
     pub fn get(&self, id: &u32) -> Option<&Flow> {
-        let s = self.index.get(*id)?;
+        let s = *self.index.get(id)?;
         self.slot(s).as_ref()
     }
 
     /// The flow with this id, mutably.
     #[inline]
     pub fn get_mut(&mut self, id: &u32) -> Option<&mut Flow> {
-        let s = self.index.get(*id)?;
+        let s = *self.index.get(id)?;
         self.touched.touch(*id);
         self.slot_mut(s).as_mut()
     }
@@ -96,7 +97,7 @@ impl FlowTable {
     /// Whether a flow has this id.
     #[inline]
     pub fn contains_key(&self, id: &u32) -> bool {
-        self.index.get(*id).is_some()
+        self.index.contains_key(id)
     }
 
     /// Number of live flows.
@@ -104,13 +105,19 @@ impl FlowTable {
         self.index.len()
     }
 
-    /// Stores `flow` under `id`, which no live flow has (the model never hands out a live id).
-    #[inline]
-    pub fn insert_new(&mut self, id: u32, flow: Flow) {
+    /// Stores `flow` under `id`, replacing (and returning) a flow with the same id.
+    pub fn insert(&mut self, id: u32, flow: Flow) -> Option<Flow> {
         self.touched.touch(id);
+        let vacant = match self.index.entry(id) {
+            Entry::Occupied(o) => {
+                let s = *o.get() as usize;
+                return self.chunks[s / CHUNK][s % CHUNK].replace(flow);
+            }
+            Entry::Vacant(v) => v,
+        };
         let s = match self.free.pop() {
             Some(s) => {
-                *self.slot_mut(s) = Some(flow);
+                self.chunks[s as usize / CHUNK][s as usize % CHUNK] = Some(flow);
                 s
             }
             None => {
@@ -125,28 +132,29 @@ impl FlowTable {
                 ((n - 1) * CHUNK + last.len() - 1) as u32
             }
         };
-        self.index.insert_new(id, s);
+        vacant.insert(s);
+        None
     }
 
     /// Removes the flow `id` stored at `s`, dropping it where it lies.
     #[inline]
     pub fn remove_at(&mut self, id: u32, s: Slot) {
         self.touched.touch(id);
-        self.index.remove(id);
+        self.index.remove(&id);
         *self.slot_mut(s.0) = None;
         self.free.push(s.0);
     }
 
     /// Live flows with their ids, in the index's (deterministic, unspecified) order.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &Flow)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&u32, &Flow)> {
         self.index
             .iter()
-            .filter_map(|(id, s)| self.slot(s).as_ref().map(|f| (id, f)))
+            .filter_map(|(id, s)| self.slot(*s).as_ref().map(|f| (id, f)))
     }
 
     /// Live flow ids.
-    pub fn keys(&self) -> impl Iterator<Item = u32> + '_ {
-        self.index.iter().map(|(id, _)| id)
+    pub fn keys(&self) -> impl Iterator<Item = &u32> {
+        self.index.keys()
     }
 
     /// Live flows, mutably, in storage order (nothing that leaves the model depends on it).
@@ -162,8 +170,8 @@ impl FlowTable {
 }
 
 impl<'a> IntoIterator for &'a FlowTable {
-    type Item = (u32, &'a Flow);
-    type IntoIter = Box<dyn Iterator<Item = (u32, &'a Flow)> + 'a>;
+    type Item = (&'a u32, &'a Flow);
+    type IntoIter = Box<dyn Iterator<Item = (&'a u32, &'a Flow)> + 'a>;
 
     fn into_iter(self) -> Self::IntoIter {
         Box::new(self.iter())
@@ -181,8 +189,38 @@ impl std::ops::Index<&u32> for FlowTable {
 impl fmt::Debug for FlowTable {
     /// As a map sorted by flow id.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut v: Vec<(u32, &Flow)> = self.iter().collect();
-        v.sort_unstable_by_key(|(id, _)| *id);
+        let mut v: Vec<(&u32, &Flow)> = self.iter().collect();
+        v.sort_unstable_by_key(|(id, _)| **id);
         f.debug_map().entries(v).finish()
+    }
+}
+
+/// Hashes a flow id so that runs of consecutive ids land in consecutive buckets: the low 8 bits
+/// are the id's own (its place in a run of 256), the bits above a mix of the rest (where the run
+/// goes, and the tag a probe compares). Ids are handed out in increasing order, so the buckets of
+/// the newest flows, which an app touches most, stay together in cache however many flows are
+/// live; and because whole runs are scattered, ids that wrapped past the table size do not pile
+/// onto the buckets of older live ids (plain identity hashing made each insert probe through
+/// them once more than 2^21 ids had been used with 1M flows live).
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached for u32 keys; any fold keeps it a valid hasher.
+        for b in bytes {
+            self.write_u32(u32::from(*b) ^ (self.0 as u32).rotate_left(8));
+        }
+    }
+
+    fn write_u32(&mut self, id: u32) {
+        let id = u64::from(id);
+        let m = (id >> 8).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let m = m ^ (m >> 29);
+        self.0 = (m << 8) | (id & 0xFF);
     }
 }

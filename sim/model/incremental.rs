@@ -154,7 +154,7 @@ impl Shadow {
         for (id, f) in &m.flows {
             let facts = FlowFacts::of(f);
             sh.add(&facts, &mut Vec::new());
-            sh.flows.insert(id, facts);
+            sh.flows.insert(*id, facts);
         }
         for (id, r) in &m.requests {
             sh.add_request(*id, r);

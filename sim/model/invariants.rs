@@ -149,7 +149,7 @@ impl Model {
             ..FlowTotals::default()
         };
         for (id, f) in &self.flows {
-            self.check_flow(id, f, Some(listed))?;
+            self.check_flow(*id, f, Some(listed))?;
             for &s in f.sockets.as_slice() {
                 *totals.socket_refs.entry(s).or_default() += 1;
             }
@@ -160,7 +160,7 @@ impl Model {
                 totals.prioritised += 1;
             }
             self.check_flow_marking(f, any_prioritised)?;
-            self.check_notify_slots(id, f)?;
+            self.check_notify_slots(*id, f)?;
         }
         Ok(totals)
     }
@@ -332,7 +332,7 @@ impl Model {
             );
         }
         for (id, f) in &self.flows {
-            let n = per_flow.get(&id).copied().unwrap_or(0);
+            let n = per_flow.get(id).copied().unwrap_or(0);
             ensure!(
                 f.requests == n,
                 "flow {id} counts {} pending requests, but {n} are pending on it",

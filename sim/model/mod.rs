@@ -17,7 +17,6 @@ mod error;
 pub mod event;
 mod fault;
 mod flow;
-mod flow_index;
 mod flow_table;
 mod handle;
 mod incremental;
@@ -216,7 +215,7 @@ impl Model {
         if flow.prioritised() {
             self.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
         }
-        self.flows.insert_new(id, flow);
+        self.flows.insert(id, flow);
     }
 
     /// The world the run started from.
@@ -329,7 +328,7 @@ impl Model {
 
     /// All live flow ids, sorted.
     pub fn flow_ids(&self) -> Vec<u32> {
-        let mut v: Vec<u32> = self.flows.keys().collect();
+        let mut v: Vec<u32> = self.flows.keys().copied().collect();
         v.sort_unstable();
         v
     }
@@ -508,7 +507,7 @@ impl Model {
         if f.adaptive {
             self.start_probing(f.path, &f);
         }
-        self.flows.insert_new(f.id, f);
+        self.flows.insert(f.id, f);
     }
 
     fn start_probing(&mut self, path: PathIdx, f: &Flow) {
