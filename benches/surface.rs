@@ -7,7 +7,8 @@
 //!
 //! Also: the cost of the default event history. The same calls on a sim built with default
 //! settings (events kept, the last `DEFAULT_HISTORY`) against one built with `record(false)`,
-//! the cheapest configuration, in the same run. Target: ≤ 1.2x.
+//! the cheapest configuration, in the same run. Target: ≤ 1.2x. And the default settings against
+//! the floor, in the same group (issue 13: add+remove ≤ 3x, query ≤ 2x).
 
 mod support;
 
@@ -185,6 +186,7 @@ fn recording(c: &mut Criterion) {
             })
         });
     }
+    support::floor::add_remove(&mut g);
     g.finish();
 
     let mut g = c.benchmark_group("surface_history_query");
@@ -212,6 +214,7 @@ fn recording(c: &mut Criterion) {
             })
         });
     }
+    support::floor::query(&mut g);
     g.finish();
 }
 
@@ -266,6 +269,24 @@ fn main() {
                 num: ("surface_history_query", "default"),
                 den: ("surface_history_query", "record_off"),
                 target: Some(1.2),
+            },
+        ],
+    );
+    support::print_ratios(
+        "default settings vs the floor, through the windows surface (same groups)",
+        mode,
+        &[
+            Ratio {
+                label: "QOSAddSocketToFlow+QOSRemoveSocketFromFlow",
+                num: ("surface_history_add_remove", "default"),
+                den: ("surface_history_add_remove", "floor"),
+                target: Some(3.0),
+            },
+            Ratio {
+                label: "QOSQueryFlow(QOSQueryPacketPriority)",
+                num: ("surface_history_query", "default"),
+                den: ("surface_history_query", "floor"),
+                target: Some(2.0),
             },
         ],
     );

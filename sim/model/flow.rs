@@ -170,6 +170,7 @@ pub(crate) enum Sockets {
 
 impl Sockets {
     /// The sockets as a slice.
+    #[inline]
     pub fn as_slice(&self) -> &[u64] {
         match self {
             Sockets::One(s) => std::slice::from_ref(s),
@@ -179,6 +180,7 @@ impl Sockets {
     }
 
     /// Whether `s` is in the flow.
+    #[inline]
     pub fn contains(&self, s: u64) -> bool {
         self.as_slice().contains(&s)
     }
@@ -217,11 +219,13 @@ impl Sockets {
     }
 
     /// Number of sockets.
+    #[inline]
     pub fn len(&self) -> usize {
         self.as_slice().len()
     }
 
     /// Whether there are none.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -308,7 +312,14 @@ pub(crate) struct MarkingContext {
 
 /// Whether the flow's traffic is marked at all (AMB-9, SET-6b, AMB-27).
 pub(crate) fn marking_active(flow: &Flow, cx: &MarkingContext) -> bool {
-    if cx.loopback {
+    is_marked(flow, cx.loopback, cx.rate_required)
+}
+
+/// [`marking_active`] from the only two inputs it needs besides the flow: whether the
+/// destination is loopback, and whether policy demands a rate before marking.
+#[inline]
+pub(crate) fn is_marked(flow: &Flow, loopback: bool, rate_required: bool) -> bool {
+    if loopback {
         return false; // AMB-27
     }
     match flow.rate {
@@ -318,7 +329,7 @@ pub(crate) fn marking_active(flow: &Flow, cx: &MarkingContext) -> bool {
     if flow.adaptive {
         flow.admitted // AMB-9: adaptive flows mark only after an admitted rate
     } else {
-        !cx.rate_required || flow.rate.is_some() // AMB-9, SET-6 under admission-control policy
+        !rate_required || flow.rate.is_some() // AMB-9, SET-6 under admission-control policy
     }
 }
 

@@ -55,8 +55,15 @@ impl FlowTable {
         self.index.get(&id).map(|s| Slot(*s))
     }
 
-    /// The flow stored at `s` (found by [`FlowTable::find`], and not removed since).
+    /// Where the flow with this id is stored, and the flow.
     #[inline]
+    pub fn find_flow(&self, id: u32) -> Option<(Slot, &Flow)> {
+        let s = *self.index.get(&id)?;
+        self.slot(s).as_ref().map(|f| (Slot(s), f))
+    }
+
+    /// The flow stored at `s` (found by [`FlowTable::find`], and not removed since).
+    #[inline(always)]
     pub fn at(&self, s: Slot) -> &Flow {
         self.slot(s.0).as_ref().expect("a live flow's slot")
     }

@@ -367,9 +367,7 @@ impl Model {
 
     /// The markings a flow's packets get right now (QRY-11).
     pub fn marking(&self, id: u32) -> Option<Marking> {
-        self.flows
-            .get(&id)
-            .map(|f| flow::marking(f, &self.marking_context(f)))
+        self.flows.get(&id).map(|f| self.flow_marking(f))
     }
 
     /// The time of the next scheduled event, if any.

@@ -107,14 +107,18 @@ impl Model {
     /// calls that follow on this flow read it from the cache.
     #[inline]
     pub(crate) fn refresh_route(&mut self, slot: Slot) {
-        let f = self.flows.at(slot);
-        if f.route_epoch != self.topology_epoch {
-            let route = self.route(f.dest.ip());
-            let epoch = self.topology_epoch;
-            let f = self.flows.at_mut(slot);
-            f.route = route;
-            f.route_epoch = epoch;
+        if self.flows.at(slot).route_epoch != self.topology_epoch {
+            self.recompute_route(slot);
         }
+    }
+
+    #[cold]
+    fn recompute_route(&mut self, slot: Slot) {
+        let route = self.route(self.flows.at(slot).dest.ip());
+        let epoch = self.topology_epoch;
+        let f = self.flows.at_mut(slot);
+        f.route = route;
+        f.route_epoch = epoch;
     }
 
     /// `route(ip)` for a new flow or a joining socket, remembering the last address asked for in
@@ -196,8 +200,24 @@ impl Model {
         }
     }
 
-    pub(crate) fn marking_context(&self, f: &Flow) -> flow::MarkingContext {
+    /// The markings a flow's packets get now (QRY-11): [`flow::marking`] in its context, which
+    /// is worked out only if the flow is marked at all.
+    #[inline]
+    pub(crate) fn flow_marking(&self, f: &Flow) -> flow::Marking {
         let route = self.flow_dest_route(f);
+        let loopback = matches!(route, Route::Loopback);
+        if !flow::is_marked(f, loopback, self.world.policy.rate_required_for_marking) {
+            return flow::Marking::default();
+        }
+        flow::marking(f, &self.marking_context_of(f, route))
+    }
+
+    pub(crate) fn marking_context(&self, f: &Flow) -> flow::MarkingContext {
+        self.marking_context_of(f, self.flow_dest_route(f))
+    }
+
+    /// The marking context of `f`, whose destination's route is `route`.
+    fn marking_context_of(&self, _f: &Flow, route: Route) -> flow::MarkingContext {
         let keeps = match route {
             Route::OnLink { path, known, .. } => {
                 known

@@ -79,7 +79,7 @@ impl Model {
             admitted: f.admitted,
             held_bps: f.held_bps,
             custom_dscp: f.custom_dscp,
-            marking: super::flow::marking(f, &self.marking_context(f)),
+            marking: self.flow_marking(f),
         }
     }
 }

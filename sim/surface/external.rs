@@ -39,10 +39,16 @@ fn fd_like(raw: u64) -> bool {
 
 /// Brings the model's view of `raw` up to date if it is a real socket the sim takes (no-op
 /// for sim values, on non-Unix targets, and when the sim does not take real sockets).
+#[inline]
 pub(crate) fn observe(st: &mut State, raw: u64) {
-    if !fd_like(raw) {
-        return;
+    // Nearly always a sim value: answered inline.
+    if fd_like(raw) {
+        observe_fd(st, raw);
     }
+}
+
+/// [`observe`] for a value that could be an fd.
+fn observe_fd(st: &mut State, raw: u64) {
     if !st.os.enabled {
         hint(st, raw);
         return;

@@ -56,7 +56,11 @@ impl State {
 
     /// Writes every completion the model delivered into the callers' OVERLAPPEDs, buffers,
     /// events and completion ports. Called after every model call and every time step.
+    #[inline]
     pub(crate) fn drain(&mut self) {
+        if !self.model.has_completions() {
+            return;
+        }
         for c in self.model.take_completions() {
             // SAFETY: the pointers were handed to us with the request, and the qos2.h contract
             // (QRY-15) says they stay valid until the request completes.

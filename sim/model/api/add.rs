@@ -135,6 +135,7 @@ impl Model {
     }
 
     /// ADD-13, ADD-14: the destination must be routable over a working adapter.
+    #[inline]
     fn reachable(&mut self, dest: SocketAddr) -> Result<Route, Win32Error> {
         match self.route_new(dest.ip()) {
             Route::Unreachable => Err(Win32Error::ERROR_HOST_UNREACHABLE), // ADD-13
@@ -144,6 +145,7 @@ impl Model {
     }
 
     /// ADD-10..12: an adaptive flow needs a peer qWAVE can measure.
+    #[inline]
     fn check_adaptive_peer(&self, route: Route) -> Result<(), Win32Error> {
         match route {
             Route::Loopback => Ok(()),       // AMB-27: accepted, never marked

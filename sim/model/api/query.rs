@@ -83,16 +83,10 @@ impl Model {
         }
         self.injected_failure(Func::QueryFlow)?; // QRY-14, GEN-11
                                                  // GEN-7, QRY-16: own flows, and flows of other processes (read-only).
-        let slot = match self.flows.find(flow) {
-            Some(s)
-                if matches!(self.flows.at(s).owner, Owner::Foreign)
-                    || self.flows.at(s).owner == Owner::Handle(h) =>
-            {
-                s
-            }
+        let (slot, f) = match self.flows.find_flow(flow) {
+            Some((s, f)) if f.owner == Owner::Foreign || f.owner == Owner::Handle(h) => (s, f),
             _ => return Err(Win32Error::ERROR_NOT_FOUND.into()), // QRY-2
         };
-        let f = self.flows.at(slot);
         let foreign = f.owner == Owner::Foreign;
         // QRY-6, QRY-16, AMB-16: FRESH only matters for our own fundamentals.
         let fresh = fresh && op == QueryKind::Fundamentals && !foreign;
@@ -155,10 +149,7 @@ impl Model {
         let f = self.flows.at(slot);
         match op {
             // QRY-11, AMB-34
-            QueryKind::PacketPriority => Ok(QueryData::PacketPriority(flow::marking(
-                f,
-                &self.marking_context(f),
-            ))),
+            QueryKind::PacketPriority => Ok(QueryData::PacketPriority(self.flow_marking(f))),
             // QRY-12, AMB-18: 0 before any rate
             QueryKind::OutgoingRate => Ok(QueryData::OutgoingRate(
                 f.rate.map(|r| r.bandwidth_bps).unwrap_or(0),
