@@ -17,67 +17,8 @@ use std::hint::black_box;
 use criterion::Criterion;
 use qwave_sim::windows::Win32::Foundation::HANDLE;
 use qwave_sim::windows::Win32::NetworkManagement::QoS::*;
-use qwave_sim::windows::Win32::Networking::WinSock::*;
-use qwave_sim::Sim;
+use support::surface::{add, dest, sim};
 use support::{Ratio, RunMode};
-
-/// A sim (recording off) with one QoS handle and one UDP socket.
-fn setup() -> (Sim, HANDLE, SOCKET) {
-    setup_with(false)
-}
-
-/// A sim with one QoS handle and one UDP socket: recording off, or default settings.
-fn setup_with(default_recording: bool) -> (Sim, HANDLE, SOCKET) {
-    let builder = Sim::builder().world(support::world(10, None, 65_536));
-    let sim = if default_recording {
-        builder.build()
-    } else {
-        builder.record(false).build()
-    };
-    let (h, s) = {
-        let _g = sim.enter();
-        let mut h = HANDLE::default();
-        let v = QOS_VERSION {
-            MajorVersion: 1,
-            MinorVersion: 0,
-        };
-        // SAFETY: valid pointers to locals.
-        assert!(unsafe { QOSCreateHandle(&v, &mut h) }.as_bool());
-        let mut wsa = WSADATA::default();
-        // SAFETY: valid pointer to a local.
-        assert_eq!(unsafe { WSAStartup(0x0202, &mut wsa) }, 0);
-        // SAFETY: plain values.
-        let s = unsafe { socket(AF_INET.0 as i32, SOCK_DGRAM, IPPROTO_UDP.0) }.expect("socket");
-        (h, s)
-    };
-    (sim, h, s)
-}
-
-fn dest() -> SOCKADDR_IN {
-    let mut a = SOCKADDR_IN {
-        sin_family: AF_INET,
-        sin_port: 5000u16.to_be(),
-        ..Default::default()
-    };
-    a.sin_addr.S_un.S_addr = u32::from_ne_bytes([192, 168, 1, 101]);
-    a
-}
-
-fn add(h: HANDLE, s: SOCKET, d: &SOCKADDR_IN) -> Option<u32> {
-    let mut id = 0u32;
-    // SAFETY: `d` is a SOCKADDR_IN, `id` a local.
-    let ok = unsafe {
-        QOSAddSocketToFlow(
-            h,
-            s,
-            Some((d as *const SOCKADDR_IN).cast()),
-            QOSTrafficTypeAudioVideo,
-            None,
-            &mut id,
-        )
-    };
-    ok.as_bool().then_some(id)
-}
 
 fn per_call(c: &mut Criterion) {
     let mut g = c.benchmark_group("surface_create_close");
@@ -87,7 +28,7 @@ fn per_call(c: &mut Criterion) {
                 iters,
                 200_000,
                 || {
-                    let (sim, _, _) = setup();
+                    let (sim, _, _) = sim(Some(false));
                     sim
                 },
                 |sim| {
@@ -109,7 +50,7 @@ fn per_call(c: &mut Criterion) {
     support::floor::create_close(&mut g);
     g.finish();
 
-    let (sim, h, s) = setup();
+    let (sim, h, s) = sim(Some(false));
     let _g = sim.enter();
     let d = dest();
     let mut g = c.benchmark_group("surface_add_remove");
@@ -175,7 +116,7 @@ fn recording(c: &mut Criterion) {
     let d = dest();
     let mut g = c.benchmark_group("surface_history_add_remove");
     for (name, default_recording) in [("record_off", false), ("default", true)] {
-        let (sim, h, s) = setup_with(default_recording);
+        let (sim, h, s) = sim(if default_recording { None } else { Some(false) });
         let _g = sim.enter();
         g.bench_function(name, |b| {
             b.iter(|| {
@@ -191,7 +132,7 @@ fn recording(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("surface_history_query");
     for (name, default_recording) in [("record_off", false), ("default", true)] {
-        let (sim, h, s) = setup_with(default_recording);
+        let (sim, h, s) = sim(if default_recording { None } else { Some(false) });
         let _g = sim.enter();
         let id = add(h, s, &d).expect("flow");
         g.bench_function(name, |b| {

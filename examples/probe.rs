@@ -19,11 +19,9 @@ use std::hint::black_box;
 
 use qwave_sim::model::{CallOutput, Model};
 use qwave_sim::scenario::{self, RunOptions};
-use qwave_sim::windows::Win32::Foundation::HANDLE;
 use qwave_sim::windows::Win32::NetworkManagement::QoS::*;
-use qwave_sim::windows::Win32::Networking::WinSock::*;
-use qwave_sim::Sim;
 use support::calls;
+use support::surface::{add, dest, sim};
 
 /// Runs `f` `n` times; the only function callgrind collects in.
 #[inline(never)]
@@ -68,65 +66,12 @@ fn model_set(n: u64) {
     });
 }
 
-/// A sim with one QoS handle and one UDP socket; `None` = the default settings.
-fn sim(record: Option<bool>) -> (Sim, HANDLE, SOCKET) {
-    let b = Sim::builder().seed(1).world(support::world(10, None, 65_536));
-    let b = match record {
-        Some(r) => b.record(r),
-        None => b,
-    };
-    let sim = b.build();
-    let (h, s) = {
-        let _g = sim.enter();
-        let mut h = HANDLE::default();
-        let v = QOS_VERSION {
-            MajorVersion: 1,
-            MinorVersion: 0,
-        };
-        // SAFETY: valid pointers to locals.
-        assert!(unsafe { QOSCreateHandle(&v, &mut h) }.as_bool());
-        let mut wsa = WSADATA::default();
-        // SAFETY: valid pointer to a local.
-        assert_eq!(unsafe { WSAStartup(0x0202, &mut wsa) }, 0);
-        // SAFETY: plain values.
-        let s = unsafe { socket(AF_INET.0 as i32, SOCK_DGRAM, IPPROTO_UDP.0) }.expect("socket");
-        (h, s)
-    };
-    (sim, h, s)
-}
-
-fn dest() -> SOCKADDR_IN {
-    let mut a = SOCKADDR_IN {
-        sin_family: AF_INET,
-        sin_port: 5000u16.to_be(),
-        ..Default::default()
-    };
-    a.sin_addr.S_un.S_addr = u32::from_ne_bytes([192, 168, 1, 101]);
-    a
-}
-
-fn surface_add(h: HANDLE, s: SOCKET, d: &SOCKADDR_IN) -> Option<u32> {
-    let mut id = 0u32;
-    // SAFETY: `d` is a SOCKADDR_IN, `id` a local.
-    let ok = unsafe {
-        QOSAddSocketToFlow(
-            h,
-            s,
-            Some((d as *const SOCKADDR_IN).cast()),
-            QOSTrafficTypeAudioVideo,
-            None,
-            &mut id,
-        )
-    };
-    ok.as_bool().then_some(id)
-}
-
 fn surface_add_remove(n: u64, record: Option<bool>) {
     let (sim, h, s) = sim(record);
     let _g = sim.enter();
     let d = dest();
     measured(n, &mut || {
-        if let Some(id) = surface_add(h, s, &d) {
+        if let Some(id) = add(h, s, &d) {
             // SAFETY: plain values.
             black_box(unsafe { QOSRemoveSocketFromFlow(h, Some(s), id, None) }.as_bool());
         }
@@ -136,7 +81,7 @@ fn surface_add_remove(n: u64, record: Option<bool>) {
 fn surface_query(n: u64, record: Option<bool>) {
     let (sim, h, s) = sim(record);
     let _g = sim.enter();
-    let id = surface_add(h, s, &dest()).expect("flow");
+    let id = add(h, s, &dest()).expect("flow");
     measured(n, &mut || {
         let mut p = QOS_PACKET_PRIORITY::default();
         let mut size = std::mem::size_of::<QOS_PACKET_PRIORITY>() as u32;

@@ -10,6 +10,7 @@
 
 pub mod calls;
 pub mod floor;
+pub mod surface;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
