@@ -13,35 +13,41 @@ use qwave_sim::windows::Win32::Networking::WinSock::*;
 use qwave_sim::windows::Win32::System::IO::*;
 use qwave_sim::Sim;
 
+/// `QOSCreateHandle` for version 1.0, on the entered sim.
+unsafe fn create_handle() -> HANDLE {
+    let mut h = HANDLE::default();
+    let v = QOS_VERSION {
+        MajorVersion: 1,
+        MinorVersion: 0,
+    };
+    QOSCreateHandle(&v, &mut h).unwrap();
+    h
+}
+
+/// A voice flow from `s` to 192.168.1.20:`port` on handle `h`: its flow id.
+unsafe fn voice_flow(h: HANDLE, s: SOCKET, port: u16) -> u32 {
+    let peer: SOCKADDR_IN = std::net::SocketAddrV4::new([192, 168, 1, 20].into(), port).into();
+    let mut flow = 0;
+    QOSAddSocketToFlow(
+        h,
+        s,
+        Some(&peer as *const _ as *const SOCKADDR),
+        QOSTrafficTypeVoice,
+        None,
+        &mut flow,
+    )
+    .unwrap();
+    flow
+}
+
 /// An app session: flows of both kinds, a refused rate, an overlapped notification that
 /// fires on congestion, a cancelled one, bad input, and a device reset mid-way.
 fn drive(sim: &Sim) {
     let _g = sim.enter();
     unsafe {
-        let mut h = HANDLE::default();
-        QOSCreateHandle(
-            &QOS_VERSION {
-                MajorVersion: 1,
-                MinorVersion: 0,
-            },
-            &mut h,
-        )
-        .unwrap();
+        let h = create_handle();
         let s = socket(AF_INET.0 as i32, SOCK_DGRAM, IPPROTO_UDP.0).unwrap();
-        let peer: SOCKADDR_IN = "192.168.1.20:5004"
-            .parse::<std::net::SocketAddrV4>()
-            .unwrap()
-            .into();
-        let mut flow = 0;
-        QOSAddSocketToFlow(
-            h,
-            s,
-            Some(&peer as *const _ as *const SOCKADDR),
-            QOSTrafficTypeVoice,
-            None,
-            &mut flow,
-        )
-        .unwrap();
+        let flow = voice_flow(h, s, 5004);
         let rate = QOS_FLOWRATE_OUTGOING {
             Bandwidth: 2_000_000,
             ShapingBehavior: QOSShapeAndMark,
@@ -115,14 +121,7 @@ fn drive(sim: &Sim) {
         let r = QOSRemoveSocketFromFlow(h, None, flow2, None);
         assert!(!r.as_bool() && GetLastError() == ERROR_DEVICE_REINITIALIZATION_NEEDED);
         QOSCloseHandle(h).unwrap();
-        QOSCreateHandle(
-            &QOS_VERSION {
-                MajorVersion: 1,
-                MinorVersion: 0,
-            },
-            &mut h,
-        )
-        .unwrap();
+        let h = create_handle();
         flow2 = 0; // a new flow after the reset: non-zero would mean "join flow2"
         QOSAddSocketToFlow(
             h,
@@ -208,30 +207,9 @@ fn drive_blocking(sim: &Sim) {
     drive(sim);
     let _g = sim.enter();
     unsafe {
-        let mut h = HANDLE::default();
-        QOSCreateHandle(
-            &QOS_VERSION {
-                MajorVersion: 1,
-                MinorVersion: 0,
-            },
-            &mut h,
-        )
-        .unwrap();
+        let h = create_handle();
         let s = socket(AF_INET.0 as i32, SOCK_DGRAM, IPPROTO_UDP.0).unwrap();
-        let peer: SOCKADDR_IN = "192.168.1.20:5006"
-            .parse::<std::net::SocketAddrV4>()
-            .unwrap()
-            .into();
-        let mut flow = 0;
-        QOSAddSocketToFlow(
-            h,
-            s,
-            Some(&peer as *const _ as *const SOCKADDR),
-            QOSTrafficTypeVoice,
-            None,
-            &mut flow,
-        )
-        .unwrap();
+        let flow = voice_flow(h, s, 5006);
         sim.inject_at(
             sim.now() + Duration::from_secs(2),
             Fault::Congestion {
@@ -343,15 +321,7 @@ fn drive_real_sockets(sim: &Sim) -> Vec<std::net::UdpSocket> {
     connected.connect("127.0.0.1:9").unwrap();
     let v6 = std::net::UdpSocket::bind("[::1]:0").ok();
     unsafe {
-        let mut h = HANDLE::default();
-        QOSCreateHandle(
-            &QOS_VERSION {
-                MajorVersion: 1,
-                MinorVersion: 0,
-            },
-            &mut h,
-        )
-        .unwrap();
+        let h = create_handle();
         let peer: SOCKADDR_IN = "192.168.1.20:5004"
             .parse::<std::net::SocketAddrV4>()
             .unwrap()
