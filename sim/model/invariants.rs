@@ -553,38 +553,17 @@ impl InvariantChecker {
 
 #[cfg(test)]
 mod tests {
-    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
-    use crate::call::{self, Call, NotifyBuffer, NotifyOp, TrafficArg};
-    use crate::model::{CallOutput, Model, SockAddrIn, Win32Error, World};
+    use crate::call::{self, Call, NotifyBuffer, NotifyOp};
+    use crate::model::{testing, CallOutput, Model, Win32Error, World};
 
     /// Regression: a flow removed while its `QOSNotifyFlow` was pending left the request id in
     /// its path's waiters ("path 1 waits on a finished request").
     #[test]
     fn removing_a_flow_with_a_pending_notification_leaves_no_stale_waiter() {
         let mut m = Model::new(World::default(), 1);
-        let create = call::CreateHandle {
-            handle: (),
-            version: Some((1, 0)),
-            out: true,
-        };
-        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
-            panic!("create");
-        };
+        let h = testing::handle(&mut m);
         let s = m.socket(2, 2, 17).expect("socket");
-        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
-        let add = call::AddSocketToFlow {
-            handle: h,
-            socket: s,
-            dest: Some(dest),
-            traffic_type: TrafficArg::AudioVideo,
-            non_adaptive: false,
-            flags: 0,
-            flow: Some(0),
-        };
-        let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
-            panic!("add");
-        };
+        let id = testing::add_flow(&mut m, h, s, false);
         let notify = call::NotifyFlow {
             handle: h,
             flow: id,

@@ -27,6 +27,8 @@ mod request;
 mod rng;
 mod route;
 pub(crate) mod socket;
+#[cfg(test)]
+mod testing;
 pub(crate) mod time;
 mod timeline;
 mod touched;
@@ -625,24 +627,15 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
     use crate::call::{self, Call, TrafficArg};
-    use crate::model::{CallOutput, Model, SockAddrIn, World};
+    use crate::model::{testing, CallOutput, Model, World};
 
     /// AMB-29 past 2^32 flows: ids wrap to 1 and skip the ones still live.
     #[test]
     fn flow_ids_wrap_around_past_the_live_ones() {
         let mut m = Model::new(World::default(), 1);
-        let create = call::CreateHandle {
-            handle: (),
-            version: Some((1, 0)),
-            out: true,
-        };
-        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
-            panic!("create");
-        };
-        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
+        let h = testing::handle(&mut m);
+        let dest = testing::peer();
         let add = |m: &mut Model| {
             let s = m.socket(2, 2, 17).expect("socket");
             let add = call::AddSocketToFlow {

@@ -269,35 +269,15 @@ impl Model {
 mod tests {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-    use crate::call::{self, Call, TrafficArg};
     use crate::model::world::Interface;
-    use crate::model::{CallOutput, Fault, Model, Route, SockAddrIn, World};
+    use crate::model::{testing, Fault, Model, Route, SockAddrIn, World};
 
     /// A model of the default world with one adaptive flow toward 192.168.1.20; its id.
     fn one_flow() -> (Model, u32) {
         let mut m = Model::new(World::default(), 1);
-        let create = call::CreateHandle {
-            handle: (),
-            version: Some((1, 0)),
-            out: true,
-        };
-        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
-            panic!("create");
-        };
+        let h = testing::handle(&mut m);
         let s = m.socket(2, 2, 17).expect("socket");
-        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
-        let add = call::AddSocketToFlow {
-            handle: h,
-            socket: s,
-            dest: Some(dest),
-            traffic_type: TrafficArg::AudioVideo,
-            non_adaptive: false,
-            flags: 0,
-            flow: Some(0),
-        };
-        let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
-            panic!("add");
-        };
+        let id = testing::add_flow(&mut m, h, s, false);
         (m, id)
     }
 
@@ -328,30 +308,11 @@ mod tests {
             ..Interface::default()
         });
         let mut m = Model::new(w, 1);
-        let create = call::CreateHandle {
-            handle: (),
-            version: Some((1, 0)),
-            out: true,
-        };
-        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
-            panic!("create");
-        };
+        let h = testing::handle(&mut m);
         let s = m.socket(2, 2, 17).expect("socket");
         let wifi = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 11)), 0);
         m.bind(s, Some(SockAddrIn::from(wifi))).expect("bind");
-        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
-        let add = call::AddSocketToFlow {
-            handle: h,
-            socket: s,
-            dest: Some(dest),
-            traffic_type: TrafficArg::AudioVideo,
-            non_adaptive: true,
-            flags: 0,
-            flow: Some(0),
-        };
-        let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
-            panic!("add");
-        };
+        let id = testing::add_flow(&mut m, h, s, true);
         (m, id)
     }
 
