@@ -82,3 +82,26 @@ pub fn overlapped_with_event() -> OVERLAPPED {
         ..Default::default()
     }
 }
+
+/// `QOSSetFlow(QOSSetOutgoingRate)` with `bps` shaped and marked, synchronous or overlapped.
+pub fn set_rate(h: HANDLE, flow: u32, bps: u64, ov: Option<&mut OVERLAPPED>) -> BOOL {
+    let rate = QOS_FLOWRATE_OUTGOING {
+        Bandwidth: bps,
+        ShapingBehavior: QOSShapeAndMark,
+        Reason: QOSFlowRateNotApplicable,
+    };
+    let size = std::mem::size_of::<QOS_FLOWRATE_OUTGOING>() as u32;
+    // SAFETY: `rate` is a local of the size given; the overlapped outlives the call's request
+    // as far as the caller keeps it.
+    unsafe {
+        QOSSetFlow(
+            h,
+            flow,
+            QOSSetOutgoingRate,
+            size,
+            &rate as *const _ as *const c_void,
+            None,
+            ov.map(|o| o as *mut OVERLAPPED),
+        )
+    }
+}

@@ -73,22 +73,7 @@ fn gen_3_overlapped_query_is_pending_then_completes_through_event_and_getoverlap
         QOSTrafficTypeAudioVideo,
         Some(QOS_NON_ADAPTIVE_FLOW),
     );
-    let rate = QOS_FLOWRATE_OUTGOING {
-        Bandwidth: 3_000_000,
-        ShapingBehavior: QOSShapeAndMark,
-        Reason: QOSFlowRateNotApplicable,
-    };
-    let r = unsafe {
-        QOSSetFlow(
-            h,
-            flow,
-            QOSSetOutgoingRate,
-            16,
-            &rate as *const _ as *const c_void,
-            None,
-            None,
-        )
-    };
+    let r = set_rate(h, flow, 3_000_000, None);
     assert_ok(&sim, r);
 
     let mut ov = overlapped_with_event();
@@ -512,23 +497,8 @@ fn gen_3_internal_holds_the_ntstatus_and_get_overlapped_result_maps_it_back() {
     let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
     sim.advance(Duration::from_secs(2));
     // 500 Mb/s does not fit the path: the overlapped request completes with ERROR_NETWORK_BUSY.
-    let rate = QOS_FLOWRATE_OUTGOING {
-        Bandwidth: 500_000_000,
-        ShapingBehavior: QOSShapeAndMark,
-        Reason: QOSFlowRateNotApplicable,
-    };
     let mut ov = overlapped_with_event();
-    let r = unsafe {
-        QOSSetFlow(
-            h,
-            flow,
-            QOSSetOutgoingRate,
-            16,
-            &rate as *const _ as *const c_void,
-            None,
-            Some(&mut ov),
-        )
-    };
+    let r = set_rate(h, flow, 500_000_000, Some(&mut ov));
     assert_fails(&sim, r, ERROR_IO_PENDING);
     assert_eq!(ov.Internal, STATUS_PENDING.0 as usize);
     assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, INFINITE) }, WAIT_OBJECT_0);
@@ -551,23 +521,8 @@ fn amb_32_return_true_setting_covers_set_and_query_and_completes_their_overlappe
     let _g = sim.enter();
     let h = create_handle();
     let (_s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, Some(QOS_NON_ADAPTIVE_FLOW));
-    let rate = QOS_FLOWRATE_OUTGOING {
-        Bandwidth: 3_000_000,
-        ShapingBehavior: QOSShapeAndMark,
-        Reason: QOSFlowRateNotApplicable,
-    };
     let mut ov = overlapped_with_event();
-    let r = unsafe {
-        QOSSetFlow(
-            h,
-            flow,
-            QOSSetOutgoingRate,
-            16,
-            &rate as *const _ as *const c_void,
-            None,
-            Some(&mut ov),
-        )
-    };
+    let r = set_rate(h, flow, 3_000_000, Some(&mut ov));
     assert_ok(&sim, r);
     assert_eq!((ov.Internal, ov.InternalHigh), (0, 0));
     assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 0) }, WAIT_OBJECT_0);
