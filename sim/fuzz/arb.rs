@@ -14,7 +14,7 @@ use super::op::KNOWN_ADDRESSES;
 use super::plan::{FaultPlan, PlannedFault};
 use crate::model::world::{
     ForeignFlow, ImmediateCompletion, PathConfig, Policy, RateBeforeEstimate, ServiceState, Settings,
-    UnmatchedCancel, WindowsVersion, World,
+    UnmatchedCancel, Warmup, WindowsVersion, World,
 };
 use crate::model::{Fault, Func, PathRef, Prefix, TrafficType, Win32Error};
 
@@ -268,6 +268,21 @@ fn settings(u: &mut Unstructured<'_>, s: &mut Settings) -> Result<()> {
         RateBeforeEstimate::NetworkBusy
     };
     s.deadlock_after_ms = u.int_in_range(0..=60_000)?;
+    // AMB-36's query-count form of the warm-up, and SET-6a/QRY-10's payload size (0: no
+    // overhead taken off).
+    s.warmup = if u.ratio(1u8, 4u8)? {
+        Warmup::Queries {
+            no_data: u.int_in_range(0..=4)?,
+            partial: u.int_in_range(0..=4)?,
+        }
+    } else {
+        Warmup::Time
+    };
+    s.packet_bytes = if u.ratio(1u8, 4u8)? {
+        u.int_in_range(0..=9_000)?
+    } else {
+        1_400
+    };
     Ok(())
 }
 

@@ -293,3 +293,48 @@ pub fn run_ops(world: World, seed: u64, ops: &[Op]) -> Result<(), ModelFinding> 
     };
     d.run(ops)
 }
+
+#[cfg(test)]
+mod tests {
+    use arbitrary::{Arbitrary, Unstructured};
+    use rand_chacha::rand_core::{Rng, SeedableRng};
+
+    use super::Driver;
+    use crate::fuzz::Run;
+    use crate::model::world::Warmup;
+
+    /// The generated inputs reach the issue-12 behaviours: worlds with AMB-36's query-count
+    /// warm-up and another payload size (72 and 83 of these 600 runs), and flows pinned to an
+    /// interface by a socket bound or connected through that interface's address (ADD-13; 3
+    /// runs, mostly by connect). Fails if the generators stop producing them.
+    #[test]
+    fn generated_runs_reach_query_warmup_other_payload_sizes_and_pinned_flows() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+        let (mut query_warmup, mut payload, mut pinned) = (0, 0, 0);
+        let mut data = vec![0u8; 4096];
+        for _ in 0..600 {
+            rng.fill_bytes(&mut data);
+            let Ok(run) = Run::arbitrary(&mut Unstructured::new(&data)) else {
+                continue;
+            };
+            query_warmup += usize::from(matches!(run.world.settings.warmup, Warmup::Queries { .. }));
+            payload += usize::from(run.world.settings.packet_bytes != 1_400);
+            let Ok(mut d) = Driver::new(run.world, run.seed) else {
+                continue;
+            };
+            for op in &run.ops {
+                if d.step(op).is_err() {
+                    break;
+                }
+                if d.model().flows.values().any(|f| f.pinned) {
+                    pinned += 1;
+                    break;
+                }
+            }
+        }
+        assert!(
+            query_warmup > 0 && payload > 0 && pinned > 0,
+            "{query_warmup} {payload} {pinned}"
+        );
+    }
+}
