@@ -6,54 +6,15 @@
 
 mod support;
 
-use qwave_sim::model::Positional;
 use std::hint::black_box;
 
 use criterion::Throughput;
-use qwave_sim::model::{CallOutput, Model, VirtualTime};
 use qwave_sim::scenario::{self, RunOptions, Scenario};
 use support::{Ratio, RunMode};
 
-/// A long scenario, recorded from a model run: one handle, 64 flows over 10 LLTD peers, then
-/// rounds of `QOSQueryFlow`, `QOSSetFlow`, remove/re-add and waits.
-fn generate(rounds: u32) -> Scenario {
-    let world = support::world(10, None, 65_536);
-    let mut m = Model::new(world.clone(), 5);
-    let h = support::handle(&mut m);
-    let mut flows: Vec<(u64, u32)> = (0..64)
-        .map(|i| {
-            let s = support::udp(&mut m);
-            (s, support::add(&mut m, h, s, i % 10, i % 2 == 0))
-        })
-        .collect();
-    let tt = 4i32.to_le_bytes();
-    for r in 0..rounds {
-        for (i, (s, id)) in flows.iter_mut().enumerate() {
-            m.query_flow(h, *id, 1, Some(16), true, 0, None).ok();
-            if (r as usize + i) % 4 == 0 {
-                m.set_flow(h, *id, 0, 4, Some(&tt), 0, None).ok();
-            }
-            if (r as usize + i) % 16 == 0 {
-                m.remove_socket_from_flow(h, *s, *id, 0).ok();
-                if let Ok(CallOutput::Flow(n)) =
-                    m.add_socket_to_flow(h, *s, Some(support::peer(i as u32 % 10)), 3, 0, Some(0))
-                {
-                    *id = n;
-                }
-            }
-        }
-        m.advance_to(VirtualTime(u64::from(r + 1) * 100_000));
-    }
-    scenario::record(&world, 5, m.events())
-}
-
 fn main() {
     let mode = RunMode::detect();
-    let rounds = std::env::var("QWAVE_BENCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(mode.size(20, 500));
-    let s = generate(rounds);
+    let s = support::replay_scenario(support::replay_rounds(mode.size(20, 500)));
     let steps = s.steps.len() as u64;
     let text = s.to_ron();
     // The generated scenario must replay cleanly and parse back to itself.

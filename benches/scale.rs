@@ -5,7 +5,6 @@
 
 mod support;
 
-use qwave_sim::model::Positional;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -13,7 +12,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 
 use criterion::{BenchmarkId, Criterion};
 use qwave_sim::model::{CallOutput, Model};
-use support::{Ratio, RunMode};
+use support::{calls, Ratio, RunMode};
 
 /// Counts the bytes currently allocated (the system allocator does the work).
 struct Counting;
@@ -139,10 +138,9 @@ fn bench_size(c: &mut Criterion, n: usize, label: &'static str) -> Memory {
     g.bench_function(BenchmarkId::from_parameter(label), |b| {
         let (h, s) = (l.handles[0], l.spare[0]);
         b.iter(|| {
-            let r =
-                l.m.add_socket_to_flow(h, s, Some(support::peer(0)), 3, 0, Some(0));
+            let r = l.m.apply(calls::add(h, s, support::peer(0), true));
             if let Ok(CallOutput::Flow(id)) = black_box(r) {
-                black_box(l.m.remove_socket_from_flow(h, s, id, 0)).ok();
+                black_box(l.m.apply(calls::remove(h, s, id))).ok();
             }
         })
     });
@@ -152,7 +150,7 @@ fn bench_size(c: &mut Criterion, n: usize, label: &'static str) -> Memory {
         let mut i = 0usize;
         b.iter(|| {
             i = (i + 1) % HOT;
-            black_box(l.m.query_flow(l.handles[0], l.flows[i], 1, Some(16), true, 0, None))
+            black_box(l.m.apply(calls::query_priority(l.handles[0], l.flows[i])))
         })
     });
     g.finish();
@@ -164,10 +162,9 @@ fn bench_size(c: &mut Criterion, n: usize, label: &'static str) -> Memory {
         b.iter(|| {
             let i = rng.next(l.handles.len());
             let (h, s) = (l.handles[i], l.spare[i]);
-            let r =
-                l.m.add_socket_to_flow(h, s, Some(support::peer(i as u32 % PATHS)), 3, 0, Some(0));
+            let r = l.m.apply(calls::add(h, s, support::peer(i as u32 % PATHS), true));
             if let Ok(CallOutput::Flow(id)) = black_box(r) {
-                black_box(l.m.remove_socket_from_flow(h, s, id, 0)).ok();
+                black_box(l.m.apply(calls::remove(h, s, id))).ok();
             }
         })
     });
@@ -180,7 +177,7 @@ fn bench_size(c: &mut Criterion, n: usize, label: &'static str) -> Memory {
             let h = l.handles[j / FLOWS_PER_HANDLE];
             // Flow ids are 1..=n in creation order (checked in `loaded`), so the bench itself
             // does not read a random line of memory to pick one.
-            black_box(l.m.query_flow(h, j as u32 + 1, 1, Some(16), true, 0, None))
+            black_box(l.m.apply(calls::query_priority(h, j as u32 + 1)))
         })
     });
     g.finish();

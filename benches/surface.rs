@@ -4,6 +4,11 @@
 //! `std::collections::HashMap` insert / lookup / remove of a small struct.
 //!
 //! Targets: add+remove ≤ 3x the floor, query ≤ 2x.
+//!
+//! Also: the cost of the default event history. The same calls on a sim built with default
+//! settings (events kept, the last `DEFAULT_HISTORY`) against one built with `record(false)`,
+//! the cheapest configuration, in the same run. Target: ≤ 1.2x. And the default settings against
+//! the floor, in the same group (issue 13: add+remove ≤ 3x, query ≤ 2x).
 
 mod support;
 
@@ -18,10 +23,17 @@ use support::{Ratio, RunMode};
 
 /// A sim (recording off) with one QoS handle and one UDP socket.
 fn setup() -> (Sim, HANDLE, SOCKET) {
-    let sim = Sim::builder()
-        .world(support::world(10, None, 65_536))
-        .record(false)
-        .build();
+    setup_with(false)
+}
+
+/// A sim with one QoS handle and one UDP socket: recording off, or default settings.
+fn setup_with(default_recording: bool) -> (Sim, HANDLE, SOCKET) {
+    let builder = Sim::builder().world(support::world(10, None, 65_536));
+    let sim = if default_recording {
+        builder.build()
+    } else {
+        builder.record(false).build()
+    };
     let (h, s) = {
         let _g = sim.enter();
         let mut h = HANDLE::default();
@@ -158,10 +170,59 @@ fn per_call(c: &mut Criterion) {
     g.finish();
 }
 
+/// Default settings (the event history) against recording off, same calls, same run.
+fn recording(c: &mut Criterion) {
+    let d = dest();
+    let mut g = c.benchmark_group("surface_history_add_remove");
+    for (name, default_recording) in [("record_off", false), ("default", true)] {
+        let (sim, h, s) = setup_with(default_recording);
+        let _g = sim.enter();
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                if let Some(id) = add(h, s, &d) {
+                    // SAFETY: plain values.
+                    black_box(unsafe { QOSRemoveSocketFromFlow(h, Some(s), id, None) }.as_bool());
+                }
+            })
+        });
+    }
+    support::floor::add_remove(&mut g);
+    g.finish();
+
+    let mut g = c.benchmark_group("surface_history_query");
+    for (name, default_recording) in [("record_off", false), ("default", true)] {
+        let (sim, h, s) = setup_with(default_recording);
+        let _g = sim.enter();
+        let id = add(h, s, &d).expect("flow");
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut p = QOS_PACKET_PRIORITY::default();
+                let mut size = std::mem::size_of::<QOS_PACKET_PRIORITY>() as u32;
+                // SAFETY: `size` and `p` are locals of the right size.
+                let ok = unsafe {
+                    QOSQueryFlow(
+                        h,
+                        black_box(id),
+                        QOSQueryPacketPriority,
+                        &mut size,
+                        (&mut p as *mut QOS_PACKET_PRIORITY).cast(),
+                        None,
+                        None,
+                    )
+                };
+                black_box((ok, p.ConformantDSCPValue))
+            })
+        });
+    }
+    support::floor::query(&mut g);
+    g.finish();
+}
+
 fn main() {
     let mode = RunMode::detect();
     let mut c = mode.criterion();
     per_call(&mut c);
+    recording(&mut c);
     c.final_summary();
     support::print_ratios(
         "per call through the windows surface (recording off)",
@@ -190,6 +251,42 @@ fn main() {
                 num: ("surface_create_close", "surface"),
                 den: ("surface_create_close", "floor"),
                 target: None,
+            },
+        ],
+    );
+    support::print_ratios(
+        "default settings (last 16,384 events kept) vs recording off, through the windows surface",
+        mode,
+        &[
+            Ratio {
+                label: "QOSAddSocketToFlow+QOSRemoveSocketFromFlow",
+                num: ("surface_history_add_remove", "default"),
+                den: ("surface_history_add_remove", "record_off"),
+                target: Some(1.2),
+            },
+            Ratio {
+                label: "QOSQueryFlow(QOSQueryPacketPriority)",
+                num: ("surface_history_query", "default"),
+                den: ("surface_history_query", "record_off"),
+                target: Some(1.2),
+            },
+        ],
+    );
+    support::print_ratios(
+        "default settings vs the floor, through the windows surface (same groups)",
+        mode,
+        &[
+            Ratio {
+                label: "QOSAddSocketToFlow+QOSRemoveSocketFromFlow",
+                num: ("surface_history_add_remove", "default"),
+                den: ("surface_history_add_remove", "floor"),
+                target: Some(3.0),
+            },
+            Ratio {
+                label: "QOSQueryFlow(QOSQueryPacketPriority)",
+                num: ("surface_history_query", "default"),
+                den: ("surface_history_query", "floor"),
+                target: Some(2.0),
             },
         ],
     );

@@ -16,15 +16,12 @@
 //! ```
 
 use std::marker::PhantomData;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::model::invariants::Violation;
 use crate::model::time::duration_us;
-use crate::model::{
-    Fault, Handle, Marking, Model, Owner, RateContract, Stamped, TrafficType, VirtualTime, World,
-};
+use crate::model::{Fault, FlowSnapshot, Handle, HandleState, Marking, Model, Stamped, VirtualTime, World};
 use crate::surface::current::{self, Cx, Reservation, Shared, LONG_WAIT};
 use crate::surface::State;
 
@@ -52,10 +49,14 @@ impl std::fmt::Debug for Sim {
     }
 }
 
+/// How many events a [`Sim`] keeps by default: the last 16,384 (the log then takes at most
+/// about 4 MB; see [`SimBuilder::history`]).
+pub const DEFAULT_HISTORY: usize = 16_384;
+
 /// Builds a [`Sim`]: seed, world, event recording.
 ///
 /// ```
-/// use qwave_sim::{Sim, model::World};
+/// use qwave_sim::{Sim, World};
 /// let sim = Sim::builder().seed(42).world(World::default()).record(false).build();
 /// assert!(sim.events().is_empty());
 /// ```
@@ -64,6 +65,8 @@ pub struct SimBuilder {
     seed: u64,
     world: World,
     record: bool,
+    history: usize,
+    real_sockets: bool,
 }
 
 impl Default for SimBuilder {
@@ -72,6 +75,8 @@ impl Default for SimBuilder {
             seed: 0,
             world: World::default(),
             record: true,
+            history: DEFAULT_HISTORY,
+            real_sockets: false,
         }
     }
 }
@@ -89,18 +94,93 @@ impl SimBuilder {
         self
     }
 
-    /// Whether to record the event log (default on; off behaves the same but keeps no trace).
+    /// Whether to record the event log at all (default on; off behaves the same but keeps no
+    /// trace, and [`Sim::to_scenario`] has nothing to work from).
     pub fn record(mut self, on: bool) -> Self {
         self.record = on;
+        self
+    }
+
+    /// How many events to keep: the last `n` (default [`DEFAULT_HISTORY`], 16,384;
+    /// `usize::MAX` keeps every event).
+    ///
+    /// Memory and speed: an event takes about 130 bytes, and the log is trimmed in bulk, so it
+    /// never holds more than `2 * n` events (about 4 MB by default): a soak test of millions
+    /// of calls runs in constant memory, and a call costs about 1.15x what it costs with
+    /// recording off (`BENCHMARKS.md`), at any run length. A larger history costs more per
+    /// call once the log outgrows the CPU caches.
+    ///
+    /// Recordings: [`Sim::to_scenario`] and [`Sim::record_on_failure`] need the whole run, from
+    /// the first event. A run shorter than `n` events (most tests) has it. A longer one no
+    /// longer does, and they say so instead of writing a scenario that would not replay;
+    /// [`Sim::record_on_failure`] therefore lifts the limit for the rest of the run (its cost:
+    /// those 130 bytes per event, kept until the sim is dropped), and `history(usize::MAX)`
+    /// keeps everything from the start.
+    ///
+    /// ```
+    /// use qwave_sim::{Fault, Sim};
+    /// let sim = Sim::builder().history(2).build();
+    /// for _ in 0..3 {
+    ///     sim.inject(Fault::DeviceReset);
+    /// }
+    /// assert_eq!(sim.events().len(), 2, "the last two");
+    /// assert_eq!(sim.events_dropped(), 1);
+    /// assert!(sim.try_to_scenario("too long").is_err());
+    /// ```
+    pub fn history(mut self, n: usize) -> Self {
+        self.history = n;
+        self
+    }
+
+    /// Whether windows-shaped calls take real OS sockets (Unix: a std or tokio socket's
+    /// `as_raw_fd()` passed as `SOCKET`); default off.
+    ///
+    /// Off, every `SOCKET` value the sim did not create is unknown: `QOSAddSocketToFlow` gives
+    /// 87 (SIM-1), socket calls `WSAENOTSOCK`, whatever fds the process has open, so a test
+    /// that passes `SOCKET(7)` gets the same answers whichever other test opened fd 7. (If the
+    /// value does happen to be an open socket, the sim prints a hint naming this switch, once.)
+    ///
+    /// On, a value that is an open UDP or TCP socket fd is taken as that socket: its addresses
+    /// are read from the OS at every call (a later `connect` is seen). Traces and recordings
+    /// name it `os-socket-1`, `os-socket-2`… by order of first use, with its addresses, and a
+    /// recording replays it as a scenario socket with the same addresses and connection (the
+    /// sim learns of it through the `socket`, `bind` and `connect` calls such a scenario
+    /// makes). Sim sockets can never be mistaken for fds (their
+    /// values carry a tag far above any fd), but a made-up small value that happens to be an
+    /// open socket fd of this process is taken as that socket: with real sockets on, use
+    /// values above `i32::MAX` for deliberately bogus sockets.
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::fd::AsRawFd;
+    /// use qwave_sim::windows::Win32::Networking::WinSock::{getsockname, SOCKADDR, SOCKADDR_IN, SOCKET};
+    /// let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// let s = SOCKET(udp.as_raw_fd() as usize);
+    /// let (mut name, mut len) = (SOCKADDR_IN::default(), 16);
+    /// let mut get = || unsafe { getsockname(s, &mut name as *mut SOCKADDR_IN as *mut SOCKADDR, &mut len) };
+    ///
+    /// let sim = qwave_sim::Sim::new();
+    /// let _g = sim.enter();
+    /// assert_ne!(get(), 0, "not taken by default");
+    ///
+    /// let sim = qwave_sim::Sim::builder().real_sockets(true).build();
+    /// let _g = sim.enter();
+    /// assert_eq!(get(), 0, "the OS socket's own address");
+    /// # }
+    /// ```
+    pub fn real_sockets(mut self, on: bool) -> Self {
+        self.real_sockets = on;
         self
     }
 
     /// The simulator.
     pub fn build(self) -> Sim {
         let mut model = Model::new(self.world, self.seed);
-        model.set_recording(self.record);
+        model.set_history(if self.record { self.history } else { 0 });
+        let mut state = State::new(model);
+        state.os.enabled = self.real_sockets;
         Sim {
-            shared: current::share(State::new(model)),
+            shared: current::share(state),
         }
     }
 }
@@ -136,27 +216,6 @@ impl Drop for ProcessGuard {
     }
 }
 
-/// A flow as seen from outside, for assertions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FlowSnapshot {
-    /// The flow id (`*FlowId`).
-    pub id: u32,
-    /// The QoS handle value that owns it; `None` for another process's flow.
-    pub handle: Option<u64>,
-    /// Added without `QOS_NON_ADAPTIVE_FLOW`.
-    pub adaptive: bool,
-    /// Current traffic type.
-    pub traffic_type: TrafficType,
-    /// Member socket values.
-    pub sockets: Vec<u64>,
-    /// Destination.
-    pub destination: SocketAddr,
-    /// The rate contract, if one was set.
-    pub rate: Option<RateContract>,
-    /// The markings its packets get now.
-    pub marking: Marking,
-}
-
 impl Default for Sim {
     fn default() -> Self {
         Sim::new()
@@ -164,7 +223,8 @@ impl Default for Sim {
 }
 
 impl Sim {
-    /// A builder (seed 0, default world, recording on).
+    /// A builder (seed 0, default world, recording on with the last [`DEFAULT_HISTORY`] events
+    /// kept).
     pub fn builder() -> SimBuilder {
         SimBuilder::default()
     }
@@ -449,30 +509,13 @@ impl Sim {
     /// assert!(sim.flows().is_empty());
     /// ```
     pub fn flows(&self) -> Vec<FlowSnapshot> {
-        let st = self.lock();
-        let m = &st.model;
-        m.flow_ids()
-            .into_iter()
-            .filter_map(|id| {
-                let f = m.flow(id)?;
-                Some(FlowSnapshot {
-                    id,
-                    handle: match f.owner {
-                        Owner::Handle(i) => m.handles().get(i as usize).map(|h| h.value),
-                        Owner::Foreign => None,
-                    },
-                    adaptive: f.adaptive,
-                    traffic_type: f.traffic_type,
-                    sockets: f.sockets.as_slice().to_vec(),
-                    destination: f.dest,
-                    rate: f.rate,
-                    marking: m.marking(id).unwrap_or_default(),
-                })
-            })
-            .collect()
+        self.lock().model.flows()
     }
 
-    /// Every QoS handle ever created, in creation order (closed ones included).
+    /// The QoS handles still to be closed, in creation order: open ones, and stale ones (after a
+    /// device reset every call on them but `QOSCloseHandle` fails, so the app still has to close
+    /// them, GEN-8). Closed handles and those a sleep killed (GEN-9) are left out, so a test can
+    /// assert that nothing leaked; [`Sim::all_handles`] lists every handle ever created.
     ///
     /// ```
     /// use qwave_sim::windows::Win32::{Foundation::HANDLE, NetworkManagement::QoS::*};
@@ -482,8 +525,23 @@ impl Sim {
     /// unsafe { QOSCreateHandle(&QOS_VERSION { MajorVersion: 1, MinorVersion: 0 }, &mut h) }.unwrap();
     /// assert_eq!(sim.handles()[0].value, h.0 as u64);
     /// assert_eq!(sim.marking(1), None, "no flow 1 yet");
+    /// unsafe { QOSCloseHandle(h) }.unwrap();
+    /// assert!(sim.handles().is_empty(), "nothing leaked");
+    /// assert_eq!(sim.all_handles().len(), 1);
     /// ```
     pub fn handles(&self) -> Vec<Handle> {
+        self.lock()
+            .model
+            .handles()
+            .iter()
+            .filter(|h| h.state != HandleState::Dead)
+            .cloned()
+            .collect()
+    }
+
+    /// Every QoS handle ever created, in creation order, closed and dead ones included (their
+    /// [`Handle::state`] says which).
+    pub fn all_handles(&self) -> Vec<Handle> {
         self.lock().model.handles().to_vec()
     }
 
@@ -492,9 +550,16 @@ impl Sim {
         self.lock().model.marking(flow_id)
     }
 
-    /// A copy of the event log.
+    /// A copy of the event log: every event so far, or the last [`SimBuilder::history`] ones in
+    /// a longer run ([`Sim::events_dropped`] says how many are gone).
     pub fn events(&self) -> Vec<Stamped> {
         self.lock().model.events().to_vec()
+    }
+
+    /// How many events the log no longer holds (0: it is the whole run). See
+    /// [`SimBuilder::history`].
+    pub fn events_dropped(&self) -> u64 {
+        self.lock().model.events_dropped()
     }
 
     /// Blocking waits that could never finish (AMB-31): the model's count plus waits on
@@ -512,6 +577,14 @@ impl Sim {
     pub fn deadlocks(&self) -> u32 {
         let st = self.lock();
         st.model.deadlocks() + st.io.orphan_deadlocks
+    }
+
+    /// Fault coverage of the run so far: per function the codes returned, the faults that
+    /// fired, the rule ids exercised and the documented failures never met (see
+    /// [`crate::coverage`]). Built from the event log, so a sim built with `record(false)`
+    /// reports nothing.
+    pub fn coverage(&self) -> crate::coverage::Coverage {
+        crate::coverage::Coverage::from_events(self.lock().model.events())
     }
 
     /// The seed of the run.

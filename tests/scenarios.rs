@@ -64,6 +64,41 @@ fn library_traces_match_snapshots() {
     eprintln!("snapshot test: {:?}", started.elapsed());
 }
 
+/// The incremental invariant check agrees with the full one after every step of every library
+/// scenario (and of each run again under three other seeds, whose fault plans differ), and what
+/// it keeps between steps is what it would rebuild from scratch.
+#[test]
+fn incremental_invariants_agree_with_the_full_check_after_every_step() {
+    let both = RunOptions {
+        compare_invariant_checks: true,
+        ..RunOptions::default()
+    };
+    let mut steps = 0;
+    for path in library() {
+        let loaded = load(&path);
+        for seed in [None, Some(1), Some(2), Some(3)] {
+            let out = run(&loaded.scenario, &RunOptions { seed, ..both });
+            let broken: Vec<_> = out
+                .failures
+                .iter()
+                .filter(|f| f.what == "model invariant")
+                .cloned()
+                .collect();
+            assert!(
+                broken.is_empty(),
+                "{} (seed {seed:?}):\n{}",
+                loaded.file,
+                describe(&broken)
+            );
+            if seed.is_none() {
+                assert!(out.passed(), "{}:\n{}", loaded.file, describe(&out.failures));
+            }
+            steps += out.steps_run;
+        }
+    }
+    assert!(steps > 1000, "only {steps} steps compared");
+}
+
 #[test]
 fn the_library_is_large_and_has_the_main_example() {
     let files = library();
@@ -298,16 +333,21 @@ fn check_mutants(c: &Check) -> Vec<Check> {
             }
         }
         Check::Marking { flow, dscp, l2 } => {
-            out.push(Check::Marking {
-                flow: flow.clone(),
-                dscp: dscp + 1,
-                l2,
-            });
-            out.push(Check::Marking {
-                flow,
-                dscp,
-                l2: l2 + 1,
-            });
+            // Omitted fields are "don't care": only given ones can be changed.
+            if let Some(d) = dscp {
+                out.push(Check::Marking {
+                    flow: flow.clone(),
+                    dscp: Some(d + 1),
+                    l2,
+                });
+            }
+            if let Some(l) = l2 {
+                out.push(Check::Marking {
+                    flow,
+                    dscp,
+                    l2: Some(l + 1),
+                });
+            }
         }
         Check::Handle {
             handle,
@@ -734,4 +774,100 @@ fn step_positions_skip_the_comments_above_a_step() {
     let undefined = text.replace("CloseHandle(handle: \"h\")", "CloseHandle(handle: \"g\")");
     let e = scenario::parse("c.ron", &undefined).expect_err("undefined");
     assert_eq!(e.pos, scenario::Pos { line: 7, col: 30 }, "{e}");
+}
+
+/// Omitted fields of `Assert(Marking(…))` and of `PacketPriority(…)` data are "don't care":
+/// the new user's `Assert(Marking(flow: "v", dscp: 8))` holds on a flow that also gets an
+/// 802.1p tag, and a field that is given is still checked.
+#[test]
+fn omitted_assertion_fields_mean_dont_care() {
+    let text = |checks: &str| {
+        format!(
+            r#"Scenario(version: 1, name: "m", steps: [
+    CreateHandle(handle: "h"),
+    Socket(socket: "s", family: V4, protocol: Udp),
+    AddSocketToFlow(handle: "h", socket: "s", dest: "192.168.1.20:5004", traffic_type: Background, flow: New("v")),
+    Advance("2s"),
+    SetFlow(handle: "h", flow: "v", op: OutgoingRate(bandwidth_bps: 64000)),
+    {checks}
+])"#
+        )
+    };
+    let run_text = |checks: &str| {
+        let loaded = scenario::parse("m.ron", &text(checks)).expect("parses");
+        run(&loaded.scenario, &RunOptions::default())
+    };
+    let loose = run_text(
+        r#"Assert(Marking(flow: "v", dscp: 8)),
+    Assert(Marking(flow: "v", l2: 2)),
+    Assert(Marking(flow: "v")),
+    QueryFlow(handle: "h", flow: "v", op: PacketPriority, data: PacketPriority(conformant_dscp: 8)),
+    QueryFlow(handle: "h", flow: "v", op: PacketPriority, data: PacketPriority(conformant_dscp: 8, conformant_l2: 2)),"#,
+    );
+    assert!(loose.passed(), "{}", describe(&loose.failures));
+    let strict = run_text(
+        r#"Assert(Marking(flow: "v", dscp: 8, l2: 0)),
+    QueryFlow(handle: "h", flow: "v", op: PacketPriority, data: PacketPriority(conformant_dscp: 8, conformant_l2: 0)),"#,
+    );
+    assert_eq!(strict.failures.len(), 2, "{}", describe(&strict.failures));
+    assert_eq!(strict.failures[0].expected, "dscp 8 l2 0");
+    assert_eq!(strict.failures[0].actual, "dscp 8 l2 2");
+}
+
+/// `qwave-sim schema` describes what the loader reads: every step of every library file, as
+/// JSON, is one of the schema's step variants and uses only fields that variant lists.
+#[cfg(feature = "schema")]
+#[test]
+fn the_json_schema_covers_every_step_of_the_library() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&scenario::json_schema_text()).expect("the schema is JSON");
+    let variants = schema["$defs"]["Step"]["oneOf"]
+        .as_array()
+        .expect("Step is a oneOf");
+    let top: BTreeSet<String> = schema["properties"]
+        .as_object()
+        .expect("Scenario has properties")
+        .keys()
+        .cloned()
+        .collect();
+    let mut seen = BTreeSet::new();
+    for path in library() {
+        let loaded = load(&path);
+        let json = serde_json::to_value(&loaded.scenario).expect("a scenario serializes");
+        for key in json.as_object().expect("an object").keys() {
+            assert!(
+                top.contains(key),
+                "{}: `{key}` is not in the schema",
+                path.display()
+            );
+        }
+        for step in json["steps"].as_array().expect("steps") {
+            let (kw, body) = match step {
+                serde_json::Value::Object(o) => o
+                    .iter()
+                    .next()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .expect("one key"),
+                other => panic!("{}: a step is an object: {other}", path.display()),
+            };
+            let variant = variants
+                .iter()
+                .find(|v| v["required"][0] == kw.as_str())
+                .unwrap_or_else(|| panic!("{}: step `{kw}` is not in the schema", path.display()));
+            if let (Some(fields), Some(props)) = (
+                body.as_object(),
+                variant["properties"][&kw]["properties"].as_object(),
+            ) {
+                for f in fields.keys() {
+                    assert!(
+                        props.contains_key(f),
+                        "{}: `{kw}.{f}` is not in the schema",
+                        path.display()
+                    );
+                }
+            }
+            seen.insert(kw);
+        }
+    }
+    assert!(seen.len() >= 15, "the library uses many step kinds: {seen:?}");
 }

@@ -8,16 +8,17 @@
 
 #![allow(dead_code)] // each bench binary uses a different subset
 
+pub mod calls;
 pub mod floor;
 
-use qwave_sim::model::Positional;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::Criterion;
 use qwave_sim::model::world::{PathConfig, Peer};
-use qwave_sim::model::{Model, SockAddrIn, World};
+use qwave_sim::model::{CallOutput, Model, SockAddrIn, VirtualTime, World};
+use qwave_sim::scenario::{self, Scenario};
 
 /// How the bench binary was started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +111,7 @@ pub fn udp(m: &mut Model) -> u64 {
 
 /// A new handle.
 pub fn handle(m: &mut Model) -> u64 {
-    match m.create_handle(Some((1, 0)), true) {
+    match m.apply(calls::create()) {
         Ok(qwave_sim::model::CallOutput::Handle(h)) => h,
         other => panic!("QOSCreateHandle: {other:?}"),
     }
@@ -118,15 +119,49 @@ pub fn handle(m: &mut Model) -> u64 {
 
 /// Adds `socket` to a new flow toward peer `path`; returns the flow id.
 pub fn add(m: &mut Model, h: u64, socket: u64, path: u32, adaptive: bool) -> u32 {
-    let flags = if adaptive {
-        0
-    } else {
-        qwave_sim::call::QOS_NON_ADAPTIVE_FLOW
-    };
-    match m.add_socket_to_flow(h, socket, Some(peer(path)), 3, flags, Some(0)) {
+    match m.apply(calls::add(h, socket, peer(path), adaptive)) {
         Ok(qwave_sim::model::CallOutput::Flow(id)) => id,
         other => panic!("QOSAddSocketToFlow: {other:?}"),
     }
+}
+
+/// Rounds of the generated replay scenario: `QWAVE_BENCH_ROUNDS`, else `default`.
+pub fn replay_rounds(default: u32) -> u32 {
+    std::env::var("QWAVE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A long scenario, recorded from a model run: one handle, 64 flows over 10 LLTD peers, then
+/// `rounds` rounds of `QOSQueryFlow`, `QOSSetFlow`, remove/re-add and waits.
+pub fn replay_scenario(rounds: u32) -> Scenario {
+    let world = world(10, None, 65_536);
+    let mut m = Model::new(world.clone(), 5);
+    let h = handle(&mut m);
+    let mut flows: Vec<(u64, u32)> = (0..64)
+        .map(|i| {
+            let s = udp(&mut m);
+            (s, add(&mut m, h, s, i % 10, i % 2 == 0))
+        })
+        .collect();
+    let tt = 4i32.to_le_bytes();
+    for r in 0..rounds {
+        for (i, (s, id)) in flows.iter_mut().enumerate() {
+            m.apply(calls::query_priority(h, *id)).ok();
+            if (r as usize + i) % 4 == 0 {
+                m.apply(calls::set_traffic_type(h, *id, &tt)).ok();
+            }
+            if (r as usize + i) % 16 == 0 {
+                m.apply(calls::remove(h, *s, *id)).ok();
+                if let Ok(CallOutput::Flow(n)) = m.apply(calls::add(h, *s, peer(i as u32 % 10), true)) {
+                    *id = n;
+                }
+            }
+        }
+        m.advance_to(VirtualTime(u64::from(r + 1) * 100_000));
+    }
+    scenario::record(&world, 5, m.events())
 }
 
 /// Runs `routine` `iters` times, rebuilding its state with `setup` every `batch` iterations

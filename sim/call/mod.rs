@@ -8,35 +8,50 @@
 //!   caller passes ([`crate::scenario`]);
 //! - the fuzzer's symbols (the n-th handle issued) (`crate::fuzz`, feature `fuzz`).
 //!
-//! [`Call::map`] turns one naming into another through a [`Resolve`]r, so a new parameter is
-//! added to one struct here and flows through every layer.
+//! Each call has its own file here, mirroring `model/api/`: the struct, its `map` (one naming
+//! into another through a [`Resolve`]r, dispatched by [`Call::map`]), its C arguments in order
+//! (what traces and the fuzzer's C form render) and, with feature `fuzz`, its `Arbitrary` impl.
+//! A new parameter is added there, applied in the model's api file and built in the surface.
 //!
 //! ```
-//! use qwave_sim::call::{Call, QueryFlow, QueryOp};
+//! use qwave_sim::call::{Call, CloseHandle};
 //! use qwave_sim::model::{Model, World};
 //!
 //! let mut model = Model::new(World::default(), 1);
-//! let call = Call::QueryFlow(QueryFlow {
-//!     handle: 0, // NULL
-//!     flow: 1,
-//!     op: QueryOp::Fundamentals,
-//!     size: Some(40),
-//!     buffer: true,
-//!     fresh: false,
-//!     flags: 0,
-//!     overlapped: None,
-//! });
-//! let err = model.apply(call).unwrap_err();
+//! let err = model.apply(Call::CloseHandle(CloseHandle { handle: 0 })).unwrap_err(); // NULL
 //! assert_eq!(err.code.0, 6); // ERROR_INVALID_HANDLE
 //! ```
 
+mod add_socket_to_flow;
+mod c_arg;
+mod cancel;
+mod close_handle;
+mod create_handle;
+mod enumerate_flows;
+mod notify_flow;
 mod op;
+mod query_flow;
+mod remove_socket_from_flow;
+mod set_flow;
+mod tracking;
 
 use std::fmt::Debug;
 use std::hash::Hash;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+pub use add_socket_to_flow::AddSocketToFlow;
+pub(crate) use c_arg::{CArg, CArgs};
+pub use cancel::Cancel;
+pub use close_handle::CloseHandle;
+pub use create_handle::CreateHandle;
+pub use enumerate_flows::EnumerateFlows;
+pub use notify_flow::NotifyFlow;
+pub use query_flow::QueryFlow;
+pub use remove_socket_from_flow::RemoveSocketFromFlow;
+pub use set_flow::SetFlow;
+pub use tracking::Tracking;
 
 pub use op::{
     NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg, QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH,
@@ -83,6 +98,23 @@ pub trait SerdeNames:
     Size: Serialize + DeserializeOwned,
     Addr: Serialize + DeserializeOwned,
 >
+{
+}
+
+/// A [`SerdeNames`] whose arguments have JSON Schemas (feature `schema`): the scenario
+/// format's.
+#[cfg(feature = "schema")]
+pub trait SchemaNames:
+    SerdeNames<
+        Handle: schemars::JsonSchema,
+        Socket: schemars::JsonSchema,
+        Flow: schemars::JsonSchema,
+        FlowIn: schemars::JsonSchema,
+        NewHandle: schemars::JsonSchema,
+        Overlapped: schemars::JsonSchema,
+        Size: schemars::JsonSchema,
+        Addr: schemars::JsonSchema,
+    > + schemars::JsonSchema
 {
 }
 
@@ -133,239 +165,12 @@ fn is_null_socket<N: Names>(s: &N::Socket) -> bool {
     *s == N::null_socket()
 }
 
-/// `QOSCreateHandle(Version, QOSHandle)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct CreateHandle<N: Names = Raw> {
-    /// What to call the new handle.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub handle: N::NewHandle,
-    /// `*Version` (`None` = NULL).
-    #[serde(default = "v1_0", skip_serializing_if = "is_v1_0")]
-    pub version: Option<(u16, u16)>,
-    /// Whether the out-pointer `QOSHandle` is non-NULL.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
-    pub out: bool,
-}
-
-/// `QOSCloseHandle(QOSHandle)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct CloseHandle<N: Names = Raw> {
-    /// `QOSHandle`.
-    pub handle: N::Handle,
-}
-
-/// `QOSAddSocketToFlow(QOSHandle, Socket, DestAddr, TrafficType, Flags, FlowId)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct AddSocketToFlow<N: Names = Raw> {
-    /// `QOSHandle`.
-    pub handle: N::Handle,
-    /// `Socket`.
-    pub socket: N::Socket,
-    /// `DestAddr`.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub dest: N::Addr,
-    /// `TrafficType`.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub traffic_type: TrafficArg,
-    /// `QOS_NON_ADAPTIVE_FLOW` in `Flags`.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub non_adaptive: bool,
-    /// The other bits of `Flags` (none is valid).
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub flags: u32,
-    /// `*FlowId` on input.
-    pub flow: N::FlowIn,
-}
-
-impl<N: Names> AddSocketToFlow<N> {
-    /// `Flags` as passed.
-    pub fn flag_bits(&self) -> u32 {
-        self.flags
-            | if self.non_adaptive {
-                QOS_NON_ADAPTIVE_FLOW
-            } else {
-                0
-            }
-    }
-}
-
-/// `QOSRemoveSocketFromFlow(QOSHandle, Socket, FlowId, Flags)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct RemoveSocketFromFlow<N: Names = Raw> {
-    /// `QOSHandle`.
-    pub handle: N::Handle,
-    /// `Socket`; the null socket removes the whole flow.
-    #[serde(default = "N::null_socket", skip_serializing_if = "is_null_socket::<N>")]
-    pub socket: N::Socket,
-    /// `FlowId`.
-    pub flow: N::Flow,
-    /// `Flags`.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub flags: u32,
-}
-
-/// `QOSSetFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct SetFlow<N: Names = Raw> {
-    /// `QOSHandle`.
-    pub handle: N::Handle,
-    /// `FlowId`.
-    pub flow: N::Flow,
-    /// `Operation`, `Size` and `Buffer`.
-    pub op: SetOp,
-    /// `Flags`.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub flags: u32,
-    /// `Overlapped` (`None` = NULL: synchronous).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overlapped: Option<N::Overlapped>,
-}
-
-/// `QOSQueryFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct QueryFlow<N: Names = Raw> {
-    /// `QOSHandle`.
-    pub handle: N::Handle,
-    /// `FlowId`.
-    pub flow: N::Flow,
-    /// `Operation`.
-    pub op: QueryOp,
-    /// `*Size` on input.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub size: N::Size,
-    /// Whether `Buffer` is non-NULL.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
-    pub buffer: bool,
-    /// `QOS_QUERYFLOW_FRESH` in `Flags`.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub fresh: bool,
-    /// The other bits of `Flags` (none is valid).
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub flags: u32,
-    /// `Overlapped` (`None` = NULL: synchronous).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overlapped: Option<N::Overlapped>,
-}
-
-impl<N: Names> QueryFlow<N> {
-    /// `Flags` as passed.
-    pub fn flag_bits(&self) -> u32 {
-        self.flags | if self.fresh { QOS_QUERYFLOW_FRESH } else { 0 }
-    }
-}
-
-/// `QOSNotifyFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct NotifyFlow<N: Names = Raw> {
-    /// `QOSHandle`.
-    pub handle: N::Handle,
-    /// `FlowId`.
-    pub flow: N::Flow,
-    /// `Operation`.
-    pub op: NotifyOp,
-    /// `*Size` on input.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub size: N::Size,
-    /// `Buffer`.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub buffer: NotifyBuffer,
-    /// `Flags`.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub flags: u32,
-    /// `Overlapped` (`None` = NULL: the call blocks).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overlapped: Option<N::Overlapped>,
-}
-
-impl<N: Names> NotifyFlow<N> {
-    /// The `UINT64` in `Buffer` (`None` = NULL).
-    pub fn target(&self) -> Option<u64> {
-        self.buffer.value(self.op)
-    }
-}
-
-/// `QOSCancel(QOSHandle, Overlapped)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct Cancel<N: Names = Raw> {
-    /// `QOSHandle`.
-    pub handle: N::Handle,
-    /// `Overlapped` (`None` = NULL).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overlapped: Option<N::Overlapped>,
-}
-
-/// `QOSEnumerateFlows(QOSHandle, Size, Buffer)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct EnumerateFlows<N: Names = Raw> {
-    /// `QOSHandle`.
-    pub handle: N::Handle,
-    /// `*Size` on input.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub size: N::Size,
-    /// Whether `Buffer` is non-NULL.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
-    pub buffer: bool,
-}
-
-impl EnumerateFlows {
-    /// The `*Size` a careful caller passes: room for 1,024 flow ids.
-    pub const SIZE: u32 = 4096;
-}
-
-/// `QOSStartTrackingClient` / `QOSStopTrackingClient(QOSHandle, DestAddr, Flags)`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames")
-)]
-pub struct Tracking<N: Names = Raw> {
-    /// `QOSHandle`.
-    pub handle: N::Handle,
-    /// `DestAddr`: the client.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub client: N::Addr,
-    /// `Flags`.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub flags: u32,
-}
-
 /// One call of the 11 qos2.h functions.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(bound = "N: crate::call::SchemaNames")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(bound(serialize = "N: SerdeNames", deserialize = "N: SerdeNames"))]
 pub enum Call<N: Names = Raw> {
@@ -438,79 +243,37 @@ impl<N: Names> Call<N> {
         }
     }
 
+    /// The arguments in C order, each with its C parameter name: what traces and the fuzzer's
+    /// C form render.
+    pub(crate) fn c_args(&self) -> CArgs<'_, N> {
+        match self {
+            Call::CreateHandle(c) => c.c_args(),
+            Call::CloseHandle(c) => c.c_args(),
+            Call::AddSocketToFlow(c) => c.c_args(),
+            Call::RemoveSocketFromFlow(c) => c.c_args(),
+            Call::SetFlow(c) => c.c_args(),
+            Call::QueryFlow(c) => c.c_args(),
+            Call::NotifyFlow(c) => c.c_args(),
+            Call::Cancel(c) => c.c_args(),
+            Call::EnumerateFlows(c) => c.c_args(),
+            Call::StartTrackingClient(c) | Call::StopTrackingClient(c) => c.c_args(),
+        }
+    }
+
     /// The same call under another naming.
     pub fn map<M: Names>(&self, r: &mut impl Resolve<N, M>) -> Call<M> {
         match self {
-            Call::CreateHandle(c) => Call::CreateHandle(CreateHandle {
-                handle: r.new_handle(&c.handle),
-                version: c.version,
-                out: c.out,
-            }),
-            Call::CloseHandle(c) => Call::CloseHandle(CloseHandle {
-                handle: r.handle(&c.handle),
-            }),
-            Call::AddSocketToFlow(c) => Call::AddSocketToFlow(AddSocketToFlow {
-                handle: r.handle(&c.handle),
-                socket: r.socket(&c.socket),
-                dest: r.addr(&c.dest),
-                traffic_type: c.traffic_type,
-                non_adaptive: c.non_adaptive,
-                flags: c.flags,
-                flow: r.flow_in(&c.flow),
-            }),
-            Call::RemoveSocketFromFlow(c) => Call::RemoveSocketFromFlow(RemoveSocketFromFlow {
-                handle: r.handle(&c.handle),
-                socket: r.socket(&c.socket),
-                flow: r.flow(&c.flow),
-                flags: c.flags,
-            }),
-            Call::SetFlow(c) => Call::SetFlow(SetFlow {
-                handle: r.handle(&c.handle),
-                flow: r.flow(&c.flow),
-                op: c.op.clone(),
-                flags: c.flags,
-                overlapped: c.overlapped.as_ref().map(|o| r.overlapped(o)),
-            }),
-            Call::QueryFlow(c) => Call::QueryFlow(QueryFlow {
-                handle: r.handle(&c.handle),
-                flow: r.flow(&c.flow),
-                op: c.op,
-                size: r.size(&c.size, Some(c.op.size())),
-                buffer: c.buffer,
-                fresh: c.fresh,
-                flags: c.flags,
-                overlapped: c.overlapped.as_ref().map(|o| r.overlapped(o)),
-            }),
-            Call::NotifyFlow(c) => Call::NotifyFlow(NotifyFlow {
-                handle: r.handle(&c.handle),
-                flow: r.flow(&c.flow),
-                op: c.op,
-                size: r.size(&c.size, c.op.size()),
-                buffer: c.buffer,
-                flags: c.flags,
-                overlapped: c.overlapped.as_ref().map(|o| r.overlapped(o)),
-            }),
-            Call::Cancel(c) => Call::Cancel(Cancel {
-                handle: r.handle(&c.handle),
-                overlapped: c.overlapped.as_ref().map(|o| r.overlapped(o)),
-            }),
-            Call::EnumerateFlows(c) => Call::EnumerateFlows(EnumerateFlows {
-                handle: r.handle(&c.handle),
-                size: r.size(&c.size, Some(EnumerateFlows::SIZE)),
-                buffer: c.buffer,
-            }),
+            Call::CreateHandle(c) => Call::CreateHandle(c.map(r)),
+            Call::CloseHandle(c) => Call::CloseHandle(c.map(r)),
+            Call::AddSocketToFlow(c) => Call::AddSocketToFlow(c.map(r)),
+            Call::RemoveSocketFromFlow(c) => Call::RemoveSocketFromFlow(c.map(r)),
+            Call::SetFlow(c) => Call::SetFlow(c.map(r)),
+            Call::QueryFlow(c) => Call::QueryFlow(c.map(r)),
+            Call::NotifyFlow(c) => Call::NotifyFlow(c.map(r)),
+            Call::Cancel(c) => Call::Cancel(c.map(r)),
+            Call::EnumerateFlows(c) => Call::EnumerateFlows(c.map(r)),
             Call::StartTrackingClient(c) => Call::StartTrackingClient(c.map(r)),
             Call::StopTrackingClient(c) => Call::StopTrackingClient(c.map(r)),
-        }
-    }
-}
-
-impl<N: Names> Tracking<N> {
-    fn map<M: Names>(&self, r: &mut impl Resolve<N, M>) -> Tracking<M> {
-        Tracking {
-            handle: r.handle(&self.handle),
-            client: r.addr(&self.client),
-            flags: self.flags,
         }
     }
 }

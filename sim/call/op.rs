@@ -13,6 +13,7 @@ pub const QOS_QUERYFLOW_FRESH: u32 = 0x1;
 
 /// `QOS_TRAFFIC_TYPE`: one of the six, or a raw value (for invalid-argument tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TrafficArg {
     /// 0.
     #[default]
@@ -74,6 +75,7 @@ impl From<TrafficType> for TrafficArg {
 
 /// `QOS_SET_FLOW` with its buffer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub enum SetOp {
     /// `QOSSetTrafficType` (Size 4).
@@ -108,6 +110,16 @@ fn shape_and_mark() -> Shaping {
 }
 
 impl SetOp {
+    /// The name of an `Operation` value (`QOSSetTrafficType`), if it is one of the three.
+    pub(crate) fn name_of(code: i32) -> Option<&'static str> {
+        match code {
+            0 => Some("QOSSetTrafficType"),
+            1 => Some("QOSSetOutgoingRate"),
+            2 => Some("QOSSetOutgoingDSCPValue"),
+            _ => None,
+        }
+    }
+
     /// The `Size` each operation code needs (SET-3): 4, 16, 4; `None` outside 0..=2.
     pub fn size_of(code: i32) -> Option<u32> {
         match code {
@@ -181,6 +193,7 @@ impl SetOp {
 
 /// `QOS_QUERY_FLOW`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum QueryOp {
     /// 0: `QOSQueryFlowFundamentals`, a 40-byte `QOS_FLOW_FUNDAMENTALS`.
     Fundamentals,
@@ -193,6 +206,16 @@ pub enum QueryOp {
 }
 
 impl QueryOp {
+    /// The name of an `Operation` value (`QOSQueryFlowFundamentals`), if it is one of the three.
+    pub(crate) fn name_of(code: i32) -> Option<&'static str> {
+        match code {
+            0 => Some("QOSQueryFlowFundamentals"),
+            1 => Some("QOSQueryPacketPriority"),
+            2 => Some("QOSQueryOutgoingRate"),
+            _ => None,
+        }
+    }
+
     /// `Operation`.
     pub fn code(self) -> i32 {
         match self {
@@ -234,6 +257,7 @@ impl QueryOp {
 
 /// `QOS_NOTIFY_FLOW`, with the target of `QOSNotifyAvailable`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum NotifyOp {
     /// 0: `QOSNotifyCongested`.
     Congested,
@@ -247,6 +271,16 @@ pub enum NotifyOp {
 }
 
 impl NotifyOp {
+    /// The name of an `Operation` value (`QOSNotifyCongested`), if it is one of the three.
+    pub(crate) fn name_of(code: i32) -> Option<&'static str> {
+        match code {
+            0 => Some("QOSNotifyCongested"),
+            1 => Some("QOSNotifyUncongested"),
+            2 => Some("QOSNotifyAvailable"),
+            _ => None,
+        }
+    }
+
     /// `Operation`.
     pub fn code(self) -> i32 {
         match self {
@@ -270,6 +304,7 @@ impl NotifyOp {
 
 /// The `UINT64` buffer of `QOSNotifyFlow`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum NotifyBuffer {
     /// What a careful caller passes: the target for `Available`, NULL otherwise.
     #[default]

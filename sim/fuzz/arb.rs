@@ -53,7 +53,7 @@ pub(super) fn mostly<'a, T: Arbitrary<'a>>(
 }
 
 /// A size/count: small 3 times in 4, else one of the edges or anything.
-pub(super) fn size_u32(u: &mut Unstructured<'_>, typical: &[u32]) -> Result<u32> {
+pub(crate) fn size_u32(u: &mut Unstructured<'_>, typical: &[u32]) -> Result<u32> {
     Ok(match u.int_in_range(0u8..=7)? {
         0..=5 => *u.choose(typical)?,
         6 => *u.choose(&[0, 1, u32::MAX, u32::MAX - 1, 0x8000_0000])?,
@@ -80,7 +80,7 @@ fn interface_name(u: &mut Unstructured<'_>) -> Result<String> {
     })
 }
 
-pub(super) fn bps(u: &mut Unstructured<'_>) -> Result<u64> {
+pub(crate) fn bps(u: &mut Unstructured<'_>) -> Result<u64> {
     Ok(match u.int_in_range(0u8..=7)? {
         0 => 0,
         1 => u64::MAX,

@@ -1,5 +1,6 @@
 //! `arbitrary::Arbitrary` impls for calls and steps: the [`Sym`] arguments, the operation
-//! enums (with their `Raw` escapes), each call struct of [`Call<Sym>`], [`Op`] and [`Run`].
+//! enums (with their `Raw` escapes), [`Call<Sym>`], [`Op`] and [`Run`]. Each call struct's impl
+//! is in its call's file in [`crate::call`].
 //!
 //! The biasing lives in the argument and operation generators (mostly live handles, valid
 //! operations, careful sizes; now and then NULL, a garbage value, `u32::MAX`, an unknown
@@ -11,11 +12,7 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 use super::arb::{bps, mostly, size_u32};
 use super::op::{AddrArg, FlowArg, HandleArg, Op, SocketArg, Sym, KNOWN_ADDRESSES};
 use super::plan::PlannedFault;
-use crate::call::{
-    AddSocketToFlow, Call, Cancel, CloseHandle, CreateHandle, EnumerateFlows, NotifyBuffer, NotifyFlow,
-    NotifyOp, QueryFlow, QueryOp, RemoveSocketFromFlow, SetFlow, SetOp, Tracking, TrafficArg,
-};
-use crate::call::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
+use crate::call::{Call, NotifyOp, QueryOp, SetOp, TrafficArg};
 use crate::model::socket::SOCKET_TAG;
 use crate::model::{Fault, World, HANDLE_TAG};
 
@@ -34,7 +31,7 @@ fn code(u: &mut Unstructured<'_>, n: i32) -> Result<i32> {
 }
 
 /// Flags: one of `valid` 9 times in 10, else any value.
-fn flags(u: &mut Unstructured<'_>, valid: &[u32]) -> Result<u32> {
+pub(crate) fn flags(u: &mut Unstructured<'_>, valid: &[u32]) -> Result<u32> {
     Ok(if u.ratio(1u8, 10u8)? {
         u32::arbitrary(u)?
     } else {
@@ -43,7 +40,7 @@ fn flags(u: &mut Unstructured<'_>, valid: &[u32]) -> Result<u32> {
 }
 
 /// An OVERLAPPED: NULL or one of four.
-fn ov(u: &mut Unstructured<'_>) -> Result<Option<u8>> {
+pub(crate) fn ov(u: &mut Unstructured<'_>) -> Result<Option<u8>> {
     Ok(if bool::arbitrary(u)? {
         Some(u.int_in_range(0..=3)?)
     } else {
@@ -52,7 +49,7 @@ fn ov(u: &mut Unstructured<'_>) -> Result<Option<u8>> {
 }
 
 /// A `*Size`: NULL one time in 10, else one of `typical` mostly, or an edge.
-fn size(u: &mut Unstructured<'_>, typical: &[u32]) -> Result<Option<u32>> {
+pub(crate) fn size(u: &mut Unstructured<'_>, typical: &[u32]) -> Result<Option<u32>> {
     Ok(if u.ratio(1u8, 10u8)? {
         None
     } else {
@@ -179,156 +176,6 @@ impl<'a> Arbitrary<'a> for SetOp {
             b
         });
         Ok(SetOp::from_c(op, size, bytes.as_deref()))
-    }
-}
-
-impl<'a> Arbitrary<'a> for CreateHandle<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(CreateHandle {
-            handle: (),
-            version: if u.ratio(1u8, 8u8)? {
-                Option::<(u16, u16)>::arbitrary(u)?
-            } else {
-                Some((1, 0))
-            },
-            out: !u.ratio(1u8, 10u8)?,
-        })
-    }
-}
-
-impl<'a> Arbitrary<'a> for CloseHandle<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(CloseHandle {
-            handle: u.arbitrary()?,
-        })
-    }
-}
-
-impl<'a> Arbitrary<'a> for AddSocketToFlow<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let (handle, socket, dest, traffic_type) = u.arbitrary()?;
-        let fl = flags(u, &[0, QOS_NON_ADAPTIVE_FLOW])?;
-        let flow = match u.int_in_range(0u8..=19)? {
-            0 | 1 => None,
-            2..=10 => Some(FlowArg::Zero),
-            _ => Some(u.arbitrary()?),
-        };
-        Ok(AddSocketToFlow {
-            handle,
-            socket,
-            dest,
-            traffic_type,
-            non_adaptive: fl & QOS_NON_ADAPTIVE_FLOW != 0,
-            flags: fl & !QOS_NON_ADAPTIVE_FLOW,
-            flow,
-        })
-    }
-}
-
-impl<'a> Arbitrary<'a> for RemoveSocketFromFlow<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(RemoveSocketFromFlow {
-            handle: u.arbitrary()?,
-            socket: if bool::arbitrary(u)? {
-                SocketArg::Zero
-            } else {
-                u.arbitrary()?
-            },
-            flow: u.arbitrary()?,
-            flags: flags(u, &[0])?,
-        })
-    }
-}
-
-impl<'a> Arbitrary<'a> for SetFlow<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(SetFlow {
-            handle: u.arbitrary()?,
-            flow: u.arbitrary()?,
-            op: u.arbitrary()?,
-            flags: flags(u, &[0])?,
-            overlapped: ov(u)?,
-        })
-    }
-}
-
-impl<'a> Arbitrary<'a> for QueryFlow<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let (handle, flow, op) = u.arbitrary()?;
-        let size = size(u, &[40, 16, 8, 64, 0, 39])?;
-        let buffer = !u.ratio(1u8, 10u8)?;
-        let fl = flags(u, &[0, QOS_QUERYFLOW_FRESH])?;
-        Ok(QueryFlow {
-            handle,
-            flow,
-            op,
-            size,
-            buffer,
-            fresh: fl & QOS_QUERYFLOW_FRESH != 0,
-            flags: fl & !QOS_QUERYFLOW_FRESH,
-            overlapped: ov(u)?,
-        })
-    }
-}
-
-/// What a careful caller passes for the operation 7 times in 8 (Size 8 and the target for
-/// `QOSNotifyAvailable`, NULL and NULL otherwise), else the opposite.
-impl<'a> Arbitrary<'a> for NotifyFlow<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let (handle, flow, op) = u.arbitrary()?;
-        let avail = matches!(op, NotifyOp::Available(_));
-        let size = if avail != u.ratio(1u8, 8u8)? {
-            Some(size_u32(u, &[8, 16, 4, 0])?)
-        } else {
-            None
-        };
-        let buffer = match (avail, u.ratio(1u8, 8u8)?) {
-            (_, false) => NotifyBuffer::Auto,
-            (true, true) => NotifyBuffer::Null,
-            (false, true) => NotifyBuffer::Value(bps(u)?),
-        };
-        Ok(NotifyFlow {
-            handle,
-            flow,
-            op,
-            size,
-            buffer,
-            flags: flags(u, &[0])?,
-            overlapped: if u.ratio(1u8, 6u8)? {
-                None
-            } else {
-                Some(u.int_in_range(0..=3)?)
-            },
-        })
-    }
-}
-
-impl<'a> Arbitrary<'a> for Cancel<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(Cancel {
-            handle: u.arbitrary()?,
-            overlapped: ov(u)?,
-        })
-    }
-}
-
-impl<'a> Arbitrary<'a> for EnumerateFlows<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(EnumerateFlows {
-            handle: u.arbitrary()?,
-            size: size(u, &[0, 4, 64, 1024])?,
-            buffer: !u.ratio(1u8, 10u8)?,
-        })
-    }
-}
-
-impl<'a> Arbitrary<'a> for Tracking<Sym> {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        Ok(Tracking {
-            handle: u.arbitrary()?,
-            client: u.arbitrary()?,
-            flags: flags(u, &[0])?,
-        })
     }
 }
 

@@ -175,6 +175,8 @@ impl Driver {
         };
         self.trail.push((op.clone(), outcome.clone()));
         self.checker.observe(&self.model)?;
+        // The incremental check agrees with the full one, and kept track of every change.
+        self.model.check_invariants_both()?;
         Ok(outcome)
     }
 

@@ -49,6 +49,13 @@ mod scenario_text;
 mod strategy;
 mod windows_sys_ops;
 
+/// The generators the call structs' `Arbitrary` impls (each in its call's file in
+/// [`crate::call`]) share.
+pub(crate) mod draw {
+    pub(crate) use super::arb::{bps, size_u32};
+    pub(crate) use super::arb_call::{flags, ov, size};
+}
+
 pub use arb::MAX_PLANNED_FAULTS;
 pub use arb_call::{Run, MAX_STEPS};
 pub use driver::{run_bytes, run_ops, Driver, ModelFinding, StepOutcome, MAX_PERIODS_PER_ADVANCE};

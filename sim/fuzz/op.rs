@@ -6,7 +6,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use crate::call::{Call, Names, Resolve, SetOp};
+use crate::call::{CArg, Call, Names, Resolve, SetOp};
 use crate::model::socket::SOCKET_TAG;
 use crate::model::{Fault, OverlappedKey, SockAddrIn, VirtualTime, HANDLE_TAG};
 
@@ -342,61 +342,30 @@ fn set_buffer(op: &SetOp) -> String {
 /// A call in C form, its symbols as they are (`QOSQueryFlow(h0, flow1, 0, &40, &buf, 0x0,
 /// &ov2)`): the one rendering of a call in failure reports and in the `windows_sys_ops` log.
 pub fn c_form(call: &Call<Sym>) -> String {
-    let name = call.func().win32_name();
-    let args = match call {
-        Call::CreateHandle(c) => format!(
-            "{}, {}",
-            ptr(c.version.map(|(a, b)| format!("{{{a}, {b}}}"))),
-            if c.out { "&h" } else { "NULL" }
-        ),
-        Call::CloseHandle(c) => c.handle.to_string(),
-        Call::AddSocketToFlow(c) => format!(
-            "{}, {}, {}, {}, {:#x}, {}",
-            c.handle,
-            c.socket,
-            c.dest,
-            c.traffic_type.raw(),
-            c.flag_bits(),
-            ptr(c.flow)
-        ),
-        Call::RemoveSocketFromFlow(c) => format!("{}, {}, {}, {:#x}", c.handle, c.socket, c.flow, c.flags),
-        Call::SetFlow(c) => format!(
-            "{}, {}, {}, {}, {}, {:#x}, {}",
-            c.handle,
-            c.flow,
-            c.op.code(),
-            c.op.size(),
-            set_buffer(&c.op),
-            c.flags,
-            ov(c.overlapped)
-        ),
-        Call::QueryFlow(c) => format!(
-            "{}, {}, {}, {}, {}, {:#x}, {}",
-            c.handle,
-            c.flow,
-            c.op.code(),
-            ptr(c.size),
-            buf(c.buffer),
-            c.flag_bits(),
-            ov(c.overlapped)
-        ),
-        Call::NotifyFlow(c) => format!(
-            "{}, {}, {}, {}, {}, {:#x}, {}",
-            c.handle,
-            c.flow,
-            c.op.code(),
-            ptr(c.size),
-            ptr(c.target()),
-            c.flags,
-            ov(c.overlapped)
-        ),
-        Call::Cancel(c) => format!("{}, {}", c.handle, ov(c.overlapped)),
-        Call::EnumerateFlows(c) => format!("{}, {}, {}", c.handle, ptr(c.size), buf(c.buffer)),
-        Call::StartTrackingClient(c) | Call::StopTrackingClient(c) => {
-            format!("{}, {}, {:#x}", c.handle, c.client, c.flags)
-        }
-    };
-    format!("{name}({args})")
+    let args: Vec<String> = call.c_args().iter().map(|(_, a)| c_arg(a)).collect();
+    format!("{}({})", call.func().win32_name(), args.join(", "))
+}
+
+/// One argument in C form: symbols, codes and flag bits as numbers, pointers as `&value`.
+fn c_arg(a: &CArg<'_, Sym>) -> String {
+    match a {
+        CArg::Handle(h) => h.to_string(),
+        CArg::Socket(s) => s.to_string(),
+        CArg::Flow(id) => id.to_string(),
+        CArg::FlowIn(id) => ptr(**id),
+        CArg::Addr(a) => a.to_string(),
+        CArg::Size(s) => ptr(**s),
+        CArg::Ulong(v) => v.to_string(),
+        CArg::Overlapped(k) => ov(k.copied()),
+        CArg::Version(v) => ptr(v.map(|(a, b)| format!("{{{a}, {b}}}"))),
+        CArg::OutPtr(out) => if *out { "&h" } else { "NULL" }.into(),
+        CArg::Traffic(raw) => raw.to_string(),
+        CArg::Flags { bits, .. } => format!("{bits:#x}"),
+        CArg::Op { code, .. } => code.to_string(),
+        CArg::SetBuffer(op) => set_buffer(op),
+        CArg::Target(t) => ptr(*t),
+        CArg::Buffer(b) => buf(*b).into(),
+    }
 }
 
 /// One line per step, close to the C call, for failure reports and scenario authors.

@@ -60,14 +60,21 @@ pub fn time_cap_us(world: &World) -> u64 {
 /// Returns whether the text parsed, or the finding.
 pub fn scenario_bytes(data: &[u8]) -> Result<bool, ScenarioFinding> {
     let src = String::from_utf8_lossy(data);
-    let Ok(loaded) = scenario::parse("fuzz.ron", &src) else {
+    let parsed = scenario::parse("fuzz.ron", &src);
+    assert!(
+        scenario::load::same_as_positioned("fuzz.ron", &src, &parsed),
+        "the one-pass parse and the positioned passes disagree"
+    );
+    let Ok(loaded) = parsed else {
         return Ok(false);
     };
     let s = &loaded.scenario;
     let opts = RunOptions {
         seed: None,
         until: Some(Until::Time(VirtualTime(time_cap_us(&s.world)))),
-        ..RunOptions::default() // invariants after every step, as `qwave-sim check`
+        // Invariants after every step, as `qwave-sim check`, both incrementally and fully.
+        compare_invariant_checks: true,
+        ..RunOptions::default()
     };
     let out = scenario::run(s, &opts);
     for f in &out.failures {

@@ -56,13 +56,18 @@ pub fn op() -> impl Strategy<Value = Op> {
     from_arbitrary::<Op>(48)
 }
 
+/// The simplest `T` (what empty input gives), for a call whose arguments are then set: a
+/// parameter added to a call keeps its simplest value here.
+fn simplest<T: for<'a> Arbitrary<'a>>() -> T {
+    T::arbitrary(&mut Unstructured::new(&[])).expect("empty input gives the simplest value")
+}
+
 /// `QOSCreateHandle(&{1, 0}, &h)`.
 fn create_handle() -> Op {
-    Op::Call(Call::CreateHandle(CreateHandle {
-        handle: (),
-        version: Some((1, 0)),
-        out: true,
-    }))
+    let mut c: CreateHandle<Sym> = simplest();
+    c.version = Some((1, 0));
+    c.out = true;
+    Op::Call(Call::CreateHandle(c))
 }
 
 /// A sequence of up to `max_len` steps that starts with a handle and two sockets, so most
@@ -148,35 +153,22 @@ fn extreme_flow_call() -> impl Strategy<Value = Call<Sym>> {
     ];
     let (handle, flow) = (extreme_handle(), extreme_flow());
     prop_oneof![
-        (handle.clone(), flow.clone(), set_op).prop_map(|(handle, flow, op)| Call::SetFlow(SetFlow {
-            handle,
-            flow,
-            op,
-            flags: 0,
-            overlapped: None,
-        })),
+        (handle.clone(), flow.clone(), set_op).prop_map(|(handle, flow, op)| {
+            let mut c: SetFlow<Sym> = simplest();
+            (c.handle, c.flow, c.op, c.flags, c.overlapped) = (handle, flow, op, 0, None);
+            Call::SetFlow(c)
+        }),
         (handle.clone(), flow.clone(), extreme_size(), any::<i32>()).prop_map(|(handle, flow, size, op)| {
-            Call::QueryFlow(QueryFlow {
-                handle,
-                flow,
-                op: QueryOp::from_code(op),
-                size: Some(size),
-                buffer: true,
-                fresh: true,
-                flags: !QOS_QUERYFLOW_FRESH,
-                overlapped: Some(u8::MAX),
-            })
+            let mut c: QueryFlow<Sym> = simplest();
+            (c.handle, c.flow, c.op, c.size) = (handle, flow, QueryOp::from_code(op), Some(size));
+            (c.buffer, c.fresh, c.flags, c.overlapped) = (true, true, !QOS_QUERYFLOW_FRESH, Some(u8::MAX));
+            Call::QueryFlow(c)
         }),
         (handle, flow, extreme_size(), big()).prop_map(|(handle, flow, size, t)| {
-            Call::NotifyFlow(NotifyFlow {
-                handle,
-                flow,
-                op: NotifyOp::Available(t),
-                size: Some(size),
-                buffer: NotifyBuffer::Auto,
-                flags: 0,
-                overlapped: Some(1),
-            })
+            let mut c: NotifyFlow<Sym> = simplest();
+            (c.handle, c.flow, c.op, c.size) = (handle, flow, NotifyOp::Available(t), Some(size));
+            (c.buffer, c.flags, c.overlapped) = (NotifyBuffer::Auto, 0, Some(1));
+            Call::NotifyFlow(c)
         }),
     ]
 }
@@ -188,28 +180,27 @@ fn extreme_call() -> impl Strategy<Value = Call<Sym>> {
     prop_oneof![
         3 => extreme_flow_call(),
         1 => (handle.clone(), extreme_size()).prop_map(|(handle, size)| {
-            Call::EnumerateFlows(EnumerateFlows { handle, size: Some(size), buffer: true })
+            let mut c: EnumerateFlows<Sym> = simplest();
+            (c.handle, c.size, c.buffer) = (handle, Some(size), true);
+            Call::EnumerateFlows(c)
         }),
         1 => (handle.clone(), extreme_flow()).prop_map(|(handle, flow)| {
-            Call::RemoveSocketFromFlow(RemoveSocketFromFlow {
-                handle,
-                socket: SocketArg::Raw(u64::MAX),
-                flow,
-                flags: u32::MAX,
-            })
+            let mut c: RemoveSocketFromFlow<Sym> = simplest();
+            (c.handle, c.socket, c.flow, c.flags) = (handle, SocketArg::Raw(u64::MAX), flow, u32::MAX);
+            Call::RemoveSocketFromFlow(c)
         }),
         1 => (handle.clone(), extreme_flow()).prop_map(|(handle, flow)| {
-            Call::AddSocketToFlow(AddSocketToFlow {
-                handle,
-                socket: SocketArg::Created(0),
-                dest: AddrArg::Known(0),
-                traffic_type: TrafficArg::Raw(i32::MAX),
-                non_adaptive: true,
-                flags: !QOS_NON_ADAPTIVE_FLOW,
-                flow: Some(flow),
-            })
+            let mut c: AddSocketToFlow<Sym> = simplest();
+            (c.handle, c.socket, c.dest) = (handle, SocketArg::Created(0), AddrArg::Known(0));
+            (c.traffic_type, c.non_adaptive, c.flags) = (TrafficArg::Raw(i32::MAX), true, !QOS_NON_ADAPTIVE_FLOW);
+            c.flow = Some(flow);
+            Call::AddSocketToFlow(c)
         }),
-        1 => handle.prop_map(|handle| Call::CloseHandle(CloseHandle { handle })),
+        1 => handle.prop_map(|handle| {
+            let mut c: CloseHandle<Sym> = simplest();
+            c.handle = handle;
+            Call::CloseHandle(c)
+        }),
     ]
 }
 

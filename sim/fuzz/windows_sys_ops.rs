@@ -193,6 +193,10 @@ impl Fuzz<'_, '_> {
         if let Err(v) = self.sim.with_model(|m| checker.observe(m)) {
             return Err(self.finding(i, v.to_string()));
         }
+        // The incremental check agrees with the full one, and kept track of every change.
+        if let Err(v) = self.sim.with_model(|m| m.check_invariants_both()) {
+            return Err(self.finding(i, v.to_string()));
+        }
         Ok(())
     }
 

@@ -12,12 +12,13 @@
 use super::api::NotifyKind;
 use super::{Event, Func, HandleState, Model, VirtualTime, Win32Error};
 use crate::model::event::{CallOutput, CallResult, QueryData};
+use crate::tag::HandleIndex;
 
 /// A synchronous notification waiting for its condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct BlockedNotify {
-    /// Handle index.
-    pub h: usize,
+    /// The handle it was called on.
+    pub h: HandleIndex,
     /// Flow id.
     pub flow: u32,
     /// What it waits for.
@@ -44,7 +45,7 @@ impl Model {
     /// The start of a blocking notification: its limit, and (deferred) the hand-back.
     pub(crate) fn begin_blocked(
         &mut self,
-        h: usize,
+        h: HandleIndex,
         flow: u32,
         op: NotifyKind,
     ) -> Result<BlockedNotify, CallResult> {

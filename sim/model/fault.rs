@@ -10,6 +10,7 @@ use super::world::ServiceState;
 
 /// One of the 11 qWAVE functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Func {
     /// `QOSCreateHandle`.
     CreateHandle,
@@ -69,7 +70,7 @@ impl Func {
     }
 
     /// GEN-11: `ERROR_ADAP_HDW_ERR` is not among the codes of Close, Remove and Enumerate.
-    pub fn can_report_adapter_error(self) -> bool {
+    pub(crate) fn can_report_adapter_error(self) -> bool {
         !matches!(
             self,
             Func::CloseHandle | Func::RemoveSocketFromFlow | Func::EnumerateFlows
@@ -79,6 +80,7 @@ impl Func {
 
 /// Which path a path fault acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum PathRef {
     /// The path toward a peer listed in the world.
     Peer(IpAddr),
@@ -88,6 +90,7 @@ pub enum PathRef {
 
 /// Something that happens to the system, now or at a scheduled virtual time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub enum Fault {
     /// The QoS subsystem resets: every handle goes stale (`ERROR_DEVICE_REINITIALIZATION_NEEDED`
@@ -191,6 +194,15 @@ impl Model {
     /// Applies a fault now.
     pub(crate) fn apply_fault(&mut self, fault: Fault) {
         self.push_event(Event::Fault(fault.clone()));
+        let wrapped = self.bump_topology_epoch(); // every cached route may be stale now
+        self.fault_effects(fault);
+        if wrapped {
+            self.recompute_routes();
+        }
+    }
+
+    /// What a fault changes.
+    fn fault_effects(&mut self, fault: Fault) {
         match fault {
             Fault::DeviceReset => {
                 self.invalidate_all(HandleState::Stale, Win32Error::ERROR_OPERATION_ABORTED)
@@ -289,7 +301,7 @@ impl Model {
         for r in pending {
             self.abort_request(r, code);
         }
-        for h in &mut self.handles {
+        for h in self.handles.iter_mut() {
             if h.state == HandleState::Open || (to == HandleState::Dead && h.state == HandleState::Stale) {
                 h.state = to;
             }

@@ -5,10 +5,13 @@ use std::num::NonZeroU64;
 
 use serde::{Deserialize, Serialize};
 
+use super::route::Route;
 use super::time::VirtualTime;
+use crate::tag::HandleIndex;
 
 /// `QOS_TRAFFIC_TYPE` (TT table, rules section 13.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TrafficType {
     /// 0: no marking.
     #[default]
@@ -81,6 +84,7 @@ impl TrafficType {
 
 /// `QOS_SHAPING` (rules section 13.2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Shaping {
     /// 0: delay excess packets; marking best effort (AMB-25).
     #[default]
@@ -116,9 +120,9 @@ pub struct RateContract {
 }
 
 /// `QOS_OUTGOING_DEFAULT_MINIMUM_BANDWIDTH` (SET-6c).
-pub const DEFAULT_MINIMUM_BANDWIDTH: u64 = 0xFFFF_FFFF;
+pub(crate) const DEFAULT_MINIMUM_BANDWIDTH: u64 = 0xFFFF_FFFF;
 /// What the system grants for `QOS_OUTGOING_DEFAULT_MINIMUM_BANDWIDTH` (our choice, SIM-4).
-pub const DEFAULT_MINIMUM_GRANT_BPS: u64 = 64_000;
+pub(crate) const DEFAULT_MINIMUM_GRANT_BPS: u64 = 64_000;
 
 /// `QOS_SUBTRACT_OVERHEAD` (qos2.h): `rate` in bits/s at the IP layer less the IP and
 /// transport headers of `packet_bytes`-byte payloads, in the header's f64 arithmetic with its
@@ -159,16 +163,16 @@ pub struct Marking {
 
 /// Who owns a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Owner {
-    /// A handle of this process (model handle id).
-    Handle(u32),
+pub(crate) enum Owner {
+    /// A handle of this process.
+    Handle(HandleIndex),
     /// Another process (listed in the world's `foreign_flows`).
     Foreign,
 }
 
 /// The sockets of a flow: most flows have one, so that case does not allocate.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Sockets {
+pub(crate) enum Sockets {
     /// Exactly one socket (raw value).
     One(u64),
     /// Several (non-adaptive flows only, ADD-17); never fewer than two.
@@ -179,6 +183,7 @@ pub enum Sockets {
 
 impl Sockets {
     /// The sockets as a slice.
+    #[inline]
     pub fn as_slice(&self) -> &[u64] {
         match self {
             Sockets::One(s) => std::slice::from_ref(s),
@@ -188,6 +193,7 @@ impl Sockets {
     }
 
     /// Whether `s` is in the flow.
+    #[inline]
     pub fn contains(&self, s: u64) -> bool {
         self.as_slice().contains(&s)
     }
@@ -226,11 +232,13 @@ impl Sockets {
     }
 
     /// Number of sockets.
+    #[inline]
     pub fn len(&self) -> usize {
         self.as_slice().len()
     }
 
     /// Whether there are none.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -238,13 +246,13 @@ impl Sockets {
 
 /// Index of a path in the model (0 = the off-link path, 1.. = peers in world order,
 /// `LOOPBACK_PATH` = loopback).
-pub type PathIdx = u32;
+pub(crate) type PathIdx = u32;
 /// The pseudo-path of loopback destinations.
-pub const LOOPBACK_PATH: PathIdx = u32::MAX;
+pub(crate) const LOOPBACK_PATH: PathIdx = u32::MAX;
 
 /// A live flow.
 #[derive(Clone, Debug)]
-pub struct Flow {
+pub(crate) struct Flow {
     /// Non-zero, system-wide, never reused (AMB-29).
     pub id: u32,
     /// Owning handle (or another process).
@@ -268,6 +276,13 @@ pub struct Flow {
     /// The socket was bound to an address of `interface`: traffic leaves by it whatever the
     /// routing table prefers.
     pub pinned: bool,
+    /// `dest`'s route as of topology epoch `route_epoch`: a cache of what
+    /// `Model::flow_dest_route_now` returns (`Model::route(dest.ip())`, by `interface` if
+    /// `pinned`), read through `Model::flow_dest_route`, which recomputes it when a fault has
+    /// bumped the epoch since.
+    pub(crate) route: Route,
+    /// The topology epoch `route` was computed in.
+    pub(crate) route_epoch: u32,
     /// When the flow started.
     pub started: VirtualTime,
     /// The last accepted `QOSSetOutgoingRate` contract.
@@ -278,6 +293,9 @@ pub struct Flow {
     pub held_bps: u64,
     /// `QOSSetOutgoingDSCPValue` override (TT-4).
     pub custom_dscp: Option<u8>,
+    /// Overlapped requests pending on this flow (Set, Query and Notify), so destroying a flow
+    /// without any skips the search for them.
+    pub(crate) requests: u32,
     /// Pending notification request per `QOS_NOTIFY_FLOW` operation (NOT-8). Request ids start
     /// at 1, so a slot costs 8 bytes.
     pub(crate) notify: [Option<NonZeroU64>; 3],
@@ -292,7 +310,7 @@ impl Flow {
 
 /// Inputs to the marking decision that are not stored in the flow.
 #[derive(Clone, Copy, Debug)]
-pub struct MarkingContext {
+pub(crate) struct MarkingContext {
     /// Destination is on the local link.
     pub on_link: bool,
     /// Destination is loopback (AMB-27: never marked).
@@ -310,8 +328,15 @@ pub struct MarkingContext {
 }
 
 /// Whether the flow's traffic is marked at all (AMB-9, SET-6b, AMB-27).
-pub fn marking_active(flow: &Flow, cx: &MarkingContext) -> bool {
-    if cx.loopback {
+pub(crate) fn marking_active(flow: &Flow, cx: &MarkingContext) -> bool {
+    is_marked(flow, cx.loopback, cx.rate_required)
+}
+
+/// [`marking_active`] from the only two inputs it needs besides the flow: whether the
+/// destination is loopback, and whether policy demands a rate before marking.
+#[inline]
+pub(crate) fn is_marked(flow: &Flow, loopback: bool, rate_required: bool) -> bool {
+    if loopback {
         return false; // AMB-27
     }
     match flow.rate {
@@ -321,12 +346,12 @@ pub fn marking_active(flow: &Flow, cx: &MarkingContext) -> bool {
     if flow.adaptive {
         flow.admitted // AMB-9: adaptive flows mark only after an admitted rate
     } else {
-        !cx.rate_required || flow.rate.is_some() // AMB-9, SET-6 under admission-control policy
+        !rate_required || flow.rate.is_some() // AMB-9, SET-6 under admission-control policy
     }
 }
 
 /// The markings applied to a flow's packets (QRY-11, TT-1..4, AMB-25, AMB-34).
-pub fn marking(flow: &Flow, cx: &MarkingContext) -> Marking {
+pub(crate) fn marking(flow: &Flow, cx: &MarkingContext) -> Marking {
     if !marking_active(flow, cx) {
         return Marking::default();
     }

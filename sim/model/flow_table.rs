@@ -12,10 +12,16 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::flow::Flow;
+use super::touched::Touched;
 
 /// Flows per chunk (a power of two); a chunk grows by doubling up to it, so a model with a
 /// handful of flows stays small and the unused room never exceeds one chunk's flows.
 const CHUNK: usize = 256;
+
+/// Where a live flow is stored, found once by [`FlowTable::find`] and then used for every access
+/// to that flow in the same call. Valid until that flow is removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot(u32);
 
 /// The model's live flows.
 #[derive(Clone, Default)]
@@ -26,32 +32,70 @@ pub(crate) struct FlowTable {
     chunks: Vec<Vec<Option<Flow>>>,
     /// Free slots, reused last-freed first.
     free: Vec<u32>,
+    /// Ids of the flows changed, added or removed (for the incremental invariant check).
+    pub(crate) touched: Touched<u32>,
 }
 
 impl FlowTable {
+    #[inline]
     fn slot(&self, s: u32) -> &Option<Flow> {
         let s = s as usize;
         &self.chunks[s / CHUNK][s % CHUNK]
     }
 
+    #[inline]
     fn slot_mut(&mut self, s: u32) -> &mut Option<Flow> {
         let s = s as usize;
         &mut self.chunks[s / CHUNK][s % CHUNK]
     }
 
+    /// Where the flow with this id is stored.
+    #[inline]
+    pub fn find(&self, id: u32) -> Option<Slot> {
+        self.index.get(&id).map(|s| Slot(*s))
+    }
+
+    /// Where the flow with this id is stored, and the flow.
+    #[inline]
+    pub fn find_flow(&self, id: u32) -> Option<(Slot, &Flow)> {
+        let s = *self.index.get(&id)?;
+        self.slot(s).as_ref().map(|f| (Slot(s), f))
+    }
+
+    /// The flow stored at `s` (found by [`FlowTable::find`], and not removed since).
+    #[inline(always)]
+    pub fn at(&self, s: Slot) -> &Flow {
+        self.slot(s.0).as_ref().expect("a live flow's slot")
+    }
+
+    /// The flow stored at `s`, mutably.
+    #[inline]
+    pub fn at_mut(&mut self, s: Slot) -> &mut Flow {
+        let s = s.0 as usize;
+        let f = self.chunks[s / CHUNK][s % CHUNK]
+            .as_mut()
+            .expect("a live flow's slot");
+        self.touched.touch(f.id);
+        f
+    }
+
     /// The flow with this id.
+    #[inline]
     pub fn get(&self, id: &u32) -> Option<&Flow> {
         let s = *self.index.get(id)?;
         self.slot(s).as_ref()
     }
 
     /// The flow with this id, mutably.
+    #[inline]
     pub fn get_mut(&mut self, id: &u32) -> Option<&mut Flow> {
         let s = *self.index.get(id)?;
+        self.touched.touch(*id);
         self.slot_mut(s).as_mut()
     }
 
     /// Whether a flow has this id.
+    #[inline]
     pub fn contains_key(&self, id: &u32) -> bool {
         self.index.contains_key(id)
     }
@@ -63,6 +107,7 @@ impl FlowTable {
 
     /// Stores `flow` under `id`, replacing (and returning) a flow with the same id.
     pub fn insert(&mut self, id: u32, flow: Flow) -> Option<Flow> {
+        self.touched.touch(id);
         let vacant = match self.index.entry(id) {
             Entry::Occupied(o) => {
                 let s = *o.get() as usize;
@@ -91,12 +136,13 @@ impl FlowTable {
         None
     }
 
-    /// Removes and returns the flow with this id.
-    pub fn remove(&mut self, id: &u32) -> Option<Flow> {
-        let s = self.index.remove(id)?;
-        let f = self.slot_mut(s).take();
-        self.free.push(s);
-        f
+    /// Removes the flow `id` stored at `s`, dropping it where it lies.
+    #[inline]
+    pub fn remove_at(&mut self, id: u32, s: Slot) {
+        self.touched.touch(id);
+        self.index.remove(&id);
+        *self.slot_mut(s.0) = None;
+        self.free.push(s.0);
     }
 
     /// Live flows with their ids, in the index's (deterministic, unspecified) order.
@@ -109,6 +155,12 @@ impl FlowTable {
     /// Live flow ids.
     pub fn keys(&self) -> impl Iterator<Item = &u32> {
         self.index.keys()
+    }
+
+    /// Live flows, mutably, in storage order (nothing that leaves the model depends on it).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Flow> {
+        self.touched.touch_all();
+        self.chunks.iter_mut().flatten().flatten()
     }
 
     /// Live flows.

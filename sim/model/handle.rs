@@ -1,13 +1,11 @@
 //! QoS handles: values, states (open, stale after a reset, dead), and the checks every call
 //! starts with (GEN-6, GEN-8, GEN-11, CRE-8, AMB-40).
 
+use std::ops::{Index, IndexMut};
+
+use super::touched::Touched;
 use super::*;
-
-/// Handle values the sim issues carry this tag, so they never look like real handles.
-pub const HANDLE_TAG: u64 = 0x5157 << 40;
-
-/// The most handles one run may create.
-pub const MAX_HANDLES: usize = 1 << 24;
+use crate::tag::{HandleIndex, HandleValue};
 
 /// State of a QoS handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,17 +43,74 @@ impl Handle {
     }
 }
 
+/// Every handle the model created, in creation order, by [`HandleIndex`] (dead ones stay).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Handles(Vec<Handle>, pub(crate) Touched<u32>);
+
+impl Handles {
+    /// The handle a value names, if the sim issued it.
+    pub(crate) fn find(&self, value: HandleValue) -> Option<HandleIndex> {
+        value.index().filter(|i| i.get() < self.0.len())
+    }
+
+    /// A new open handle, if the table has room.
+    fn open_new(&mut self) -> Option<HandleIndex> {
+        let i = HandleIndex::next(self.0.len())?;
+        self.1.touch(i.get() as u32);
+        self.0.push(Handle {
+            value: i.value().get(),
+            state: HandleState::Open,
+            flows: Vec::new(),
+            tracked: Vec::new(),
+            pending: FxHashMap::default(),
+        });
+        Some(i)
+    }
+
+    /// The handles, in creation order.
+    pub(crate) fn as_slice(&self) -> &[Handle] {
+        &self.0
+    }
+
+    /// The handles with their indices.
+    pub(crate) fn indexed(&self) -> impl Iterator<Item = (HandleIndex, &Handle)> {
+        (0..self.0.len()).filter_map(HandleIndex::next).zip(self.0.iter())
+    }
+
+    /// The handles, mutably.
+    pub(crate) fn iter_mut(&mut self) -> std::slice::IterMut<'_, Handle> {
+        self.1.touch_all();
+        self.0.iter_mut()
+    }
+
+    /// The handle at `i`, if there is one.
+    pub(crate) fn get(&self, i: HandleIndex) -> Option<&Handle> {
+        self.0.get(i.get())
+    }
+}
+
+impl Index<HandleIndex> for Handles {
+    type Output = Handle;
+
+    fn index(&self, i: HandleIndex) -> &Handle {
+        &self.0[i.get()]
+    }
+}
+
+impl IndexMut<HandleIndex> for Handles {
+    fn index_mut(&mut self, i: HandleIndex) -> &mut Handle {
+        self.1.touch(i.get() as u32);
+        &mut self.0[i.get()]
+    }
+}
+
 impl Model {
-    pub(crate) fn handle_index(&self, value: u64) -> Option<usize> {
-        if value & !0xFF_FFFF_FFFF != HANDLE_TAG {
-            return None;
-        }
-        let i = ((value & 0xFF_FFFF_FFFF) as usize).checked_sub(1)?;
-        (i < self.handles.len()).then_some(i)
+    pub(crate) fn handle_index(&self, value: u64) -> Option<HandleIndex> {
+        self.handles.find(HandleValue(value))
     }
 
     /// GEN-6, CLO-8, GEN-8: resolves a handle for any call but close.
-    pub(crate) fn open_handle(&self, value: u64) -> Result<usize, Win32Error> {
+    pub(crate) fn open_handle(&self, value: u64) -> Result<HandleIndex, Win32Error> {
         match self.handle_index(value) {
             Some(i) => match self.handles[i].state {
                 HandleState::Open => Ok(i),
@@ -66,19 +121,9 @@ impl Model {
         }
     }
 
+    /// A new open handle's value (`None`: the table is full).
     pub(crate) fn new_handle(&mut self) -> Option<u64> {
-        if self.handles.len() >= MAX_HANDLES {
-            return None;
-        }
-        let value = HANDLE_TAG | (self.handles.len() as u64 + 1);
-        self.handles.push(Handle {
-            value,
-            state: HandleState::Open,
-            flows: Vec::new(),
-            tracked: Vec::new(),
-            pending: FxHashMap::default(),
-        });
-        Some(value)
+        self.handles.open_new().map(|i| i.value().get())
     }
 
     /// AMB-40: while asleep with power-transition errors on, every call reports 782, or 783
@@ -95,7 +140,15 @@ impl Model {
     }
 
     /// GEN-11: an injected failure for this call, if one is armed.
+    #[inline]
     pub(crate) fn injected_failure(&mut self, f: Func) -> Result<(), Win32Error> {
+        if self.failures.is_empty() {
+            return Ok(());
+        }
+        self.armed_failure(f)
+    }
+
+    fn armed_failure(&mut self, f: Func) -> Result<(), Win32Error> {
         let pos = self.failures.iter().position(|(func, code, _)| {
             func.is_none_or(|g| g == f)
                 && (*code != Win32Error::ERROR_ADAP_HDW_ERR || f.can_report_adapter_error())

@@ -1,11 +1,14 @@
 //! The model's invariants, checked after every step in tests and fuzzing.
 
+use std::collections::BTreeMap;
+
 use rustc_hash::FxHashSet;
 
 use super::event::{CallOutput, CallResult};
 use super::flow::{self, Owner, Shaping};
-use super::{HandleState, Model, ReqKind, Route, VirtualTime, Win32Error};
+use super::{Handle, HandleState, Model, ReqKind, Route, VirtualTime, Win32Error};
 use crate::call::Call;
+use crate::tag::HandleIndex;
 
 /// A broken invariant: which, and what was seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,15 +30,78 @@ macro_rules! ensure {
     };
 }
 
+/// What the flows add up to, checked against the counters kept elsewhere.
+#[derive(Default)]
+struct FlowTotals {
+    /// Socket value → flows holding it.
+    socket_refs: BTreeMap<u64, u32>,
+    /// Path index → bandwidth its flows hold.
+    held: Vec<u64>,
+    /// Adaptive flows asking for prioritisation (SET-7d).
+    prioritised: u32,
+}
+
 impl Model {
     /// Checks every invariant of the state; `Err` names the first broken one.
     pub fn check_invariants(&self) -> Result<(), Violation> {
-        // Membership only (never iterated), so a hash set is fine.
-        let mut seen_in_handles = FxHashSet::default();
-        for (i, h) in self.handles.iter().enumerate() {
+        let listed = self.check_handles()?;
+        self.check_socket_values()?;
+        let totals = self.check_flows(&listed)?;
+        self.check_socket_refs(&totals.socket_refs)?;
+        self.check_paths(&totals.held)?;
+        ensure!(
+            totals.prioritised == self.adaptive_marked_count(),
+            "prioritised adaptive flows {} != counter {}",
+            totals.prioritised,
+            self.adaptive_marked_count()
+        );
+        self.check_requests()?;
+        if let Some((ip, via, epoch, route)) = self.last_route {
             ensure!(
-                h.value == super::HANDLE_TAG | (i as u64 + 1),
-                "handle {i} has value {:#x}",
+                epoch != self.topology_epoch() || self.route_via(ip, via) == route,
+                "the last new flow's route to {ip} (via {via:?}) is remembered as {route:?}, but it is {:?}",
+                self.route_via(ip, via)
+            );
+        }
+        if let Some(t) = self.next_event_time() {
+            ensure!(
+                t >= self.now(),
+                "an event is scheduled in the past ({t} < {})",
+                self.now()
+            );
+        }
+        Ok(())
+    }
+
+    /// Handle values, states and flow lists; returns the flows the handles list.
+    fn check_handles(&self) -> Result<FxHashSet<u32>, Violation> {
+        // Membership only (never iterated), so a hash set is fine.
+        let mut listed = FxHashSet::default();
+        for (i, h) in self.handles.indexed() {
+            self.check_handle(i, h)?;
+            for (pos, id) in h.flows.iter().enumerate() {
+                let f = self.flows.get(id);
+                ensure!(f.is_some(), "handle {:#x} lists dead flow {id}", h.value);
+                let f = f.expect("checked");
+                ensure!(
+                    f.owner == Owner::Handle(i),
+                    "flow {id} listed by a handle that does not own it"
+                );
+                ensure!(f.pos as usize == pos, "flow {id} position {} != {pos}", f.pos);
+                ensure!(listed.insert(*id), "flow {id} listed twice");
+            }
+        }
+        Ok(listed)
+    }
+
+    /// One handle's value and state, and the clients it tracks (its flow list is checked by
+    /// the caller).
+    pub(super) fn check_handle(&self, i: HandleIndex, h: &Handle) -> Result<(), Violation> {
+        {
+            ensure!(
+                h.value == i.value().get(),
+                "handle {} has value {:#x}",
+                i.get(),
                 h.value
             );
             if h.state != HandleState::Open {
@@ -55,117 +121,146 @@ impl Model {
                     h.value
                 );
             }
-            for (pos, id) in h.flows.iter().enumerate() {
-                let f = self.flows.get(id);
-                ensure!(f.is_some(), "handle {:#x} lists dead flow {id}", h.value);
-                let f = f.expect("checked");
-                ensure!(
-                    f.owner == Owner::Handle(i as u32),
-                    "flow {id} listed by a handle that does not own it"
-                );
-                ensure!(f.pos as usize == pos, "flow {id} position {} != {pos}", f.pos);
-                ensure!(seen_in_handles.insert(*id), "flow {id} listed twice");
-            }
             ensure!(
                 h.tracked.windows(2).all(|w| w[0] < w[1]),
                 "tracked clients of {:#x} not sorted/unique",
                 h.value
             );
         }
+        Ok(())
+    }
+
+    fn check_socket_values(&self) -> Result<(), Violation> {
         for (i, s) in self.sockets.iter().enumerate() {
             ensure!(
-                s.raw == super::socket::SOCKET_TAG | (i as u64 + 1),
+                s.raw == crate::tag::SOCKET.value(i),
                 "socket {i} has value {:#x} (ids unique and non-zero)",
                 s.raw
             );
         }
+        Ok(())
+    }
+
+    /// Every flow on its own, adding up what the counters elsewhere must match.
+    fn check_flows(&self, listed: &FxHashSet<u32>) -> Result<FlowTotals, Violation> {
         let any_prioritised = self.flows.values().any(|f| f.prioritised());
-        let mut socket_refs: std::collections::BTreeMap<u64, u32> = Default::default();
-        let mut held: Vec<u64> = vec![0; self.paths.len()];
-        let mut prioritised = 0u32;
+        let mut totals = FlowTotals {
+            held: vec![0; self.paths.len()],
+            ..FlowTotals::default()
+        };
         for (id, f) in &self.flows {
-            ensure!(*id != 0 && f.id == *id, "flow id {id} / {}", f.id);
-            match f.owner {
-                Owner::Handle(h) => {
-                    let hs = self.handles.get(h as usize);
-                    ensure!(
-                        hs.is_some_and(|h| h.state == HandleState::Open),
-                        "flow {id} belongs to a handle that is not open"
-                    );
-                    ensure!(
-                        seen_in_handles.contains(id),
-                        "flow {id} missing from its handle's list"
-                    );
-                    ensure!(!f.sockets.is_empty(), "flow {id} has no socket");
-                }
-                Owner::Foreign => ensure!(f.sockets.is_empty(), "foreign flow {id} holds sockets"),
-            }
-            ensure!(
-                f.adaptive || f.held_bps == 0,
-                "non-adaptive flow {id} holds admission bandwidth"
-            );
-            ensure!(
-                !f.adaptive || f.sockets.len() <= 1,
-                "adaptive flow {id} has {} sockets (ADD-17)",
-                f.sockets.len()
-            );
-            if f.sockets.len() > 1 {
-                let mut uniq = f.sockets.as_slice().to_vec();
-                uniq.sort_unstable();
-                uniq.dedup();
-                ensure!(uniq.len() == f.sockets.len(), "flow {id} lists a socket twice");
-            }
+            self.check_flow(*id, f, Some(listed))?;
             for &s in f.sockets.as_slice() {
-                *socket_refs.entry(s).or_default() += 1;
+                *totals.socket_refs.entry(s).or_default() += 1;
             }
-            ensure!(
-                f.custom_dscp.is_none_or(|d| d <= 63),
-                "flow {id} custom DSCP out of range"
-            );
-            ensure!(
-                f.custom_dscp.is_none() || !f.adaptive,
-                "adaptive flow {id} has a DSCP override (SET-7b)"
-            );
-            if let Some(slot) = held.get_mut(f.path as usize) {
+            if let Some(slot) = totals.held.get_mut(f.path as usize) {
                 *slot += f.held_bps;
             }
             if f.prioritised() {
-                prioritised += 1;
+                totals.prioritised += 1;
             }
-            let cx = self.marking_context(f);
-            let m = flow::marking(f, &cx);
-            ensure!(
-                m.conformant_dscp <= 63 && m.non_conformant_dscp <= 63,
-                "flow {id} DSCP out of range"
-            );
-            ensure!(
-                m.conformant_l2 <= 7 && m.non_conformant_l2 <= 7,
-                "flow {id} 802.1p out of range"
-            );
-            ensure!(
-                m.conformant_l2 == 0 || f.adaptive,
-                "non-adaptive flow {id} gets 802.1p (TT-1)"
-            );
-            if !flow::marking_active(f, &cx) {
+            self.check_flow_marking(f, any_prioritised)?;
+            self.check_notify_slots(*id, f)?;
+        }
+        Ok(totals)
+    }
+
+    /// A flow's id, owner, sockets and DSCP override. Its handle lists it: it is in `listed`, the
+    /// flows the handles list, if given, else at its position in its handle's list.
+    pub(super) fn check_flow(
+        &self,
+        id: u32,
+        f: &flow::Flow,
+        listed: Option<&FxHashSet<u32>>,
+    ) -> Result<(), Violation> {
+        ensure!(id != 0 && f.id == id, "flow id {id} / {}", f.id);
+        match f.owner {
+            Owner::Handle(h) => {
+                let hs = self.handles.get(h);
                 ensure!(
-                    m == flow::Marking::default(),
-                    "unmarked flow {id} reports markings"
+                    hs.is_some_and(|h| h.state == HandleState::Open),
+                    "flow {id} belongs to a handle that is not open"
+                );
+                let is_listed = match listed {
+                    Some(listed) => listed.contains(&id),
+                    None => hs.is_some_and(|h| h.flows.get(f.pos as usize) == Some(&id)),
+                };
+                ensure!(is_listed, "flow {id} missing from its handle's list");
+                ensure!(!f.sockets.is_empty(), "flow {id} has no socket");
+            }
+            Owner::Foreign => ensure!(f.sockets.is_empty(), "foreign flow {id} holds sockets"),
+        }
+        ensure!(
+            f.adaptive || f.held_bps == 0,
+            "non-adaptive flow {id} holds admission bandwidth"
+        );
+        ensure!(
+            !f.adaptive || f.sockets.len() <= 1,
+            "adaptive flow {id} has {} sockets (ADD-17)",
+            f.sockets.len()
+        );
+        if f.sockets.len() > 1 {
+            let mut uniq = f.sockets.as_slice().to_vec();
+            uniq.sort_unstable();
+            uniq.dedup();
+            ensure!(uniq.len() == f.sockets.len(), "flow {id} lists a socket twice");
+        }
+        ensure!(
+            f.custom_dscp.is_none_or(|d| d <= 63),
+            "flow {id} custom DSCP out of range"
+        );
+        ensure!(
+            f.custom_dscp.is_none() || !f.adaptive,
+            "adaptive flow {id} has a DSCP override (SET-7b)"
+        );
+        Ok(())
+    }
+
+    /// The markings a flow reports: in range, and as the TT table says.
+    pub(super) fn check_flow_marking(&self, f: &flow::Flow, any_prioritised: bool) -> Result<(), Violation> {
+        let id = f.id;
+        let cx = self.marking_context(f);
+        let m = flow::marking(f, &cx);
+        ensure!(
+            m.conformant_dscp <= 63 && m.non_conformant_dscp <= 63,
+            "flow {id} DSCP out of range"
+        );
+        ensure!(
+            m.conformant_l2 <= 7 && m.non_conformant_l2 <= 7,
+            "flow {id} 802.1p out of range"
+        );
+        ensure!(
+            m.conformant_l2 == 0 || f.adaptive,
+            "non-adaptive flow {id} gets 802.1p (TT-1)"
+        );
+        if !flow::marking_active(f, &cx) {
+            ensure!(
+                m == flow::Marking::default(),
+                "unmarked flow {id} reports markings"
+            );
+        }
+        self.check_marking_table(f, m, any_prioritised)
+    }
+
+    /// Each pending notification a flow remembers is live and of its operation (NOT-8).
+    pub(super) fn check_notify_slots(&self, id: u32, f: &flow::Flow) -> Result<(), Violation> {
+        for (op, slot) in f.notify.iter().enumerate() {
+            if let Some(r) = slot {
+                let req = self.requests.get(&r.get());
+                ensure!(
+                    req.is_some_and(
+                        |q| q.flow == id && matches!(q.kind, ReqKind::Notify(n) if n.index() == op)
+                    ),
+                    "flow {id} notify slot {op} points at a stale request"
                 );
             }
-            self.check_marking_table(f, m, any_prioritised)?;
-            for (op, slot) in f.notify.iter().enumerate() {
-                if let Some(r) = slot {
-                    let req = self.requests.get(&r.get());
-                    ensure!(
-                        req.is_some_and(
-                            |q| q.flow == *id && matches!(q.kind, ReqKind::Notify(n) if n.index() == op)
-                        ),
-                        "flow {id} notify slot {op} points at a stale request"
-                    );
-                }
-            }
         }
-        for (raw, n) in &socket_refs {
+        Ok(())
+    }
+
+    /// Each socket counts exactly the flows that hold it.
+    fn check_socket_refs(&self, socket_refs: &BTreeMap<u64, u32>) -> Result<(), Violation> {
+        for (raw, n) in socket_refs {
             let s = self.socket_info(*raw);
             ensure!(s.is_some(), "flow holds unknown socket {raw:#x}");
             ensure!(
@@ -190,6 +285,11 @@ impl Model {
                 );
             }
         }
+        Ok(())
+    }
+
+    /// Each path's budget is what its flows hold; its waiters are live.
+    fn check_paths(&self, held: &[u64]) -> Result<(), Violation> {
         for (i, p) in self.paths.iter().enumerate() {
             ensure!(
                 p.admitted_bps == held[i],
@@ -204,14 +304,16 @@ impl Model {
                 );
             }
         }
-        ensure!(
-            prioritised == self.adaptive_marked_count(),
-            "prioritised adaptive flows {prioritised} != counter {}",
-            self.adaptive_marked_count()
-        );
+        Ok(())
+    }
+
+    /// Pending requests and the handles that list them agree.
+    fn check_requests(&self) -> Result<(), Violation> {
+        let mut per_flow: BTreeMap<u32, u32> = BTreeMap::new();
         for (id, r) in &self.requests {
+            *per_flow.entry(r.flow).or_default() += 1;
             ensure!(*id != 0 && r.id == *id, "request id {id} / {}", r.id);
-            let h = self.handles.get(r.handle as usize);
+            let h = self.handles.get(r.handle);
             ensure!(
                 h.is_some_and(|h| h.state == HandleState::Open),
                 "request {id} outlives its handle"
@@ -229,7 +331,15 @@ impl Model {
                 "request {id} outlives its flow"
             );
         }
-        for h in &self.handles {
+        for (id, f) in &self.flows {
+            let n = per_flow.get(id).copied().unwrap_or(0);
+            ensure!(
+                f.requests == n,
+                "flow {id} counts {} pending requests, but {n} are pending on it",
+                f.requests
+            );
+        }
+        for h in self.handles.as_slice() {
             for r in h.pending.values() {
                 ensure!(
                     self.requests.contains_key(r),
@@ -237,13 +347,6 @@ impl Model {
                     h.value
                 );
             }
-        }
-        if let Some(t) = self.next_event_time() {
-            ensure!(
-                t >= self.now(),
-                "an event is scheduled in the past ({t} < {})",
-                self.now()
-            );
         }
         Ok(())
     }
@@ -260,7 +363,13 @@ impl Model {
         any_prioritised: bool,
     ) -> Result<(), Violation> {
         let id = f.id;
-        let route = self.route(f.dest.ip());
+        // Not the cache: checked against it here (by the flow's pinned interface, if any).
+        let route = self.flow_dest_route_now(f);
+        ensure!(
+            f.route_epoch != self.topology_epoch() || f.route == route,
+            "flow {id} caches the route {:?} but its destination's route is {route:?}",
+            f.route
+        );
         let policy = &self.world().policy;
         let unmarked = matches!(route, Route::Loopback)
             || f.rate.is_some_and(|r| r.bandwidth_bps == 0)
@@ -446,26 +555,56 @@ impl InvariantChecker {
 mod tests {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-    use crate::model::{CallOutput, Model, Positional, SockAddrIn, Win32Error, World};
+    use crate::call::{self, Call, NotifyBuffer, NotifyOp, TrafficArg};
+    use crate::model::{CallOutput, Model, SockAddrIn, Win32Error, World};
 
     /// Regression: a flow removed while its `QOSNotifyFlow` was pending left the request id in
     /// its path's waiters ("path 1 waits on a finished request").
     #[test]
     fn removing_a_flow_with_a_pending_notification_leaves_no_stale_waiter() {
         let mut m = Model::new(World::default(), 1);
-        let Ok(CallOutput::Handle(h)) = m.create_handle(Some((1, 0)), true) else {
+        let create = call::CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        };
+        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
             panic!("create");
         };
         let s = m.socket(2, 2, 17).expect("socket");
         let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
-        let Ok(CallOutput::Flow(id)) = m.add_socket_to_flow(h, s, Some(dest), 3, 0, Some(0)) else {
+        let add = call::AddSocketToFlow {
+            handle: h,
+            socket: s,
+            dest: Some(dest),
+            traffic_type: TrafficArg::AudioVideo,
+            non_adaptive: false,
+            flags: 0,
+            flow: Some(0),
+        };
+        let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
             panic!("add");
         };
-        let r = m.notify_flow(h, id, 0, None, None, 0, Some(7));
+        let notify = call::NotifyFlow {
+            handle: h,
+            flow: id,
+            op: NotifyOp::Congested,
+            size: None,
+            buffer: NotifyBuffer::Null,
+            flags: 0,
+            overlapped: Some(7),
+        };
+        let r = m.apply(Call::NotifyFlow(notify));
         assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_IO_PENDING));
-        assert!(m.paths().iter().any(|p| !p.waiters.is_empty()));
-        assert_eq!(m.remove_socket_from_flow(h, 0, id, 0), Ok(CallOutput::None));
-        assert!(m.paths().iter().all(|p| p.waiters.is_empty()));
+        assert!(m.paths.iter().any(|p| !p.waiters.is_empty()));
+        let remove = call::RemoveSocketFromFlow {
+            handle: h,
+            socket: 0,
+            flow: id,
+            flags: 0,
+        };
+        assert_eq!(m.apply(Call::RemoveSocketFromFlow(remove)), Ok(CallOutput::None));
+        assert!(m.paths.iter().all(|p| p.waiters.is_empty()));
         assert_eq!(m.check_invariants(), Ok(()));
     }
 }

@@ -2,28 +2,36 @@
 //! virtual clock with a seeded RNG.
 //!
 //! **Invariant:** the model never reads the wall clock, never does I/O, never draws randomness
-//! except from its seeded [`SimRng`], and never lets a hash map's iteration order reach a result
-//! or an event. Each of the 11 functions lives in [`api`], one file each, with the rule ids next to
-//! the checks that implement them.
+//! except from its seeded RNG, and never lets a hash map's iteration order reach a result or an
+//! event. Each of the 11 functions is one file of `api/`, with the rule ids next to the checks
+//! that implement them, behind one door: [`Model::apply`].
+//!
+//! Public here: [`Model`] and its read-only views ([`FlowSnapshot`], [`PathSnapshot`],
+//! [`Handle`], [`Socket`]); the [`World`] ([`world`]), [`Fault`]s and [`Event`]s ([`event`]);
+//! the value types of the calls and their results; [`invariants`]. The tables, routes, pending
+//! requests and timeline are crate-private.
 
-pub mod api;
+mod api;
 pub(crate) mod blocking;
-pub mod error;
+mod error;
 pub mod event;
-pub mod fault;
-pub mod flow;
+mod fault;
+mod flow;
 mod flow_table;
 mod handle;
+mod incremental;
 pub mod invariants;
-pub mod net;
+pub(crate) mod net;
 mod path;
 mod request;
-pub mod rng;
+mod rng;
 mod route;
-pub mod socket;
-pub mod time;
+pub(crate) mod socket;
+pub(crate) mod time;
 mod timeline;
+mod touched;
 mod tracking;
+mod view;
 pub mod world;
 
 use std::collections::BTreeMap;
@@ -32,24 +40,32 @@ use std::num::NonZeroU64;
 
 use rustc_hash::FxHashMap;
 
-pub use api::compat::Positional;
 pub use error::Win32Error;
-pub use event::{CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, Stamped};
+pub use event::{
+    CallError, CallOutput, CallResult, Completion, Event, OverlappedKey, QueryData, SocketOp, Stamped,
+};
 pub use fault::{Fault, Func, PathRef};
-pub use flow::{Flow, Marking, Owner, RateContract, Shaping, TrafficType};
-pub use net::{Family, Prefix, SockAddrIn};
-pub use rng::SimRng;
-pub use socket::{Protocol, Socket};
+pub use flow::{Marking, RateContract, Shaping, TrafficType};
+pub use handle::{Handle, HandleState};
+pub use net::{Family, Prefix, PrefixError, SockAddrIn};
+pub use socket::{wsa, Protocol, Socket};
 pub use time::VirtualTime;
+pub use view::{FlowSnapshot, PathSnapshot};
 pub use world::World;
 
-pub use handle::{Handle, HandleState, HANDLE_TAG, MAX_HANDLES};
-pub use path::PathState;
-pub(crate) use path::Phase;
+pub(crate) use flow::{Flow, Owner};
+pub(crate) use flow_table::Slot;
+pub(crate) use rng::SimRng;
+
+/// The tag bits of every QoS handle value (the fuzzer's name for them; see [`crate::tag`]).
+#[cfg(feature = "fuzz")]
+pub(crate) const HANDLE_TAG: u64 = crate::tag::HANDLE.nth(0);
+pub(crate) use path::{PathState, Phase};
 pub(crate) use request::{ReqKind, Request};
-pub use route::Route;
+pub(crate) use route::Route;
 pub(crate) use timeline::Scheduled;
 
+use crate::tag::HandleIndex;
 use flow::{PathIdx, LOOPBACK_PATH};
 use world::{Interface, PathConfig};
 
@@ -64,11 +80,13 @@ pub struct Model {
     unreachable: Vec<Prefix>,
     pub(crate) paths: Vec<PathState>,
     peer_index: FxHashMap<IpAddr, PathIdx>,
-    pub(crate) handles: Vec<Handle>,
+    pub(crate) handles: handle::Handles,
     pub(crate) sockets: Vec<Socket>,
     pub(crate) external: FxHashMap<u64, Socket>,
     pub(crate) flows: flow_table::FlowTable,
     next_flow_id: u32,
+    /// Flow ids have wrapped past `u32::MAX` at least once: only then can the next id be live.
+    flow_ids_wrapped: bool,
     pub(crate) requests: FxHashMap<u64, Request>,
     next_request: u64,
     timeline: BTreeMap<(VirtualTime, u64), Scheduled>,
@@ -83,7 +101,23 @@ pub struct Model {
     lingering: Vec<(u64, Family, IpAddr)>,
     next_linger: u64,
     adaptive_marked: u32,
-    record: bool,
+    /// Bumped by every fault: a flow's cached route (`Flow::route`) is current only if it was
+    /// computed in this epoch.
+    topology_epoch: u32,
+    /// The last destination a new flow was routed to, the interface its socket pinned (if
+    /// any), in which epoch, and its route (`Model::route_new`).
+    last_route: Option<(IpAddr, Option<u32>, u32, Route)>,
+    /// Sockets and requests changed since the incremental invariant check last looked.
+    touched_sockets: touched::Touched<u64>,
+    touched_requests: touched::Touched<u64>,
+    /// What the incremental invariant check knew at its last look (`None`: it checks
+    /// everything next time).
+    shadow: Option<Box<incremental::Shadow>>,
+    /// The most events [`Model::events`] keeps (`usize::MAX`: all; 0: none).
+    history: usize,
+    /// Events removed from the front of `events` (trimmed to the history, or taken).
+    events_removed: u64,
+    /// The log; may hold up to twice `history` events, of which the last `history` count.
     events: Vec<Stamped>,
     outbox: Vec<Completion>,
     deadlocks: u32,
@@ -95,36 +129,7 @@ pub struct Model {
 impl Model {
     /// A model of `world`, with randomness drawn from `seed`, at virtual time zero.
     pub fn new(world: World, seed: u64) -> Model {
-        let mut paths = vec![PathState {
-            id: PathRef::OffLink,
-            config: world.offlink_path.clone(),
-            lltd_qos: false,
-            refuses_qwave: false,
-            resolution_fails: false,
-            probing_since: None,
-            queries: 0,
-            admitted_bps: 0,
-            waiters: Vec::new(),
-        }];
-        let mut peer_index = FxHashMap::default();
-        for p in &world.peers {
-            let ip = net::unmap(p.address);
-            if peer_index.contains_key(&ip) {
-                continue; // first entry wins; scenario validation reports duplicates
-            }
-            peer_index.insert(ip, paths.len() as PathIdx);
-            paths.push(PathState {
-                id: PathRef::Peer(ip),
-                config: p.path.clone(),
-                lltd_qos: p.lltd_qos,
-                refuses_qwave: p.refuses_qwave,
-                resolution_fails: p.resolution_fails,
-                probing_since: None,
-                queries: 0,
-                admitted_bps: 0,
-                waiters: Vec::new(),
-            });
-        }
+        let (paths, peer_index) = PathState::of_world(&world);
         let mut m = Model {
             seed,
             now: VirtualTime::ZERO,
@@ -133,11 +138,12 @@ impl Model {
             unreachable: world.unreachable.clone(),
             paths,
             peer_index,
-            handles: Vec::new(),
+            handles: handle::Handles::default(),
             sockets: Vec::new(),
             external: FxHashMap::default(),
             flows: flow_table::FlowTable::default(),
             next_flow_id: 1,
+            flow_ids_wrapped: false,
             requests: FxHashMap::default(),
             next_request: 1,
             timeline: BTreeMap::new(),
@@ -150,7 +156,13 @@ impl Model {
             lingering: Vec::new(),
             next_linger: 1,
             adaptive_marked: 0,
-            record: true,
+            topology_epoch: 0,
+            last_route: None,
+            touched_sockets: Default::default(),
+            touched_requests: Default::default(),
+            shadow: None,
+            history: usize::MAX,
+            events_removed: 0,
             events: Vec::new(),
             outbox: Vec::new(),
             deadlocks: 0,
@@ -169,37 +181,45 @@ impl Model {
             }
         }
         for ff in m.world.foreign_flows.clone() {
-            let id = m.alloc_flow_id();
-            let route = m.route(ff.destination);
-            let flow = Flow {
-                id,
-                owner: Owner::Foreign,
-                pos: 0,
-                adaptive: ff.adaptive,
-                traffic_type: ff.traffic_type,
-                sockets: flow::Sockets::None,
-                dest: SocketAddr::new(ff.destination, 0),
-                extra_dests: Vec::new(),
-                path: route.path().unwrap_or(0),
-                interface: route.interface(),
-                pinned: false,
-                started: VirtualTime::ZERO,
-                rate: (ff.rate_bps > 0).then_some(RateContract {
-                    bandwidth_bps: ff.rate_bps,
-                    shaping: Shaping::ShapeAndMark,
-                    reason: 0,
-                }),
-                admitted: ff.adaptive && ff.rate_bps > 0,
-                held_bps: 0,
-                custom_dscp: None,
-                notify: [None; 3],
-            };
-            if flow.prioritised() {
-                m.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
-            }
-            m.flows.insert(id, flow);
+            m.add_foreign_flow(&ff);
         }
         m
+    }
+
+    /// A flow another process owns (the world's `foreign_flows`).
+    fn add_foreign_flow(&mut self, ff: &world::ForeignFlow) {
+        let id = self.alloc_flow_id();
+        let route = self.route(ff.destination);
+        let flow = Flow {
+            id,
+            owner: Owner::Foreign,
+            pos: 0,
+            adaptive: ff.adaptive,
+            traffic_type: ff.traffic_type,
+            sockets: flow::Sockets::None,
+            dest: SocketAddr::new(ff.destination, 0),
+            extra_dests: Vec::new(),
+            path: route.path().unwrap_or(0),
+            interface: route.interface(),
+            pinned: false,
+            route,
+            route_epoch: self.topology_epoch,
+            started: VirtualTime::ZERO,
+            rate: (ff.rate_bps > 0).then_some(RateContract {
+                bandwidth_bps: ff.rate_bps,
+                shaping: Shaping::ShapeAndMark,
+                reason: 0,
+            }),
+            admitted: ff.adaptive && ff.rate_bps > 0,
+            held_bps: 0,
+            custom_dscp: None,
+            requests: 0,
+            notify: [None; 3],
+        };
+        if flow.prioritised() {
+            self.adaptive_marked += 1; // SET-7d: another process's adaptive flow counts too
+        }
+        self.flows.insert(id, flow);
     }
 
     /// The world the run started from.
@@ -217,19 +237,55 @@ impl Model {
         self.now
     }
 
-    /// Turns event recording on or off (off: the model behaves identically, but keeps no trace).
+    /// Turns event recording on (every event kept) or off (none kept; the model behaves
+    /// identically). Same as [`Model::set_history`] with `usize::MAX` or 0.
     pub fn set_recording(&mut self, on: bool) {
-        self.record = on;
+        self.set_history(if on { usize::MAX } else { 0 });
     }
 
-    /// Events recorded so far.
+    /// Keeps only the last `limit` events from now on (`usize::MAX`: all, the default of
+    /// [`Model::new`]; 0: none). Older ones are dropped, and [`Model::events_dropped`] counts
+    /// them. Memory stays bounded by about twice `limit` events: the log is trimmed in bulk,
+    /// so a push costs the same whether or not the log is full.
+    pub fn set_history(&mut self, limit: usize) {
+        self.trim(self.history); // what was hidden stays gone
+        self.history = limit;
+        self.trim(limit);
+    }
+
+    /// The most events [`Model::events`] keeps (`usize::MAX`: all).
+    pub fn history(&self) -> usize {
+        self.history
+    }
+
+    /// The events kept: every event recorded so far, or with a [`Model::set_history`] limit
+    /// the last ones up to it.
     pub fn events(&self) -> &[Stamped] {
-        &self.events
+        let n = self.events.len();
+        &self.events[n.saturating_sub(self.history)..]
     }
 
-    /// Removes and returns the recorded events.
+    /// How many recorded events [`Model::events`] no longer holds (dropped past the history
+    /// limit, or taken with [`Model::take_events`]). 0 means the log is the whole run, which
+    /// is what a recording needs to replay it from the start.
+    pub fn events_dropped(&self) -> u64 {
+        self.events_removed + self.events.len().saturating_sub(self.history) as u64
+    }
+
+    /// Removes and returns the kept events (they count as dropped from now on).
     pub fn take_events(&mut self) -> Vec<Stamped> {
+        self.trim(self.history);
+        self.events_removed += self.events.len() as u64;
         std::mem::take(&mut self.events)
+    }
+
+    /// Physically drops all but the last `keep` events.
+    fn trim(&mut self, keep: usize) {
+        let excess = self.events.len().saturating_sub(keep);
+        if excess > 0 {
+            self.events.drain(..excess);
+            self.events_removed += excess as u64;
+        }
     }
 
     /// Removes and returns completions delivered since the last call (for the surfaces, which
@@ -253,7 +309,7 @@ impl Model {
 
     /// Handles ever created, in creation order (dead ones included).
     pub fn handles(&self) -> &[Handle] {
-        &self.handles
+        self.handles.as_slice()
     }
 
     /// The handle behind a value, if the sim issued it.
@@ -261,9 +317,17 @@ impl Model {
         self.handle_index(value).map(|i| &self.handles[i])
     }
 
-    /// A live flow by id (foreign flows included).
-    pub fn flow(&self, id: u32) -> Option<&Flow> {
-        self.flows.get(&id)
+    /// A live flow by id (other processes' flows included).
+    pub fn flow(&self, id: u32) -> Option<FlowSnapshot> {
+        self.flows.get(&id).map(|f| self.flow_snapshot(f))
+    }
+
+    /// Every live flow (other processes' included), sorted by id.
+    pub fn flows(&self) -> Vec<FlowSnapshot> {
+        self.flow_ids()
+            .into_iter()
+            .filter_map(|id| self.flow(id))
+            .collect()
     }
 
     /// All live flow ids, sorted.
@@ -283,9 +347,9 @@ impl Model {
         &self.sockets
     }
 
-    /// Paths: index 0 is the off-link path, then one per world peer.
-    pub fn paths(&self) -> &[PathState] {
-        &self.paths
+    /// Paths: the off-link path first, then one per world peer (in world order).
+    pub fn paths(&self) -> Vec<PathSnapshot> {
+        self.paths.iter().map(PathSnapshot::from).collect()
     }
 
     /// Number of overlapped requests still pending.
@@ -307,9 +371,7 @@ impl Model {
 
     /// The markings a flow's packets get right now (QRY-11).
     pub fn marking(&self, id: u32) -> Option<Marking> {
-        self.flows
-            .get(&id)
-            .map(|f| flow::marking(f, &self.marking_context(f)))
+        self.flows.get(&id).map(|f| self.flow_marking(f))
     }
 
     /// The time of the next scheduled event, if any.
@@ -320,25 +382,69 @@ impl Model {
     // ----- events -----
 
     pub(crate) fn recording(&self) -> bool {
-        self.record
+        self.history > 0
     }
 
+    /// The position the next event gets, counted from the start of the run (so it stays
+    /// valid while the log is trimmed).
     pub(crate) fn events_len(&self) -> usize {
-        self.events.len()
+        self.events_removed as usize + self.events.len()
     }
 
-    /// Records `event` at position `at` (the end, unless events happened while a call blocked).
+    /// Records `event` at position `at` (the end, unless events happened while a call blocked;
+    /// the front if `at` was already dropped).
     pub(crate) fn insert_event(&mut self, at: usize, event: Stamped) {
+        let at = at.saturating_sub(self.events_removed as usize);
         if at >= self.events.len() {
             self.events.push(event);
         } else {
             self.events.insert(at, event);
         }
+        self.trim_if_full();
+    }
+
+    /// Records a call at position `at` (see [`Model::insert_event`]), built in place at the end
+    /// of the log in the usual case: the hot path of every call with recording on.
+    #[inline]
+    pub(crate) fn record_call(
+        &mut self,
+        mark: usize,
+        at: VirtualTime,
+        call: crate::call::Call,
+        result: &CallResult,
+    ) {
+        if mark.saturating_sub(self.events_removed as usize) < self.events.len() {
+            let event = Event::Call {
+                call,
+                result: result.clone(),
+            };
+            return self.insert_event(mark, Stamped { at, event });
+        }
+        self.events.reserve(1);
+        self.events.spare_capacity_mut()[0].write(Stamped {
+            at,
+            event: Event::Call {
+                call,
+                result: result.clone(),
+            },
+        });
+        // SAFETY: the slot just past the end was reserved and is now initialised.
+        unsafe { self.events.set_len(self.events.len() + 1) };
+        self.trim_if_full();
     }
 
     pub(crate) fn push_event(&mut self, event: Event) {
-        if self.record {
+        if self.history > 0 {
             self.events.push(Stamped { at: self.now, event });
+            self.trim_if_full();
+        }
+    }
+
+    /// Trims in bulk once the log holds twice the history, so each push costs O(1) amortized.
+    #[inline]
+    fn trim_if_full(&mut self) {
+        if self.events.len() >= self.history.saturating_mul(2) {
+            self.trim(self.history);
         }
     }
 
@@ -365,23 +471,41 @@ impl Model {
     pub(crate) fn alloc_flow_id(&mut self) -> u32 {
         let id = self.next_flow_id;
         // AMB-29: monotonic, never 0, never reused within a run (wraps only after 2^32 flows,
-        // skipping live ids).
-        self.next_flow_id = self.next_flow_id.checked_add(1).unwrap_or(1);
-        while self.flows.contains_key(&self.next_flow_id) {
-            self.next_flow_id = self.next_flow_id.checked_add(1).unwrap_or(1);
+        // skipping live ids). Until ids wrap, every live id is below the next one.
+        self.next_flow_id = self.next_after(self.next_flow_id);
+        if self.flow_ids_wrapped {
+            while self.flows.contains_key(&self.next_flow_id) {
+                self.next_flow_id = self.next_after(self.next_flow_id);
+            }
         }
         id
     }
 
+    /// The flow id after `id`, noting when ids wrap around to 1.
+    fn next_after(&mut self, id: u32) -> u32 {
+        id.checked_add(1).unwrap_or_else(|| {
+            self.flow_ids_wrapped = true;
+            1
+        })
+    }
+
     /// A flow of handle `h` (GEN-7: only through the handle that created it).
-    pub(crate) fn own_flow(&self, h: usize, id: u32) -> Result<&Flow, Win32Error> {
+    pub(crate) fn own_flow(&self, h: HandleIndex, id: u32) -> Result<&Flow, Win32Error> {
         match self.flows.get(&id) {
-            Some(f) if f.owner == Owner::Handle(h as u32) => Ok(f),
+            Some(f) if f.owner == Owner::Handle(h) => Ok(f),
             _ => Err(Win32Error::ERROR_NOT_FOUND),
         }
     }
 
-    pub(crate) fn insert_flow(&mut self, h: usize, mut f: Flow) {
+    /// Where a flow of handle `h` is stored (GEN-7, as [`Model::own_flow`]).
+    pub(crate) fn own_slot(&self, h: HandleIndex, id: u32) -> Result<Slot, Win32Error> {
+        match self.flows.find(id) {
+            Some(s) if self.flows.at(s).owner == Owner::Handle(h) => Ok(s),
+            _ => Err(Win32Error::ERROR_NOT_FOUND),
+        }
+    }
+
+    pub(crate) fn insert_flow(&mut self, h: HandleIndex, mut f: Flow) {
         f.pos = self.handles[h].flows.len() as u32;
         self.handles[h].flows.push(f.id);
         if f.adaptive {
@@ -400,25 +524,31 @@ impl Model {
     /// Destroys a flow: releases its sockets and admitted bandwidth and aborts its pending
     /// requests with `code` (REM-9, CLO-5).
     pub(crate) fn destroy_flow(&mut self, id: u32, code: Win32Error) {
-        if !self.flows.contains_key(&id) {
+        let Some(slot) = self.flows.find(id) else {
             return;
+        };
+        if self.flows.at(slot).requests > 0 {
+            // Abort pending requests first, while the flow (and so its path's waiter list) can
+            // still be found by `unregister`.
+            let mut pending: Vec<u64> = self
+                .requests
+                .values()
+                .filter(|r| r.flow == id)
+                .map(|r| r.id)
+                .collect();
+            pending.sort_unstable();
+            for r in pending {
+                self.abort_request(r, code);
+            }
         }
-        // Abort pending requests first, while the flow (and so its path's waiter list) can
-        // still be found by `unregister`.
-        let mut pending: Vec<u64> = self
-            .requests
-            .values()
-            .filter(|r| r.flow == id)
-            .map(|r| r.id)
-            .collect();
-        pending.sort_unstable();
-        for r in pending {
-            self.abort_request(r, code);
-        }
-        let f = self.flows.remove(&id).expect("checked above");
-        if let Owner::Handle(h) = f.owner {
-            let list = &mut self.handles[h as usize].flows;
-            let pos = f.pos as usize;
+        // What the rest of the model still needs of the flow, read in place before it goes.
+        let f = self.flows.at_mut(slot);
+        let sockets = std::mem::replace(&mut f.sockets, flow::Sockets::None);
+        let (owner, pos, prioritised, path, held) =
+            (f.owner, f.pos as usize, f.prioritised(), f.path, f.held_bps);
+        self.flows.remove_at(id, slot);
+        if let Owner::Handle(h) = owner {
+            let list = &mut self.handles[h].flows;
             list.swap_remove(pos);
             if let Some(&moved) = list.get(pos) {
                 if let Some(m) = self.flows.get_mut(&moved) {
@@ -426,16 +556,16 @@ impl Model {
                 }
             }
         }
-        for &s in f.sockets.as_slice() {
+        for &s in sockets.as_slice() {
             if let Some(sock) = self.socket_mut(s) {
                 sock.flow_refs = sock.flow_refs.saturating_sub(1);
             }
         }
-        if f.prioritised() {
+        if prioritised {
             self.adaptive_marked = self.adaptive_marked.saturating_sub(1);
         }
-        if let Some(p) = self.paths.get_mut(f.path as usize) {
-            p.admitted_bps = p.admitted_bps.saturating_sub(f.held_bps);
+        if let Some(p) = self.paths.get_mut(path as usize) {
+            p.admitted_bps = p.admitted_bps.saturating_sub(held);
         }
     }
 
@@ -443,11 +573,10 @@ impl Model {
     /// was released (no path event happens then). Callers that destroy flows call it once the
     /// requests they abort are gone, so an aborted request never completes with success.
     pub(crate) fn recheck_waiters(&mut self, p: PathIdx) {
-        let waiters = self
-            .paths
-            .get(p as usize)
-            .map(|s| s.waiters.clone())
-            .unwrap_or_default();
+        let waiters = match self.paths.get(p as usize) {
+            Some(s) if !s.waiters.is_empty() => s.waiters.clone(),
+            _ => return,
+        };
         for w in waiters {
             self.check_notification(w);
         }
@@ -489,12 +618,55 @@ impl Model {
         self.adaptive_marked
     }
 
-    /// Whether the machine is asleep.
-    pub fn is_asleep(&self) -> bool {
-        self.asleep
-    }
-
     pub(crate) fn world_settings(&self) -> &world::Settings {
         &self.world.settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use crate::call::{self, Call, TrafficArg};
+    use crate::model::{CallOutput, Model, SockAddrIn, World};
+
+    /// AMB-29 past 2^32 flows: ids wrap to 1 and skip the ones still live.
+    #[test]
+    fn flow_ids_wrap_around_past_the_live_ones() {
+        let mut m = Model::new(World::default(), 1);
+        let create = call::CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        };
+        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
+            panic!("create");
+        };
+        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
+        let add = |m: &mut Model| {
+            let s = m.socket(2, 2, 17).expect("socket");
+            let add = call::AddSocketToFlow {
+                handle: h,
+                socket: s,
+                dest: Some(dest),
+                traffic_type: TrafficArg::AudioVideo,
+                non_adaptive: true,
+                flags: 0,
+                flow: Some(0),
+            };
+            match m.apply(Call::AddSocketToFlow(add)) {
+                Ok(CallOutput::Flow(id)) => (id, m.next_flow_id),
+                other => panic!("add: {other:?}"),
+            }
+        };
+        assert_eq!(add(&mut m), (1, 2));
+        assert_eq!(add(&mut m), (2, 3));
+        m.next_flow_id = u32::MAX - 1;
+        assert_eq!(add(&mut m), (u32::MAX - 1, u32::MAX));
+        assert!(!m.flow_ids_wrapped);
+        assert_eq!(add(&mut m), (u32::MAX, 3), "1 and 2 are still live");
+        assert!(m.flow_ids_wrapped);
+        assert_eq!(add(&mut m), (3, 4));
+        m.check_invariants().expect("invariants");
     }
 }

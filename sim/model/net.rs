@@ -15,6 +15,7 @@ pub const AF_INET6: u16 = 23;
 
 /// An IP family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Family {
     /// IPv4 (`AF_INET`, 2).
     V4,

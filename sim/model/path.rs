@@ -6,7 +6,7 @@ use world::Warmup;
 
 /// Live state of a path.
 #[derive(Clone, Debug)]
-pub struct PathState {
+pub(crate) struct PathState {
     /// Which path.
     pub id: PathRef,
     /// Current capacity.
@@ -25,6 +25,41 @@ pub struct PathState {
     pub admitted_bps: u64,
     /// Pending `QOSNotifyFlow` requests waiting on it.
     pub(crate) waiters: Vec<u64>,
+}
+
+impl PathState {
+    /// The paths of a world: the off-link path (index 0), then one per peer in world order
+    /// (the first entry of a duplicated address wins; scenario validation reports duplicates),
+    /// with the index of each peer's path by address.
+    pub(crate) fn of_world(world: &World) -> (Vec<PathState>, FxHashMap<IpAddr, PathIdx>) {
+        let fresh = |id, config: &PathConfig| PathState {
+            id,
+            config: config.clone(),
+            lltd_qos: false,
+            refuses_qwave: false,
+            resolution_fails: false,
+            probing_since: None,
+            queries: 0,
+            admitted_bps: 0,
+            waiters: Vec::new(),
+        };
+        let mut paths = vec![fresh(PathRef::OffLink, &world.offlink_path)];
+        let mut peer_index = FxHashMap::default();
+        for p in &world.peers {
+            let ip = net::unmap(p.address);
+            if peer_index.contains_key(&ip) {
+                continue;
+            }
+            peer_index.insert(ip, paths.len() as PathIdx);
+            paths.push(PathState {
+                lltd_qos: p.lltd_qos,
+                refuses_qwave: p.refuses_qwave,
+                resolution_fails: p.resolution_fails,
+                ..fresh(PathRef::Peer(ip), &p.path)
+            });
+        }
+        (paths, peer_index)
+    }
 }
 
 /// How far the estimate of a path has come.

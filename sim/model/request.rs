@@ -1,6 +1,7 @@
 //! Pending overlapped requests (GEN-3): registration, lookup by OVERLAPPED key, and completion.
 
 use super::*;
+use crate::tag::HandleIndex;
 
 /// What kind of overlapped request is pending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,21 +16,32 @@ pub(crate) enum ReqKind {
 pub(crate) struct Request {
     pub id: u64,
     pub key: OverlappedKey,
-    pub handle: u32,
+    pub handle: HandleIndex,
     pub flow: u32,
     pub kind: ReqKind,
 }
 
 impl Model {
-    pub(crate) fn new_request(&mut self, h: usize, key: OverlappedKey, flow: u32, kind: ReqKind) -> u64 {
+    /// Registers a request on the flow at `slot`.
+    pub(crate) fn new_request(
+        &mut self,
+        h: HandleIndex,
+        key: OverlappedKey,
+        slot: Slot,
+        kind: ReqKind,
+    ) -> u64 {
+        let f = self.flows.at_mut(slot);
+        f.requests += 1;
+        let flow = f.id;
         let id = self.next_request;
         self.next_request += 1;
+        self.touched_requests.touch(id);
         self.requests.insert(
             id,
             Request {
                 id,
                 key,
-                handle: h as u32,
+                handle: h,
                 flow,
                 kind,
             },
@@ -39,7 +51,7 @@ impl Model {
     }
 
     /// Whether an OVERLAPPED is already in use by a pending request of handle `h`.
-    pub(crate) fn key_in_use(&self, h: usize, key: OverlappedKey) -> bool {
+    pub(crate) fn key_in_use(&self, h: HandleIndex, key: OverlappedKey) -> bool {
         self.handles[h]
             .pending
             .get(&key)
@@ -49,12 +61,16 @@ impl Model {
     /// Removes a pending request from every index and returns it.
     pub(crate) fn unregister(&mut self, id: u64) -> Option<Request> {
         let r = self.requests.remove(&id)?;
-        let pending = &mut self.handles[r.handle as usize].pending;
+        self.touched_requests.touch(id);
+        let pending = &mut self.handles[r.handle].pending;
         if pending.get(&r.key) == Some(&id) {
             pending.remove(&r.key);
         }
-        if let ReqKind::Notify(op) = r.kind {
-            if let Some(f) = self.flows.get_mut(&r.flow) {
+        // A request never outlives its flow: `destroy_flow` aborts a flow's requests before
+        // removing it, so the flow is always found here (checked by the invariants).
+        if let Some(f) = self.flows.get_mut(&r.flow) {
+            f.requests = f.requests.saturating_sub(1);
+            if let ReqKind::Notify(op) = r.kind {
                 if f.notify[op.index()].map(NonZeroU64::get) == Some(id) {
                     f.notify[op.index()] = None;
                 }
@@ -63,8 +79,6 @@ impl Model {
                     p.waiters.retain(|x| *x != id);
                 }
             }
-            // A request never outlives its flow: `destroy_flow` aborts a flow's requests before
-            // removing it, so the flow is always found here (checked by the invariants).
         }
         Some(r)
     }
@@ -91,7 +105,7 @@ impl Model {
         Completion {
             request: r.id,
             key: r.key,
-            handle: self.handles[r.handle as usize].value,
+            handle: self.handles[r.handle].value,
             flow: r.flow,
             func,
             status,

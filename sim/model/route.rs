@@ -5,7 +5,7 @@ use super::*;
 
 /// Where a destination is, from this host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     /// 127/8, ::1.
     Loopback,
     /// On the link of `interface`; `peer` is the world's peer entry, if listed.
@@ -49,7 +49,7 @@ impl Route {
 
 impl Model {
     /// Where `ip` is from this host, given the current interfaces and routes.
-    pub fn route(&self, ip: IpAddr) -> Route {
+    pub(crate) fn route(&self, ip: IpAddr) -> Route {
         self.route_via(ip, None)
     }
 
@@ -102,6 +102,7 @@ impl Model {
 
     /// The interface a socket is bound to, if it was bound (or connected) to one of this host's
     /// interface addresses: its traffic leaves by that interface.
+    #[inline]
     pub(crate) fn bound_interface(&self, sock: &Socket) -> Option<u32> {
         let ip = net::unmap(sock.bound?.ip());
         self.interfaces
@@ -110,9 +111,93 @@ impl Model {
             .map(|i| i.index)
     }
 
-    /// The route of a flow's destination, by its pinned interface if its socket chose one.
-    pub(crate) fn flow_dest_route(&self, f: &Flow) -> Route {
+    /// The route of a flow's destination computed now, by its pinned interface if its socket
+    /// chose one (what the flow's cached route holds while it is current).
+    pub(crate) fn flow_dest_route_now(&self, f: &Flow) -> Route {
         self.route_via(f.dest.ip(), f.pinned.then_some(f.interface))
+    }
+
+    /// The route of a flow's destination: its cached route if no fault happened since it was
+    /// computed, else computed now (the same as [`Model::flow_dest_route_now`]: by the flow's
+    /// pinned interface if it has one).
+    #[inline]
+    pub(crate) fn flow_dest_route(&self, f: &Flow) -> Route {
+        if f.route_epoch == self.topology_epoch {
+            f.route
+        } else {
+            self.flow_dest_route_now(f)
+        }
+    }
+
+    /// Recomputes the cached route of the flow at `slot` if a fault made it stale, so the
+    /// calls that follow on this flow read it from the cache.
+    #[inline]
+    pub(crate) fn refresh_route(&mut self, slot: Slot) {
+        if self.flows.at(slot).route_epoch != self.topology_epoch {
+            self.recompute_route(slot);
+        }
+    }
+
+    #[cold]
+    fn recompute_route(&mut self, slot: Slot) {
+        let route = self.flow_dest_route_now(self.flows.at(slot));
+        let epoch = self.topology_epoch;
+        let f = self.flows.at_mut(slot);
+        f.route = route;
+        f.route_epoch = epoch;
+    }
+
+    /// `route_via(ip, via)` for a new flow or a joining socket, remembering the last address
+    /// (and pinned interface) asked for in this topology epoch: an app adds its flows toward a
+    /// few peers, so the next add usually routes the same address again.
+    pub(crate) fn route_new(&mut self, ip: IpAddr, via: Option<u32>) -> Route {
+        if let Some((last, last_via, epoch, route)) = self.last_route {
+            if last == ip && last_via == via && epoch == self.topology_epoch {
+                return route;
+            }
+        }
+        let route = self.route_via(ip, via);
+        self.last_route = Some((ip, via, self.topology_epoch, route));
+        route
+    }
+
+    /// The epoch new cached routes are computed in.
+    pub(crate) fn topology_epoch(&self) -> u32 {
+        self.topology_epoch
+    }
+
+    /// A fault may have changed the interfaces (up or down), the routes or the adapters: every
+    /// cached route is stale from now on. Returns whether the epoch wrapped around (after 2^32
+    /// faults): then every cached route is marked stale now, and the caller recomputes them all
+    /// with [`Model::recompute_routes`] once the fault has taken effect, so none can look
+    /// current by accident.
+    pub(crate) fn bump_topology_epoch(&mut self) -> bool {
+        self.topology_epoch = self.topology_epoch.wrapping_add(1);
+        if self.topology_epoch != 0 {
+            return false;
+        }
+        for f in self.flows.values_mut() {
+            f.route_epoch = u32::MAX;
+        }
+        self.last_route = None;
+        true
+    }
+
+    /// Recomputes every flow's cached route in the current epoch (pinned flows by their
+    /// interface).
+    pub(crate) fn recompute_routes(&mut self) {
+        let fresh: Vec<(u32, Route)> = self
+            .flows
+            .values()
+            .map(|f| (f.id, self.flow_dest_route_now(f)))
+            .collect();
+        let epoch = self.topology_epoch;
+        for (id, route) in fresh {
+            if let Some(f) = self.flows.get_mut(&id) {
+                f.route = route;
+                f.route_epoch = epoch;
+            }
+        }
     }
 
     pub(crate) fn interface_faulty(&self, index: u32) -> bool {
@@ -142,8 +227,24 @@ impl Model {
         }
     }
 
-    pub(crate) fn marking_context(&self, f: &Flow) -> flow::MarkingContext {
+    /// The markings a flow's packets get now (QRY-11): [`flow::marking`] in its context, which
+    /// is worked out only if the flow is marked at all.
+    #[inline]
+    pub(crate) fn flow_marking(&self, f: &Flow) -> flow::Marking {
         let route = self.flow_dest_route(f);
+        let loopback = matches!(route, Route::Loopback);
+        if !flow::is_marked(f, loopback, self.world.policy.rate_required_for_marking) {
+            return flow::Marking::default();
+        }
+        flow::marking(f, &self.marking_context_of(f, route))
+    }
+
+    pub(crate) fn marking_context(&self, f: &Flow) -> flow::MarkingContext {
+        self.marking_context_of(f, self.flow_dest_route(f))
+    }
+
+    /// The marking context of `f`, whose destination's route is `route`.
+    fn marking_context_of(&self, _f: &Flow, route: Route) -> flow::MarkingContext {
         let keeps = match route {
             Route::OnLink { path, known, .. } => {
                 known
@@ -161,5 +262,70 @@ impl Model {
             adaptive_prioritised: self.adaptive_marked > 0,
             shape_only_marks: self.world.settings.shape_only_marks,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use crate::call::{self, Call, TrafficArg};
+    use crate::model::{CallOutput, Fault, Model, Route, SockAddrIn, World};
+
+    /// A model of the default world with one adaptive flow toward 192.168.1.20; its id.
+    fn one_flow() -> (Model, u32) {
+        let mut m = Model::new(World::default(), 1);
+        let create = call::CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        };
+        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
+            panic!("create");
+        };
+        let s = m.socket(2, 2, 17).expect("socket");
+        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
+        let add = call::AddSocketToFlow {
+            handle: h,
+            socket: s,
+            dest: Some(dest),
+            traffic_type: TrafficArg::AudioVideo,
+            non_adaptive: false,
+            flags: 0,
+            flow: Some(0),
+        };
+        let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
+            panic!("add");
+        };
+        (m, id)
+    }
+
+    #[test]
+    fn a_fault_makes_cached_routes_stale_and_reads_follow_the_new_topology() {
+        let (mut m, id) = one_flow();
+        let f = m.flows.get(&id).expect("flow");
+        assert!(matches!(m.flow_dest_route(f), Route::OnLink { known: true, .. }));
+        m.inject(Fault::InterfaceDown("Ethernet".into()));
+        let f = m.flows.get(&id).expect("flow");
+        assert_ne!(f.route_epoch, m.topology_epoch(), "the cache is stale");
+        assert_eq!(m.flow_dest_route(f), Route::Unreachable);
+        let slot = m.flows.find(id).expect("flow");
+        m.refresh_route(slot);
+        let f = m.flows.at(slot);
+        assert_eq!((f.route, f.route_epoch), (Route::Unreachable, m.topology_epoch()));
+        m.check_invariants().expect("the cache agrees with the topology");
+    }
+
+    #[test]
+    fn an_epoch_that_wraps_around_recomputes_every_cached_route() {
+        let (mut m, id) = one_flow();
+        assert_eq!(m.flows.get(&id).expect("flow").route_epoch, 0);
+        // 2^32 - 1 faults later, the next fault brings the epoch back to the flow's.
+        m.topology_epoch = u32::MAX;
+        m.inject(Fault::InterfaceDown("Ethernet".into()));
+        assert_eq!(m.topology_epoch(), 0);
+        let f = m.flows.get(&id).expect("flow");
+        assert_eq!((f.route, f.route_epoch), (Route::Unreachable, 0));
+        m.check_invariants().expect("the cache agrees with the topology");
     }
 }

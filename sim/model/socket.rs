@@ -6,10 +6,12 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::net::{self, Family, SockAddrIn};
 use super::{Model, Route};
+use crate::tag;
 
-/// Values of sockets the sim creates: a tag in bits 40..56 keeps them far above any real file
-/// descriptor or Windows socket value.
-pub const SOCKET_TAG: u64 = 0x5153 << 40;
+/// The tag bits of every socket value the sim creates (the fuzzer's name for them; see
+/// [`crate::tag`]).
+#[cfg(feature = "fuzz")]
+pub(crate) const SOCKET_TAG: u64 = tag::SOCKET.nth(0);
 
 /// WinSock error codes (`WSAGetLastError`) the socket calls report.
 pub mod wsa {
@@ -43,6 +45,7 @@ pub mod wsa {
 
 /// Datagram or stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Protocol {
     /// `SOCK_DGRAM` / `IPPROTO_UDP`.
     Udp,
@@ -86,7 +89,7 @@ impl Socket {
 }
 
 /// The most sockets one run may create (TigerBeetle-style limit on everything).
-pub const MAX_SOCKETS: usize = 1 << 24;
+pub(crate) const MAX_SOCKETS: usize = 1 << 24;
 
 impl Model {
     /// `socket(af, type, protocol)`: `af` 2 or 23, `kind` 1 (stream) or 2 (dgram), protocol
@@ -107,7 +110,8 @@ impl Model {
         if self.sockets.len() >= MAX_SOCKETS {
             return self.sock_fail(wsa::WSAENOBUFS);
         }
-        let raw = SOCKET_TAG | (self.sockets.len() as u64 + 1);
+        let raw = tag::SOCKET.value(self.sockets.len());
+        self.touched_sockets.touch(raw);
         self.sockets.push(Socket {
             raw,
             family,
@@ -130,8 +134,24 @@ impl Model {
         Ok(raw)
     }
 
-    /// Registers a real OS socket the app passes as a `SOCKET` (addresses read by the surface).
-    pub fn register_external_socket(
+    /// Adopts a real OS socket the app passes as a `SOCKET` (the surface reads its type and
+    /// addresses from the OS), or brings the sim's view of it up to date.
+    ///
+    /// It goes through the socket calls a scenario replays, so a recording of the run turns it
+    /// into a scenario socket (named `os-socket-N` by order of first use) with the same
+    /// addresses and connection:
+    ///
+    /// - first seen, or seen again after `closesocket` or with another family or protocol: a
+    ///   `socket()` event for `raw`;
+    /// - a local address the socket has and the sim's copy has not: `bind(local)`, where an
+    ///   address this simulated host does not own (the real machine's) becomes the unspecified
+    ///   address with the same port;
+    /// - a peer other than the sim's copy's: `connect(peer)`, or `connect` to the all-zero
+    ///   address for a UDP socket the OS no longer has connected (RW-4).
+    ///
+    /// Each can fail as the same call in a scenario would (a peer this world cannot reach);
+    /// the sim's copy then stays as the world allows.
+    pub(crate) fn register_external_socket(
         &mut self,
         raw: u64,
         protocol: Protocol,
@@ -139,34 +159,68 @@ impl Model {
         peer: Option<SocketAddr>,
     ) {
         let family = Family::of(local.ip());
-        let sock = Socket {
-            raw,
-            family,
-            protocol,
-            v6only: true,
-            bound: Some(local),
-            peer,
-            closed: false,
-            external: true,
-            flow_refs: self.external.get(&raw).map(|s| s.flow_refs).unwrap_or(0),
+        let fresh = match self.external.get(&raw) {
+            Some(s) => s.closed || s.family != family || s.protocol != protocol,
+            None => true,
         };
-        self.external.insert(raw, sock);
+        if fresh {
+            let sock = Socket {
+                raw,
+                family,
+                protocol,
+                v6only: true,
+                bound: None,
+                peer: None,
+                closed: false,
+                external: true,
+                // Flows still holding this value keep counting (AMB-37).
+                flow_refs: self.external.get(&raw).map(|s| s.flow_refs).unwrap_or(0),
+            };
+            self.settle();
+            self.touched_sockets.touch(raw);
+            self.external.insert(raw, sock);
+            self.emit_socket(super::event::SocketOp::Create { family, protocol }, raw, 0);
+        }
+        let (bound, had_peer) = match self.external.get(&raw) {
+            Some(s) => (s.bound, s.peer),
+            None => return,
+        };
+        let local = self.adoptable_local(local);
+        if bound.is_none() && !(local.ip().is_unspecified() && local.port() == 0) {
+            let _ = self.bind(raw, Some(SockAddrIn::from(local)));
+        }
+        if had_peer != peer {
+            let to = peer.unwrap_or_else(|| SocketAddr::new(net::unspecified(family), 0));
+            if peer.is_some() || protocol == Protocol::Udp {
+                let _ = self.connect(raw, Some(SockAddrIn::from(to)));
+            }
+        }
+    }
+
+    /// A real socket's local address as this simulated host can hold it: addresses the host
+    /// does not own (the machine running the test) become the unspecified address, same port.
+    fn adoptable_local(&self, local: SocketAddr) -> SocketAddr {
+        let ip = local.ip();
+        if ip.is_unspecified() || net::is_loopback(net::unmap(ip)) || self.is_local_address(net::unmap(ip)) {
+            local
+        } else {
+            SocketAddr::new(net::unspecified(Family::of(ip)), local.port())
+        }
     }
 
     /// The socket behind a raw value, if the sim knows it (closed sockets included).
     pub fn socket_info(&self, raw: u64) -> Option<&Socket> {
-        if raw & !0xFF_FFFF_FFFF == SOCKET_TAG {
-            let i = (raw & 0xFF_FFFF_FFFF) as usize;
-            i.checked_sub(1).and_then(|i| self.sockets.get(i))
+        if tag::SOCKET.marks(raw) {
+            tag::SOCKET.index(raw).and_then(|i| self.sockets.get(i))
         } else {
             self.external.get(&raw)
         }
     }
 
     pub(crate) fn socket_mut(&mut self, raw: u64) -> Option<&mut Socket> {
-        if raw & !0xFF_FFFF_FFFF == SOCKET_TAG {
-            let i = (raw & 0xFF_FFFF_FFFF) as usize;
-            i.checked_sub(1).and_then(move |i| self.sockets.get_mut(i))
+        self.touched_sockets.touch(raw);
+        if tag::SOCKET.marks(raw) {
+            tag::SOCKET.index(raw).and_then(move |i| self.sockets.get_mut(i))
         } else {
             self.external.get_mut(&raw)
         }
@@ -297,7 +351,7 @@ impl Model {
     }
 
     /// Whether `ip` is one of this host's interface addresses.
-    pub fn is_local_address(&self, ip: IpAddr) -> bool {
+    pub(crate) fn is_local_address(&self, ip: IpAddr) -> bool {
         self.interfaces
             .iter()
             .any(|i| i.addresses.iter().any(|p| p.addr == ip))

@@ -22,8 +22,16 @@ pub(crate) enum Scheduled {
 
 impl Model {
     /// Runs every event due up to `now` (a "simulator step"). Every call starts with this.
+    #[inline]
     pub fn settle(&mut self) {
-        self.run_until(self.now);
+        // Usually nothing is due: answer that without a call.
+        if self
+            .timeline
+            .first_key_value()
+            .is_some_and(|(&(t, _), _)| t <= self.now)
+        {
+            self.run_until(self.now);
+        }
     }
 
     /// Advances virtual time to `to`, running every scheduled event on the way, in order.

@@ -1,6 +1,7 @@
 //! Client tracking state (STA, STO) and its lingering after a handle closes (AMB-3).
 
 use super::*;
+use crate::tag::HandleIndex;
 
 impl Model {
     /// qWAVE starts measuring `path` (a first adaptive flow or tracked client), unless it already
@@ -23,7 +24,7 @@ impl Model {
 
     pub(crate) fn stop_tracking_everywhere(&mut self, family: Family, ip: IpAddr) -> bool {
         let mut found = false;
-        for h in &mut self.handles {
+        for h in self.handles.iter_mut() {
             let before = h.tracked.len();
             h.tracked.retain(|e| *e != (family, ip));
             found |= h.tracked.len() != before;
@@ -34,7 +35,7 @@ impl Model {
     }
 
     /// AMB-3: a closed handle's clients keep being tracked for `tracking_linger_ms`.
-    pub(crate) fn linger_tracking(&mut self, h: usize) {
+    pub(crate) fn linger_tracking(&mut self, h: HandleIndex) {
         let tracked = std::mem::take(&mut self.handles[h].tracked);
         let ms = self.world.settings.tracking_linger_ms;
         if ms == 0 {
@@ -55,7 +56,10 @@ impl Model {
     /// the family and address identify it).
     pub(crate) fn client_tracked(&self, ip: IpAddr) -> bool {
         let id = (Family::of(ip), ip);
-        self.handles.iter().any(|h| h.tracked.binary_search(&id).is_ok())
+        self.handles
+            .as_slice()
+            .iter()
+            .any(|h| h.tracked.binary_search(&id).is_ok())
             || self.lingering.iter().any(|(_, f, a)| (*f, *a) == id)
     }
 

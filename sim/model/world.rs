@@ -14,6 +14,7 @@ use super::net::Prefix;
 
 /// Everything a run starts from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct World {
     /// Network interfaces of this host.
@@ -38,6 +39,7 @@ pub struct World {
 
 /// One network interface.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Interface {
     /// Friendly name (`"Ethernet"`).
@@ -69,6 +71,7 @@ impl Default for Interface {
 
 /// A remote host.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Peer {
     /// The host's address.
@@ -97,6 +100,7 @@ impl Default for Peer {
 
 /// Properties of the path toward a host.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PathConfig {
     /// End-to-end capacity in bits per second.
@@ -128,6 +132,7 @@ impl Default for PathConfig {
 
 /// Who the caller is and what policy allows.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// The caller is in Administrators or Network Configuration Operators (SET-7a, ENU-2).
@@ -145,6 +150,7 @@ pub struct Policy {
 
 /// The qWAVE service's state (CRE-6, CRE-7, AMB-28).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ServiceState {
     /// Running (or starts on demand).
     #[default]
@@ -157,6 +163,7 @@ pub enum ServiceState {
 
 /// The Windows release being simulated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum WindowsVersion {
     /// Vista: no `QOSSetOutgoingDSCPValue` (SET-7e, RW-6).
     Vista,
@@ -167,6 +174,7 @@ pub enum WindowsVersion {
 
 /// What `QOSCancel` reports for an OVERLAPPED that matches no pending request (AMB-20).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum UnmatchedCancel {
     /// `ERROR_NOT_FOUND` (the `CancelIoEx` convention).
     #[default]
@@ -177,6 +185,7 @@ pub enum UnmatchedCancel {
 
 /// How an overlapped request that could be answered at once is reported (AMB-32).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ImmediateCompletion {
     /// `FALSE` + `ERROR_IO_PENDING`, completion on the next simulator step.
     #[default]
@@ -188,6 +197,7 @@ pub enum ImmediateCompletion {
 /// What `QOSSetFlow(QOSSetOutgoingRate)` does on an adaptive flow before the path estimate is
 /// ready and no client tracking warmed it up (SET-6f).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum RateBeforeEstimate {
     /// `ERROR_NETWORK_BUSY`.
     #[default]
@@ -198,6 +208,7 @@ pub enum RateBeforeEstimate {
 
 /// How a path's estimate warms up (QRY-9, AMB-36).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Warmup {
     /// By virtual time since measuring began: `warmup_ms` of `ERROR_NO_DATA`, then `partial_ms`
     /// of partial data, then full estimates.
@@ -215,6 +226,7 @@ pub enum Warmup {
 
 /// Choices where the rules leave Windows' behaviour open. Each names the rule it settles.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Simulated Windows release.
@@ -295,6 +307,7 @@ impl Default for Settings {
 
 /// A flow owned by another process.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ForeignFlow {
     /// Where it sends.

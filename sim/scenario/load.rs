@@ -1,15 +1,18 @@
 //! Reading scenario files: RON parsing, the version check, and name validation, each error
 //! pointing at `file:line:column` with the offending text.
 //!
-//! Parsing happens in three passes so every error has a position: a lenient pass reads only
-//! `version` (syntax errors surface here), a typed pass reads the header fields and keeps each
-//! step as raw text (its position in the file known), and each step is then parsed on its own
-//! with its error positions shifted back into the file. Name errors (unknown, duplicate, wrong
-//! kind) point at the name's text inside its step.
+//! A file that is right is read in one pass, straight into the [`Scenario`], and checked on the
+//! values. Only when something is wrong, or a step's position must be reported, is the file read
+//! again in three passes so every error has a position: a lenient pass reads only `version`
+//! (syntax errors surface here), a typed pass reads the header fields and keeps each step as raw
+//! text (its position in the file known), and each step is then parsed on its own with its error
+//! positions shifted back into the file. Name errors (unknown, duplicate, wrong kind) point at the
+//! name's text inside its step.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use ron::extensions::Extensions;
 use ron::value::RawValue;
@@ -37,21 +40,34 @@ impl fmt::Display for Pos {
     }
 }
 
-/// A scenario and where each of its steps starts in its file.
-#[derive(Clone, Debug)]
+/// A scenario, and its text to say where each of its steps starts in its file.
+#[derive(Clone)]
 pub struct Loaded {
     /// The file name as given.
     pub file: String,
     /// The scenario.
     pub scenario: Scenario,
-    /// Start of each step.
-    pub positions: Vec<Pos>,
+    /// The text it was read from.
+    source: String,
+    /// Start of each step, found in `source` the first time one is asked for.
+    positions: OnceLock<Vec<Pos>>,
+}
+
+impl fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loaded")
+            .field("file", &self.file)
+            .field("scenario", &self.scenario)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Loaded {
-    /// Where step `i` starts (1:1 if unknown).
+    /// Where step `i` starts (1:1 if unknown). The first call finds every step's position in
+    /// the text (a parse that is only needed to report one).
     pub fn position(&self, i: usize) -> Pos {
-        self.positions.get(i).copied().unwrap_or(Pos { line: 1, col: 1 })
+        let all = self.positions.get_or_init(|| step_positions(&self.source));
+        all.get(i).copied().unwrap_or(Pos { line: 1, col: 1 })
     }
 }
 
@@ -66,20 +82,63 @@ pub struct LoadError {
     pub message: String,
     /// The source line at `pos` (empty if none).
     pub line_text: String,
+    /// How many characters from `pos` the offending text spans (at least 1 when `pos` is a
+    /// position in the file).
+    pub len: usize,
+    /// A suggestion: `did you mean `CreateHandle`?` for a misspelt name, field or variant.
+    pub help: Option<String>,
 }
 
+impl LoadError {
+    /// Whether the error has a position in the file (an I/O error has none).
+    pub fn has_position(&self) -> bool {
+        self.pos.line > 0
+    }
+}
+
+/// `file:line:col: error: message`, the offending line with a caret under the position (tabs
+/// in the line are kept in the caret line, so the caret lines up), and the suggestion. An error
+/// without a position (the file cannot be read) is `file: error: message`.
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}:{}: error: {}", self.file, self.pos, self.message)?;
-        if !self.line_text.is_empty() || self.pos.line > 0 {
+        if !self.has_position() {
+            write!(f, "{}: error: {}", self.file, self.message)?;
+        } else {
+            writeln!(f, "{}:{}: error: {}", self.file, self.pos, self.message)?;
             let num = self.pos.line.to_string();
             let pad = " ".repeat(num.len());
             writeln!(f, "{pad} |")?;
             writeln!(f, "{num} | {}", self.line_text)?;
-            write!(f, "{pad} | {}^", " ".repeat(self.pos.col.saturating_sub(1)))?;
+            let lead: String = self
+                .line_text
+                .chars()
+                .take(self.pos.col.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "{pad} | {lead}{}", "^".repeat(self.len.max(1)))?;
+        }
+        if let Some(h) = &self.help {
+            write!(f, "\n  = help: {h}")?;
         }
         Ok(())
     }
+}
+
+/// The candidate closest to `found`, if it is close enough to be a likely misspelling.
+pub(crate) fn closest<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = found.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .filter(|c| *c != found)
+        .map(|c| (strsim::osa_distance(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.chars().count().max(found.chars().count()) / 3).max(1))
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// `did you mean `x`?` for the closest candidate.
+pub(crate) fn did_you_mean<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(found, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
 impl std::error::Error for LoadError {}
@@ -98,6 +157,8 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         pos: Pos { line: 0, col: 0 },
         message: format!("cannot read the file: {e}"),
         line_text: String::new(),
+        len: 0,
+        help: None,
     })?;
     parse(&file, &src)
 }
@@ -128,6 +189,54 @@ struct RawFile<'a> {
 
 /// Parses and validates scenario text; `file` names it in errors.
 pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
+    // The usual case, a file that is right: one pass into the schema, checks on the values.
+    if let Ok(scenario) = options().from_str::<Scenario>(src) {
+        if scenario.version == FORMAT_VERSION && valid(&scenario) {
+            return Ok(Loaded {
+                file: file.to_string(),
+                scenario,
+                source: src.to_string(),
+                positions: OnceLock::new(),
+            });
+        }
+    }
+    // Something is wrong: read it again, the way that says where.
+    parse_with_positions(file, src)
+}
+
+/// Whether the checks [`parse_with_positions`] makes after reading all pass.
+fn valid(s: &Scenario) -> bool {
+    let probabilities = s
+        .fault_plan
+        .as_ref()
+        .is_none_or(|plan| plan.faults.iter().all(|p| (0.0..=1.0).contains(&p.probability)));
+    probabilities && validate_world(&s.world).is_ok() && validate_names(s).is_ok()
+}
+
+/// Every step's start in `src`, a scenario's text (empty if it does not parse).
+fn step_positions(src: &str) -> Vec<Pos> {
+    let Ok(raw) = options().from_str::<RawFile<'_>>(src) else {
+        return Vec::new();
+    };
+    let lines = LineStarts::new(src);
+    raw.steps
+        .iter()
+        .map(|r| lines.pos_of(src, step_text(src, r).1))
+        .collect()
+}
+
+/// A step's text without the comments above it, and its byte offset in `src`.
+fn step_text<'a>(src: &str, raw: &'a RawValue) -> (&'a str, usize) {
+    let whole = raw.get_ron();
+    let text = &whole[leading_trivia(whole)..];
+    let offset = (text.as_ptr() as usize)
+        .saturating_sub(src.as_ptr() as usize)
+        .min(src.len());
+    (text, offset)
+}
+
+/// [`parse`], reading the file in the passes that give every error its position.
+fn parse_with_positions(file: &str, src: &str) -> Result<Loaded, LoadError> {
     let err_at = |offset: usize, message: String| error_at(file, src, pos_of(src, offset), message);
     let opts = options();
     check_version(file, src)?;
@@ -160,15 +269,19 @@ pub fn parse(file: &str, src: &str) -> Result<Loaded, LoadError> {
         let at = src.match_indices(needle.as_str()).nth(1).map_or(0, |(o, _)| o);
         err_at(at, msg)
     })?;
-    validate_names(&scenario).map_err(|(i, name, msg)| {
-        let (text, start) = steps.texts[i];
-        let inner = text.find(&format!("\"{name}\"")).map_or(0, |o| o + 1);
-        err_at(start + inner, msg)
+    validate_names(&scenario).map_err(|e| {
+        let (text, start) = steps.texts[e.step];
+        let inner = text.find(&format!("\"{}\"", e.name)).map_or(0, |o| o + 1);
+        let mut err = err_at(start + inner, e.message);
+        err.len = e.name.chars().count().max(1);
+        err.help = e.help;
+        err
     })?;
     Ok(Loaded {
         file: file.to_string(),
         scenario,
-        positions: steps.positions,
+        source: src.to_string(),
+        positions: OnceLock::from(steps.positions),
     })
 }
 
@@ -217,11 +330,7 @@ fn parse_steps<'a>(file: &str, src: &'a str, raw: &[&'a RawValue]) -> Result<Ste
     };
     for r in raw {
         // The raw text may start with the comments above the step; point at the step itself.
-        let whole = r.get_ron();
-        let text = &whole[leading_trivia(whole)..];
-        let offset = (text.as_ptr() as usize)
-            .saturating_sub(src.as_ptr() as usize)
-            .min(src.len());
+        let (text, offset) = step_text(src, r);
         let base = lines.pos_of(src, offset);
         let step: Step = opts.from_str(text).map_err(|e| ron_error(file, src, base, &e))?;
         out.steps.push(step);
@@ -308,6 +417,22 @@ fn error_at(file: &str, src: &str, pos: Pos, message: String) -> LoadError {
             .nth(pos.line.saturating_sub(1))
             .unwrap_or("")
             .to_string(),
+        len: 1,
+        help: None,
+    }
+}
+
+/// The length of the token at `col` (1-based, in characters) of `line`: an identifier, a
+/// quoted string, or one character.
+fn token_len(line: &str, col: usize) -> usize {
+    let rest: Vec<char> = line.chars().skip(col.saturating_sub(1)).collect();
+    match rest.first() {
+        Some('"') => rest[1..].iter().position(|c| *c == '"').map_or(1, |i| i + 2),
+        Some(c) if c.is_alphanumeric() || *c == '_' => rest
+            .iter()
+            .take_while(|c| c.is_alphanumeric() || **c == '_')
+            .count(),
+        _ => 1,
     }
 }
 
@@ -330,7 +455,27 @@ fn ron_error(file: &str, src: &str, base: Pos, e: &ron::error::SpannedError) -> 
             col: p.col.max(1),
         }
     };
-    error_at(file, src, pos, e.code.to_string())
+    let mut err = error_at(file, src, pos, e.code.to_string());
+    err.len = token_len(&err.line_text, pos.col);
+    err.help = match &e.code {
+        ron::Error::NoSuchEnumVariant { expected, found, .. }
+        | ron::Error::NoSuchStructField { expected, found, .. } => {
+            did_you_mean(found, expected.iter().copied())
+        }
+        ron::Error::Message(m) => unknown_error_name_help(m),
+        _ => None,
+    };
+    err
+}
+
+/// A suggestion for an unknown Win32 error name in a message such as
+/// ``unknown Win32 error name `ERROR_NOPE` ``.
+fn unknown_error_name_help(message: &str) -> Option<String> {
+    let name = message
+        .strip_prefix("unknown Win32 error name `")?
+        .strip_suffix('`')?;
+    let names: Vec<&'static str> = crate::model::Win32Error::all().filter_map(|e| e.name()).collect();
+    did_you_mean(name, names)
 }
 
 /// World entries the model would silently shadow: a peer listed twice (the model keeps the
@@ -366,6 +511,30 @@ fn validate_world(w: &World) -> Result<(), (String, String)> {
         }
     }
     Ok(())
+}
+
+/// Parses a world on its own (a RON `World(...)`, as in a scenario's `world` field), with the
+/// same checks as a scenario's world; `file` names it in errors. (Public through `crate::ffi`.)
+pub(crate) fn parse_world(file: &str, src: &str) -> Result<World, LoadError> {
+    let world: World = options()
+        .from_str(src)
+        .map_err(|e| ron_error(file, src, Pos::default(), &e))?;
+    validate_world(&world).map_err(|(needle, msg)| {
+        let at = src.match_indices(needle.as_str()).nth(1).map_or(0, |(o, _)| o);
+        error_at(file, src, pos_of(src, at), msg)
+    })?;
+    Ok(world)
+}
+
+/// Parses a fault timeline: a RON list of `(at: "5s", fault: DeviceReset)` entries, in any
+/// order; `file` names it in errors. (Public through `crate::ffi`.)
+pub(crate) fn parse_fault_timeline(
+    file: &str,
+    src: &str,
+) -> Result<Vec<crate::ffi::config::TimedFault>, LoadError> {
+    options()
+        .from_str(src)
+        .map_err(|e| ron_error(file, src, Pos::default(), &e))
 }
 
 /// What a name refers to.
@@ -408,7 +577,24 @@ fn valid_name(s: &str) -> bool {
         && s.len() <= 64
 }
 
-type NameError = (usize, String, String);
+/// A name error: the step, the name to point at, the message and a suggestion.
+struct NameError {
+    step: usize,
+    name: String,
+    message: String,
+    help: Option<String>,
+}
+
+impl NameError {
+    fn new(step: usize, name: String, message: String) -> NameError {
+        NameError {
+            step,
+            name,
+            message,
+            help: None,
+        }
+    }
+}
 
 struct Names {
     defined: BTreeMap<String, (Kind, usize)>,
@@ -428,7 +614,7 @@ impl Names {
     fn define(&mut self, name: &str, kind: Kind) -> Result<(), NameError> {
         self.check_syntax(name)?;
         if let Some((k, at)) = self.defined.get(name) {
-            return Err((
+            return Err(NameError::new(
                 self.step,
                 name.into(),
                 format!(
@@ -445,7 +631,7 @@ impl Names {
         if valid_name(name) {
             Ok(())
         } else {
-            Err((
+            Err(NameError::new(
                 self.step,
                 name.into(),
                 format!(
@@ -459,7 +645,7 @@ impl Names {
     fn refer(&self, r: &Ref, kind: Kind) -> Result<(), NameError> {
         if let Some(v) = raw_ref(r) {
             if kind == Kind::Flow && u32::try_from(v).is_err() {
-                return Err((
+                return Err(NameError::new(
                     self.step,
                     r.clone(),
                     format!("flow id `{r}` does not fit in 32 bits"),
@@ -469,21 +655,30 @@ impl Names {
         }
         match self.defined.get(r.as_str()) {
             Some((k, _)) if *k == kind => Ok(()),
-            Some((k, at)) => Err((
+            Some((k, at)) => Err(NameError::new(
                 self.step,
                 r.clone(),
                 format!("`{r}` is a {} (defined at step {at}), not a {}", k.noun(), kind.noun()),
             )),
-            None => Err((
-                self.step,
-                r.clone(),
-                format!(
-                    "undefined {} `{r}`: no earlier step creates a {} with that name \
-                     (use a name bound by an earlier successful step, \"NULL\", or a raw number such as \"0xdeadbeef\")",
-                    kind.noun(),
-                    kind.noun()
+            None => Err(NameError {
+                help: did_you_mean(
+                    r,
+                    self.defined
+                        .iter()
+                        .filter(|(_, (k, _))| *k == kind)
+                        .map(|(n, _)| n.as_str()),
                 ),
-            )),
+                ..NameError::new(
+                    self.step,
+                    r.clone(),
+                    format!(
+                        "undefined {} `{r}`: no earlier step creates a {} with that name \
+                         (use a name bound by an earlier successful step, \"NULL\", or a raw number such as \"0xdeadbeef\")",
+                        kind.noun(),
+                        kind.noun()
+                    ),
+                )
+            }),
         }
     }
 
@@ -648,5 +843,89 @@ mod line_tests {
         for (offset, _) in src.char_indices().chain([(src.len(), ' ')]) {
             assert_eq!(lines.pos_of(src, offset), pos_of(src, offset), "offset {offset}");
         }
+    }
+}
+
+/// Whether `parsed`, what [`parse`] made of `src`, is what the three positioned passes make of it
+/// (the same scenario and step positions, or the same error): the fuzz target and the tests check
+/// that the one-pass reading changes nothing.
+#[cfg(any(test, feature = "fuzz"))]
+pub(crate) fn same_as_positioned(file: &str, src: &str, parsed: &Result<Loaded, LoadError>) -> bool {
+    match (parsed, &parse_with_positions(file, src)) {
+        (Ok(a), Ok(b)) => {
+            a.file == b.file
+                && a.scenario == b.scenario
+                && (0..=a.scenario.steps.len()).all(|i| a.position(i) == b.position(i))
+        }
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod one_pass_tests {
+    use super::{parse, parse_with_positions, same_as_positioned};
+
+    /// Texts near the library's: each file, and each with one of the mistakes the three passes
+    /// must point at (syntax, version, names, world, fault plan).
+    fn variants(src: &str) -> Vec<String> {
+        let mut v = vec![src.to_string()];
+        for (from, to) in [
+            ("version: 1", "version: 2"),
+            ("version: 1,", ""),
+            ("steps: [", "steps: [ Advance(\"1s\"), Bogus,"),
+            ("(handle: \"", "(handle: \"undefined-"),
+            ("CreateHandle(handle: \"", "CreateHandle(handle: \"0bad"),
+            (
+                "peers: [",
+                "peers: [ (address: \"192.168.1.20\"), (address: \"192.168.1.20\"),",
+            ),
+            ("probability: ", "probability: 2"),
+            ("),", ")"),
+        ] {
+            if let Some(i) = src.find(from) {
+                v.push(format!("{}{}{}", &src[..i], to, &src[i + from.len()..]));
+            }
+        }
+        for cut in [src.len() / 3, src.len() / 2, src.len() - 2] {
+            if src.is_char_boundary(cut) {
+                v.push(src[..cut].to_string());
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn one_pass_parses_exactly_what_the_positioned_passes_parse() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("scenarios/")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 10);
+        let (mut ok, mut err) = (0, 0);
+        for f in &files {
+            let src = std::fs::read_to_string(f).expect("read");
+            for (i, text) in variants(&src).iter().enumerate() {
+                let name = format!("{}#{i}", f.display());
+                let fast = parse(&name, text);
+                assert!(
+                    same_as_positioned(&name, text, &fast),
+                    "{name}: {fast:?}\n!=\n{:?}",
+                    parse_with_positions(&name, text)
+                );
+                if fast.is_ok() {
+                    ok += 1;
+                } else {
+                    err += 1;
+                }
+            }
+        }
+        assert!(
+            ok >= files.len() && err >= files.len(),
+            "{ok} parsed, {err} errors"
+        );
     }
 }

@@ -8,6 +8,8 @@
 //! [`crate::trace`] (renders the model's events). [`record()`] goes the other way, from a
 //! model's event log to a scenario. The format is described in `docs/SCENARIOS.md`.
 
+#[cfg(feature = "schema")]
+mod json_schema;
 pub mod load;
 pub mod random_faults;
 pub mod record;
@@ -15,6 +17,8 @@ pub mod run;
 pub mod schema;
 mod step_format;
 
+#[cfg(feature = "schema")]
+pub use json_schema::json_schema_text;
 pub use load::{load, parse, LoadError, Loaded, Pos};
 pub use record::{record, record_names};
 pub use run::{run, Mismatch, RunOptions, RunReport, Until};

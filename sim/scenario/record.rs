@@ -5,13 +5,14 @@
 //! A recorded call becomes a step by naming its values ([`Call::map`] with a [`Resolve`]
 //! from raw values to names); its result becomes the step's [`Expectation`].
 //!
-//! Names are given in order of first appearance: handles `h1…`, sockets `s1…`, flows `f1…`,
-//! OVERLAPPEDs `ov1…`. Values the log never saw created (a bogus handle, a foreign flow, a real
-//! OS socket) are written as raw numbers. Consequences (path changes, deadlocks) are not
-//! written: replaying the causes reproduces them.
+//! Names are given in order of first appearance: handles `h1…`, sockets `s1…`, real OS sockets
+//! `os-socket-1…`, flows `f1…`, OVERLAPPEDs `ov1…`. Values the log never saw created (a bogus
+//! handle, a foreign flow) are written as raw numbers. Consequences (path changes, deadlocks)
+//! are not written: replaying the causes reproduces them.
 //!
-//! Limitation: sockets registered from the OS (`register_external_socket`) are not in the log
-//! and replay as invalid sockets.
+//! A real OS socket is in the log as the `socket`, `bind` and `connect` calls that gave the
+//! sim its addresses (`Model::register_external_socket`), so it replays as a scenario socket
+//! with the same addresses and connection, and its fd number appears nowhere.
 
 use std::collections::BTreeMap;
 
@@ -162,7 +163,8 @@ impl Recorder {
         };
         match op {
             SocketOp::Create { family, protocol } => {
-                let name = self.fresh("s");
+                let sim_socket = crate::tag::SOCKET.marks(socket);
+                let name = self.fresh(if sim_socket { "s" } else { "os-socket-" });
                 self.names.sockets.insert(socket, name.clone());
                 Step::Socket {
                     socket: name,

@@ -22,6 +22,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// A scenario: a world, a seed and a timeline of steps with their expected results.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Format version; must be [`FORMAT_VERSION`].
@@ -64,6 +65,7 @@ fn yes() -> bool {
 /// and flows by the name to bind, OVERLAPPEDs by name, `*Size` as a [`Size`] (`Auto`: what a
 /// careful caller passes) and addresses as [`Addr`] text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Named;
 
 impl call::Names for Named {
@@ -84,6 +86,9 @@ impl call::Names for Named {
 }
 
 impl call::SerdeNames for Named {}
+
+#[cfg(feature = "schema")]
+impl call::SchemaNames for Named {}
 
 /// One step of the timeline. A call step is written as its function with the call's fields and
 /// then its expectation's: `QueryFlow(handle: "qos", flow: "voice", op: Fundamentals, expect:
@@ -288,6 +293,7 @@ impl Expectation {
 /// Expected outcome of a qWAVE call: `Ok` (TRUE) or `Err(ERROR_…)` (FALSE + last error).
 /// `Err(ERROR_IO_PENDING)` is an accepted overlapped request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Expect {
     /// TRUE.
     #[default]
@@ -307,6 +313,7 @@ impl fmt::Display for Expect {
 
 /// Expected outcome of a socket call: `Ok` or `Err(WSAE…)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum SockExpect {
     /// Success.
     #[default]
@@ -420,6 +427,7 @@ impl<'de> Deserialize<'de> for WsaError {
 
 /// `*FlowId` of `QOSAddSocketToFlow`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum FlowIn {
     /// `*FlowId = 0`: create a flow and bind its id to this name.
     New(String),
@@ -433,6 +441,7 @@ pub use crate::call::{NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg};
 
 /// A `*Size` argument.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Size {
     /// What a correct caller passes for this operation.
     #[default]
@@ -445,6 +454,7 @@ pub enum Size {
 
 /// Expected buffer contents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub enum Data {
     /// `QOS_FLOW_FUNDAMENTALS`; `None` = its `*Set` flag is FALSE.
@@ -456,24 +466,50 @@ pub enum Data {
         /// `RTT` (µs).
         rtt_us: Option<u32>,
     },
-    /// `QOS_PACKET_PRIORITY`.
+    /// `QOS_PACKET_PRIORITY`. The fields other than `conformant_dscp` are checked only when
+    /// given: an omitted one means "don't care".
     PacketPriority {
         /// `ConformantDSCPValue`.
         conformant_dscp: u32,
         /// `NonConformantDSCPValue`.
-        #[serde(default)]
-        non_conformant_dscp: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        non_conformant_dscp: Option<u32>,
         /// `ConformantL2Value`.
-        #[serde(default)]
-        conformant_l2: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conformant_l2: Option<u32>,
         /// `NonConformantL2Value`.
-        #[serde(default)]
-        non_conformant_l2: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        non_conformant_l2: Option<u32>,
     },
     /// `UINT64` outgoing rate.
     OutgoingRate(u64),
     /// `UINT64` available bandwidth delivered by `QOSNotifyAvailable`.
     Available(u64),
+}
+
+impl Data {
+    /// Whether `actual` (data a call or completion wrote, every field given) is what this
+    /// expectation describes: fields it leaves out are not compared.
+    pub fn matches(&self, actual: &Data) -> bool {
+        let given = |want: Option<u32>, got: Option<u32>| want.is_none() || want == got;
+        match (self, actual) {
+            (
+                Data::PacketPriority {
+                    conformant_dscp: a,
+                    non_conformant_dscp: b,
+                    conformant_l2: c,
+                    non_conformant_l2: d,
+                },
+                Data::PacketPriority {
+                    conformant_dscp: a2,
+                    non_conformant_dscp: b2,
+                    conformant_l2: c2,
+                    non_conformant_l2: d2,
+                },
+            ) => a == a2 && given(*b, *b2) && given(*c, *c2) && given(*d, *d2),
+            _ => self == actual,
+        }
+    }
 }
 
 impl From<crate::model::QueryData> for Data {
@@ -491,9 +527,9 @@ impl From<crate::model::QueryData> for Data {
             },
             Q::PacketPriority(m) => Data::PacketPriority {
                 conformant_dscp: m.conformant_dscp,
-                non_conformant_dscp: m.non_conformant_dscp,
-                conformant_l2: m.conformant_l2,
-                non_conformant_l2: m.non_conformant_l2,
+                non_conformant_dscp: Some(m.non_conformant_dscp),
+                conformant_l2: Some(m.conformant_l2),
+                non_conformant_l2: Some(m.non_conformant_l2),
             },
             Q::OutgoingRate(v) => Data::OutgoingRate(v),
             Q::Available(v) => Data::Available(v),
@@ -503,6 +539,7 @@ impl From<crate::model::QueryData> for Data {
 
 /// An assertion on model state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub enum Check {
     /// Number of live flows in the system (foreign flows included).
@@ -527,15 +564,17 @@ pub enum Check {
         #[serde(default)]
         rate_bps: Option<u64>,
     },
-    /// The markings a flow's packets get now (QRY-11).
+    /// The markings a flow's packets get now (QRY-11); only the given fields are checked
+    /// (`Marking(flow: "v", dscp: 8)` does not look at the 802.1p tag).
     Marking {
         /// The flow.
         flow: Ref,
         /// Conformant DSCP.
-        dscp: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dscp: Option<u32>,
         /// Conformant 802.1p (0 = no tag).
-        #[serde(default)]
-        l2: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        l2: Option<u32>,
     },
     /// A handle's state and, optionally, its flows and tracked clients.
     Handle {
@@ -571,6 +610,7 @@ pub enum Check {
 
 /// `HandleState` as written in files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum HandleStateArg {
     /// Usable.
     Open,
@@ -584,6 +624,7 @@ pub enum HandleStateArg {
 /// its probability, from a stream derived from the seed, so one file explores many runs.
 /// (Named `FaultPlan` in the file, in messages and as an optional struct name.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename = "FaultPlan", deny_unknown_fields)]
 pub struct RandomFaults {
     /// The candidate faults.
@@ -592,6 +633,7 @@ pub struct RandomFaults {
 
 /// One candidate of [`RandomFaults`] (`PlannedFault` in the file).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename = "PlannedFault", deny_unknown_fields)]
 pub struct RandomFault {
     /// Probability per step, 0.0..=1.0.

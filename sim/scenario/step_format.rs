@@ -25,6 +25,7 @@ use crate::model::{Family, Fault, Func, Protocol, Win32Error};
 
 /// The steps that are not calls, derived. `Call` is skipped: [`Step`]'s own impls handle it.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(remote = "Step", deny_unknown_fields)]
 enum StepRepr {
     #[serde(skip)]
@@ -76,6 +77,12 @@ enum StepRepr {
         within: Option<Dur>,
     },
     Assert(Check),
+}
+
+/// The JSON Schema of the steps that are not calls (`{"oneOf": [...]}`).
+#[cfg(feature = "schema")]
+pub(crate) fn other_steps_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    <StepRepr as schemars::JsonSchema>::json_schema(g)
 }
 
 fn success() -> Win32Error {

@@ -356,7 +356,24 @@ impl Drop for Cx<'_> {
 /// has none: a windows-shaped call outside a simulation is a test bug, and failing loudly
 /// beats silently talking to nothing.
 pub(crate) fn with_state<R>(func: &str, f: impl FnOnce(&mut Cx<'_>) -> R) -> R {
-    let Some((s, participant)) = current_entry() else {
+    // The thread's own sim is used where it lies in the thread's stack: entering and leaving
+    // happen between calls, never during one, so the stack stays as it is and the sim's
+    // reference count need not move.
+    let mut f = Some(f);
+    let own = STACK.with(|st| {
+        let st = st.borrow();
+        let top = st.1.last()?;
+        let participant =
+            st.1.iter()
+                .find(|e| Arc::ptr_eq(&e.sim, &top.sim))
+                .and_then(|e| e.participant);
+        let f = f.take().expect("called once");
+        Some(call_on(&top.sim, participant, func, f))
+    });
+    if let Some(r) = own {
+        return r;
+    }
+    let Some(s) = process_sim() else {
         panic!(
             "qwave-sim: `{func}` was called on a thread that has no simulator entered.\n\
              Enter one before making windows-shaped calls:\n    \
@@ -370,6 +387,18 @@ pub(crate) fn with_state<R>(func: &str, f: impl FnOnce(&mut Cx<'_>) -> R) -> R {
              enter the same simulator."
         )
     };
-    let mut cx = Cx::new(&s, participant, func);
-    f(&mut cx)
+    call_on(&s, None, func, f.take().expect("called once"))
+}
+
+/// Runs `f` on `sim`'s state, locked, as a call of this thread (a participant if
+/// `participant`); settles `errno` once the sim is released.
+fn call_on<R>(sim: &Inner, participant: Option<u64>, func: &str, f: impl FnOnce(&mut Cx<'_>) -> R) -> R {
+    #[cfg(unix)]
+    let errno = super::errno::CallErrno::begin();
+    let mut cx = Cx::new(sim, participant, func);
+    let r = f(&mut cx);
+    drop(cx);
+    #[cfg(unix)]
+    errno.end();
+    r
 }

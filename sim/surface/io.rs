@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::model::{Completion, Func, QueryData};
+use crate::tag::{self, HandleValue, Tag};
 
 /// `STATUS_PENDING`, written to `OVERLAPPED.Internal` while a request is outstanding.
 pub(crate) const STATUS_PENDING: usize = 0x103;
@@ -69,10 +70,7 @@ pub(crate) fn win32_of_ntstatus(status: u32) -> u32 {
         .find(|(_, nt)| *nt == status)
         .map_or(status, |(w, _)| *w)
 }
-/// Event handle values: a tag no real handle, QoS handle or socket value carries.
-pub(crate) const EVENT_TAG: u64 = 0x5145 << 40;
-/// Completion-port handle values.
-pub(crate) const PORT_TAG: u64 = 0x5150 << 40;
+
 /// Most events or ports one run may create.
 pub(crate) const MAX_OBJECTS: usize = 1 << 20;
 /// Most packets one completion port holds before new ones are dropped.
@@ -139,11 +137,11 @@ pub(crate) struct Io {
     /// (QoS handle value, request key) → where to write, oldest request first. An
     /// OVERLAPPED reused right after `QOSCancel` (before the abort is delivered) holds two
     /// requests; completions arrive in issue order, so each finds its own pointers.
-    pub pending: BTreeMap<(u64, u64), VecDeque<PendingIo>>,
+    pub pending: BTreeMap<(HandleValue, u64), VecDeque<PendingIo>>,
     events: Vec<EventObj>,
     ports: Vec<Port>,
     /// QoS handle value → (port value, completion key).
-    assoc: BTreeMap<u64, (u64, usize)>,
+    assoc: BTreeMap<HandleValue, (u64, usize)>,
     /// Waits that could never finish and concerned no qWAVE request (AMB-31).
     pub orphan_deadlocks: u32,
     /// OVERLAPPED address → the key the model knows its requests by.
@@ -152,18 +150,11 @@ pub(crate) struct Io {
     last_key: u64,
 }
 
-/// Object values are `tag | (index + 1) << 2`: multiples of 4 like real handles, so the low
-/// bit of an `hEvent` stays free for the "no completion-port packet" flag.
-fn value_of(tag: u64, index: usize) -> u64 {
-    tag | ((index as u64 + 1) << 2)
-}
-
-fn index_of(value: u64, tag: u64, len: usize) -> Option<usize> {
-    if value & !0xFF_FFFF_FFFF != tag || value & 3 != 0 {
-        return None;
-    }
-    let i = (((value & 0xFF_FFFF_FFFF) >> 2) as usize).checked_sub(1)?;
-    (i < len).then_some(i)
+/// The index of the live-or-closed object of kind `tag` that `value` names, among `len`.
+/// Object values are multiples of 4 like real handles, so the low bit of an `hEvent` stays free
+/// for the "no completion-port packet" flag ([`crate::tag`]).
+fn index_of(value: u64, tag: Tag, len: usize) -> Option<usize> {
+    tag.index(value).filter(|&i| i < len)
 }
 
 impl Io {
@@ -191,10 +182,10 @@ impl Io {
 
     /// What a handle value names, if it is a live sim event or port.
     pub(crate) fn object(&self, value: u64) -> Option<Object> {
-        if let Some(i) = index_of(value, EVENT_TAG, self.events.len()) {
+        if let Some(i) = index_of(value, tag::EVENT, self.events.len()) {
             return (!self.events[i].closed).then_some(Object::Event(i));
         }
-        if let Some(i) = index_of(value, PORT_TAG, self.ports.len()) {
+        if let Some(i) = index_of(value, tag::PORT, self.ports.len()) {
             return (!self.ports[i].closed).then_some(Object::Port(i));
         }
         None
@@ -210,7 +201,7 @@ impl Io {
             signaled: initial,
             closed: false,
         });
-        Some(value_of(EVENT_TAG, self.events.len() - 1))
+        Some(tag::EVENT.value(self.events.len() - 1))
     }
 
     /// `SetEvent` / `ResetEvent`; false if `value` is no live event.
@@ -247,12 +238,12 @@ impl Io {
             return None;
         }
         self.ports.push(Port::default());
-        Some(value_of(PORT_TAG, self.ports.len() - 1))
+        Some(tag::PORT.value(self.ports.len() - 1))
     }
 
     /// Binds a QoS handle to a port (GEN-5). False if already bound (Windows: one port per
     /// file handle).
-    pub(crate) fn associate(&mut self, handle: u64, port: u64, key: usize) -> bool {
+    pub(crate) fn associate(&mut self, handle: HandleValue, port: u64, key: usize) -> bool {
         if self.assoc.contains_key(&handle) {
             return false;
         }
@@ -282,7 +273,7 @@ impl Io {
     }
 
     /// QoS handles bound to `port`.
-    pub(crate) fn handles_on(&self, port: u64) -> Vec<u64> {
+    pub(crate) fn handles_on(&self, port: u64) -> Vec<HandleValue> {
         self.assoc
             .iter()
             .filter(|(_, (p, _))| *p == port)
@@ -308,7 +299,7 @@ impl Io {
     }
 
     /// A QoS handle was closed: its port binding goes with it.
-    pub(crate) fn forget_handle(&mut self, handle: u64) {
+    pub(crate) fn forget_handle(&mut self, handle: HandleValue) {
         self.assoc.remove(&handle);
     }
 
@@ -316,7 +307,7 @@ impl Io {
     ///
     /// # Safety
     /// `io.ov` points to a writable OVERLAPPED.
-    pub(crate) unsafe fn begin(&mut self, handle: u64, io: PendingIo) {
+    pub(crate) unsafe fn begin(&mut self, handle: HandleValue, io: PendingIo) {
         let ov = io.ov as *mut RawOverlapped;
         unsafe {
             (*ov).internal = STATUS_PENDING;
@@ -339,7 +330,7 @@ impl Io {
     /// # Safety
     /// The pointers recorded by [`Io::begin`] for this request are still valid (QRY-15).
     pub(crate) unsafe fn complete(&mut self, c: &Completion) {
-        let k = (c.handle, c.key);
+        let k = (HandleValue(c.handle), c.key);
         let Some(p) = self.pending.get_mut(&k).and_then(VecDeque::pop_front) else {
             return; // issued around the surface (scenario, with_model): nothing to write
         };
@@ -353,7 +344,7 @@ impl Io {
             (*ov).internal_high = c.bytes as usize;
             (*ov).internal = ntstatus_of(c.status.0) as usize;
         }
-        self.signal(c.handle, p.ov, p.event, c.bytes, c.status.0);
+        self.signal(HandleValue(c.handle), p.ov, p.event, c.bytes, c.status.0);
     }
 
     /// The OVERLAPPED of a request that finished at once (AMB-32 `ReturnTrue`): written like
@@ -361,7 +352,7 @@ impl Io {
     ///
     /// # Safety
     /// `ov` points to a writable OVERLAPPED.
-    pub(crate) unsafe fn complete_now(&mut self, handle: u64, ov: usize, bytes: u32) {
+    pub(crate) unsafe fn complete_now(&mut self, handle: HandleValue, ov: usize, bytes: u32) {
         let event = unsafe { Io::event_of(ov) };
         let o = ov as *mut RawOverlapped;
         unsafe {
@@ -371,7 +362,7 @@ impl Io {
         self.signal(handle, ov, event, bytes, 0);
     }
 
-    fn signal(&mut self, handle: u64, ov: usize, event: u64, bytes: u32, status: u32) {
+    fn signal(&mut self, handle: HandleValue, ov: usize, event: u64, bytes: u32, status: u32) {
         // As on Windows, an hEvent with its low bit set asks for no completion-port packet.
         let skip_port = event & 1 == 1;
         let event = event & !1;
@@ -394,7 +385,7 @@ impl Io {
     }
 
     /// Every pending request with its key.
-    pub(crate) fn pending_ios(&self) -> impl Iterator<Item = (&(u64, u64), &PendingIo)> {
+    pub(crate) fn pending_ios(&self) -> impl Iterator<Item = (&(HandleValue, u64), &PendingIo)> {
         self.pending
             .iter()
             .flat_map(|(k, q)| q.iter().map(move |p| (k, p)))
@@ -405,7 +396,8 @@ impl Io {
         for (&(h, key), p) in self.pending_ios() {
             if self.keys.get(&p.ov) != Some(&key) || key == 0 {
                 return Err(format!(
-                    "pending I/O on handle {h:#x} keyed {key:#x} has OVERLAPPED {:#x}",
+                    "pending I/O on handle {:#x} keyed {key:#x} has OVERLAPPED {:#x}",
+                    h.get(),
                     p.ov
                 ));
             }
@@ -419,7 +411,7 @@ impl Io {
         }
         for (h, (port, _)) in &self.assoc {
             if !matches!(self.object(*port), Some(Object::Port(_))) {
-                return Err(format!("handle {h:#x} bound to dead port {port:#x}"));
+                return Err(format!("handle {:#x} bound to dead port {port:#x}", h.get()));
             }
         }
         Ok(())

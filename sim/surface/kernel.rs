@@ -6,6 +6,7 @@ use super::wait::{wait, Outcome};
 use super::{fail, with_state, State};
 use crate::call::{self, Call};
 use crate::model::{Func, HandleState, Win32Error};
+use crate::tag::HandleValue;
 
 /// `INVALID_HANDLE_VALUE` as a raw value.
 pub(crate) const INVALID_HANDLE: u64 = u64::MAX;
@@ -44,7 +45,7 @@ pub(crate) fn set_event(value: u64, signaled: bool) -> bool {
 }
 
 /// The qWAVE function of a pending request matching `f`, for deadlock reports.
-fn concerns(st: &State, f: impl Fn(&(u64, u64), &super::io::PendingIo) -> bool) -> Option<Func> {
+fn concerns(st: &State, f: impl Fn(&(HandleValue, u64), &super::io::PendingIo) -> bool) -> Option<Func> {
     st.io.pending_ios().find(|(k, p)| f(k, p)).map(|(_, p)| p.func)
 }
 
@@ -153,7 +154,7 @@ pub(crate) unsafe fn get_overlapped_result(handle: u64, ov: *const u8, bytes: *m
             if !wait_ {
                 return fail(Win32Error::ERROR_IO_INCOMPLETE.0);
             }
-            let about = concerns(st, |&(h, _), p| h == handle && p.ov == ov)
+            let about = concerns(st, |&(h, _), p| h == HandleValue(handle) && p.ov == ov)
                 .or_else(|| concerns(st, |_, p| p.ov == ov));
             let claim = move |s: &mut State| {
                 // SAFETY: the OVERLAPPED stays valid while its owner waits in this call.
@@ -198,7 +199,7 @@ pub(crate) fn cancel_io_ex(handle: u64, ov: *const u8) -> bool {
             st.io
                 .pending
                 .keys()
-                .filter(|(h, _)| *h == handle)
+                .filter(|(h, _)| *h == HandleValue(handle))
                 .map(|(_, k)| *k)
                 .collect()
         } else {
@@ -251,7 +252,7 @@ pub(crate) fn create_io_completion_port(file: u64, existing: u64, key: usize) ->
             einval();
             return None;
         };
-        if !st.io.associate(file, port, key) {
+        if !st.io.associate(HandleValue(file), port, key) {
             einval();
             return None;
         }

@@ -9,10 +9,13 @@
 //! **Invariant:** no result depends on the wall clock: every wait runs the model's timeline on
 //! the virtual clock (`wait`); the wall clock is read only to say on stderr that a wait or an
 //! `enter_process` has been blocked for a long time. **Invariant:** the last error is written
-//! only on failure (GEN-2).
+//! only on failure (GEN-2), and with it, on Unix, `errno` (module `errno`).
 
 pub(crate) mod addr;
 pub(crate) mod current;
+pub(crate) mod decode;
+#[cfg(unix)]
+pub(crate) mod errno;
 pub(crate) mod external;
 pub(crate) mod io;
 pub(crate) mod kernel;
@@ -33,6 +36,8 @@ pub(crate) struct State {
     pub model: Model,
     /// Pending overlapped I/O, events and completion ports.
     pub io: io::Io,
+    /// Real OS sockets the app passed (when the sim takes them).
+    pub os: external::OsSockets,
     /// The threads on the sim: who entered it, who waits (`wait`).
     pub sync: wait::Sync,
 }
@@ -44,13 +49,18 @@ impl State {
         State {
             model,
             io: io::Io::default(),
+            os: external::OsSockets::default(),
             sync: wait::Sync::default(),
         }
     }
 
     /// Writes every completion the model delivered into the callers' OVERLAPPEDs, buffers,
     /// events and completion ports. Called after every model call and every time step.
+    #[inline]
     pub(crate) fn drain(&mut self) {
+        if !self.model.has_completions() {
+            return;
+        }
         for c in self.model.take_completions() {
             // SAFETY: the pointers were handed to us with the request, and the qos2.h contract
             // (QRY-15) says they stay valid until the request completes.
@@ -67,6 +77,13 @@ impl State {
 
 thread_local! {
     static LAST_ERROR: Cell<u32> = const { Cell::new(0) };
+    /// How many times this thread's last error was written (tells a call whether it failed).
+    static LAST_ERROR_WRITES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many times this thread's last error was written so far.
+pub(crate) fn last_error_writes() -> u64 {
+    LAST_ERROR_WRITES.with(Cell::get)
 }
 
 /// The simulated thread last error (`GetLastError`, `WSAGetLastError`: one slot, GEN-1).
@@ -74,9 +91,13 @@ pub(crate) fn last_error() -> u32 {
     LAST_ERROR.with(Cell::get)
 }
 
-/// Sets the simulated thread last error.
+/// Sets the simulated thread last error, and on Unix `errno` to the same code, so
+/// `std::io::Error::last_os_error()` reports it as it does on Windows.
 pub(crate) fn set_last_error(code: u32) {
     LAST_ERROR.with(|c| c.set(code));
+    LAST_ERROR_WRITES.with(|c| c.set(c.get().wrapping_add(1)));
+    #[cfg(unix)]
+    errno::set(code as i32);
 }
 
 /// Records a failure: sets the last error and returns `false` (GEN-1).

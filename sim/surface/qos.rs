@@ -6,16 +6,12 @@
 //! Every function returns `true` for TRUE. Pointers are raw: a surface casts its typed
 //! pointers to these.
 
-use super::io::{write_data, PendingIo};
-use super::{addr, external, fail, with_state, State};
-use crate::call::{self, Call, NotifyBuffer, NotifyOp, QueryOp, SetOp, TrafficArg};
-use crate::call::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
+use super::decode::{self, opt_u32, write_data};
+use super::io::PendingIo;
+use super::{external, fail, with_state, State};
+use crate::call::{self, Call};
 use crate::model::{CallOutput, CallResult, Func, Win32Error};
-
-fn opt_u32(p: *const u32) -> Option<u32> {
-    // SAFETY (callers): p is NULL or a readable u32.
-    (!p.is_null()).then(|| unsafe { p.read_unaligned() })
-}
+use crate::tag::HandleValue;
 
 /// Ends a call: drains completions, sets the last error and `*Size` on failure.
 fn finish(st: &mut State, r: &CallResult, size: *mut u32) -> bool {
@@ -23,10 +19,8 @@ fn finish(st: &mut State, r: &CallResult, size: *mut u32) -> bool {
     match r {
         Ok(_) => true,
         Err(e) => {
-            if let (Some(n), false) = (e.size, size.is_null()) {
-                // SAFETY: non-NULL `Size` the caller passed.
-                unsafe { size.write_unaligned(n) };
-            }
+            // SAFETY: `size` is NULL or the caller's `Size`.
+            unsafe { decode::write_error_size(e, size) };
             fail(e.code.0)
         }
     }
@@ -39,12 +33,7 @@ fn finish(st: &mut State, r: &CallResult, size: *mut u32) -> bool {
 /// Each pointer is NULL or valid for its type.
 pub(crate) unsafe fn create_handle(version: *const u16, out: *mut usize) -> bool {
     with_state("QOSCreateHandle", |st| {
-        let call = call::CreateHandle {
-            handle: (),
-            version: (!version.is_null())
-                .then(|| unsafe { (version.read_unaligned(), version.add(1).read_unaligned()) }),
-            out: !out.is_null(),
-        };
+        let call = unsafe { decode::create_handle(version, out.is_null()) };
         let r = st.model.apply(Call::CreateHandle(call));
         if let Ok(CallOutput::Handle(h)) = r {
             unsafe { out.write_unaligned(h as usize) };
@@ -58,7 +47,7 @@ pub(crate) fn close_handle(handle: u64) -> bool {
     with_state("QOSCloseHandle", |st| {
         let r = st.model.apply(Call::CloseHandle(call::CloseHandle { handle }));
         if r.is_ok() {
-            st.io.forget_handle(handle);
+            st.io.forget_handle(HandleValue(handle));
         }
         finish(st, &r, std::ptr::null_mut())
     })
@@ -77,16 +66,8 @@ pub(crate) unsafe fn add_socket_to_flow(
     flow_id: *mut u32,
 ) -> bool {
     with_state("QOSAddSocketToFlow", |st| {
-        external::observe(&mut st.model, socket);
-        let call = call::AddSocketToFlow {
-            handle,
-            socket,
-            dest: unsafe { addr::read(dest) },
-            traffic_type: TrafficArg::from_raw(traffic_type),
-            non_adaptive: flags & QOS_NON_ADAPTIVE_FLOW != 0,
-            flags: flags & !QOS_NON_ADAPTIVE_FLOW,
-            flow: opt_u32(flow_id),
-        };
+        external::observe(st, socket);
+        let call = unsafe { decode::add_socket_to_flow(handle, socket, dest, traffic_type, flags, flow_id) };
         let r = st.model.apply(Call::AddSocketToFlow(call));
         if let Ok(CallOutput::Flow(id)) = r {
             unsafe { flow_id.write_unaligned(id) };
@@ -99,7 +80,7 @@ pub(crate) unsafe fn add_socket_to_flow(
 pub(crate) fn remove_socket_from_flow(handle: u64, socket: u64, flow: u32, flags: u32) -> bool {
     with_state("QOSRemoveSocketFromFlow", |st| {
         if socket != 0 {
-            external::observe(&mut st.model, socket);
+            external::observe(st, socket);
         }
         let call = call::RemoveSocketFromFlow {
             handle,
@@ -137,7 +118,7 @@ unsafe fn settle_overlapped(st: &mut State, r: &CallResult, handle: u64, out: &O
             CallOutput::Data(_, n) => *n,
             _ => 0,
         };
-        unsafe { st.io.complete_now(handle, out.ov as usize, bytes) };
+        unsafe { st.io.complete_now(HandleValue(handle), out.ov as usize, bytes) };
     }
     if is_pending(r) {
         let io = PendingIo {
@@ -148,7 +129,7 @@ unsafe fn settle_overlapped(st: &mut State, r: &CallResult, handle: u64, out: &O
             event: unsafe { super::io::Io::event_of(out.ov as usize) },
             func,
         };
-        unsafe { st.io.begin(handle, io) };
+        unsafe { st.io.begin(HandleValue(handle), io) };
     }
     st.io.release_key(out.ov as usize);
 }
@@ -172,20 +153,8 @@ pub(crate) unsafe fn set_flow(
     ov: *mut u8,
 ) -> bool {
     with_state("QOSSetFlow", |st| {
-        let bytes: Option<&[u8]> = if buffer.is_null() {
-            None
-        } else if SetOp::size_of(op) == Some(size) {
-            Some(unsafe { std::slice::from_raw_parts(buffer, size as usize) })
-        } else {
-            Some(&[])
-        };
-        let call = call::SetFlow {
-            handle,
-            flow,
-            op: SetOp::from_c(op, size, bytes),
-            flags,
-            overlapped: (!ov.is_null()).then(|| st.io.key_of(ov as usize)),
-        };
+        let key = (!ov.is_null()).then(|| st.io.key_of(ov as usize));
+        let call = unsafe { decode::set_flow(handle, flow, op, size, buffer, flags, key) };
         let r = st.model.apply(Call::SetFlow(call));
         let out = Outputs {
             ov,
@@ -213,20 +182,12 @@ pub(crate) unsafe fn query_flow(
     ov: *mut u8,
 ) -> bool {
     with_state("QOSQueryFlow", |st| {
-        let cap = opt_u32(size);
-        let call = call::QueryFlow {
-            handle,
-            flow,
-            op: QueryOp::from_code(op),
-            size: cap,
-            buffer: !buffer.is_null(),
-            fresh: flags & QOS_QUERYFLOW_FRESH != 0,
-            flags: flags & !QOS_QUERYFLOW_FRESH,
-            overlapped: (!ov.is_null()).then(|| st.io.key_of(ov as usize)),
-        };
+        let cap = unsafe { opt_u32(size) };
+        let key = (!ov.is_null()).then(|| st.io.key_of(ov as usize));
+        let call = unsafe { decode::query_flow(handle, flow, op, size, buffer.is_null(), flags, key) };
         let r = st.model.apply(Call::QueryFlow(call));
         if let Ok(CallOutput::Data(d, _)) = r {
-            unsafe { write_data(buffer as usize, size as usize, cap.unwrap_or(0), Some(d)) };
+            unsafe { write_data(buffer, size, cap.unwrap_or(0), Some(d)) };
         }
         let out = Outputs {
             ov,
@@ -237,27 +198,6 @@ pub(crate) unsafe fn query_flow(
         unsafe { settle_overlapped(st, &r, handle, &out, Func::QueryFlow) };
         finish(st, &r, size)
     })
-}
-
-/// `QOSNotifyFlow`'s `Operation` and `Buffer`: for `QOSNotifyAvailable` the `UINT64` target is
-/// read from `buffer` only when `*size >= 8`; any other non-NULL buffer holds a value the model
-/// does not use.
-///
-/// # Safety
-/// `buffer` is NULL or readable for `cap` bytes.
-unsafe fn notify_op(op: i32, cap: Option<u32>, buffer: *const u8) -> (NotifyOp, NotifyBuffer) {
-    let value = match (buffer.is_null(), op, cap) {
-        (true, _, _) => None,
-        (false, 2, Some(n)) if n >= 8 => Some(unsafe { (buffer as *const u64).read_unaligned() }),
-        (false, _, _) => Some(0),
-    };
-    let op = match op {
-        0 => NotifyOp::Congested,
-        1 => NotifyOp::Uncongested,
-        2 => NotifyOp::Available(value.unwrap_or(0)),
-        v => NotifyOp::Raw(v),
-    };
-    (op, value.map_or(NotifyBuffer::Null, NotifyBuffer::Value))
 }
 
 /// `QOSNotifyFlow`.
@@ -274,17 +214,9 @@ pub(crate) unsafe fn notify_flow(
     ov: *mut u8,
 ) -> bool {
     with_state("QOSNotifyFlow", |st| {
-        let cap = opt_u32(size);
-        let (op, buf) = unsafe { notify_op(op, cap, buffer) };
-        let call = call::NotifyFlow {
-            handle,
-            flow,
-            op,
-            size: cap,
-            buffer: buf,
-            flags,
-            overlapped: (!ov.is_null()).then(|| st.io.key_of(ov as usize)),
-        };
+        let cap = unsafe { opt_u32(size) };
+        let key = (!ov.is_null()).then(|| st.io.key_of(ov as usize));
+        let call = unsafe { decode::notify_flow(handle, flow, op, size, buffer, flags, key) };
         let r = st.model.apply(Call::NotifyFlow(call));
         let r = super::wait::unless_blocked(st, r); // NOT-12: blocks with the sim unlocked
         if let Ok(out) = &r {
@@ -292,7 +224,7 @@ pub(crate) unsafe fn notify_flow(
                 CallOutput::Data(d, _) => Some(*d),
                 _ => None,
             };
-            unsafe { write_data(buffer as usize, size as usize, cap.unwrap_or(0), data) };
+            unsafe { write_data(buffer, size, cap.unwrap_or(0), data) };
         }
         let out = Outputs {
             ov,
@@ -323,20 +255,11 @@ pub(crate) fn cancel(handle: u64, ov: *const u8) -> bool {
 /// `size` is NULL or a valid `u32`; `buffer` NULL or writable for `*size` bytes.
 pub(crate) unsafe fn enumerate_flows(handle: u64, size: *mut u32, buffer: *mut u8) -> bool {
     with_state("QOSEnumerateFlows", |st| {
-        let cap = opt_u32(size);
-        let call = call::EnumerateFlows {
-            handle,
-            size: cap,
-            buffer: !buffer.is_null(),
-        };
+        let cap = unsafe { opt_u32(size) };
+        let call = unsafe { decode::enumerate_flows(handle, size, buffer.is_null()) };
         let r = st.model.apply(Call::EnumerateFlows(call));
         if let Ok(CallOutput::Flows(ids)) = &r {
-            let n = ids.len().min(cap.unwrap_or(0) as usize / 4);
-            let out = buffer as *mut u32;
-            for (i, id) in ids.iter().take(n).enumerate() {
-                unsafe { out.add(i).write_unaligned(*id) };
-            }
-            unsafe { size.write_unaligned((ids.len() * 4) as u32) };
+            unsafe { decode::write_flows(ids, buffer, size, cap.unwrap_or(0)) };
         }
         finish(st, &r, size)
     })
@@ -353,11 +276,7 @@ pub(crate) unsafe fn tracking(handle: u64, dest: *const u8, flags: u32, start: b
         "QOSStopTrackingClient"
     };
     with_state(name, |st| {
-        let c = call::Tracking {
-            handle,
-            client: unsafe { addr::read(dest) },
-            flags,
-        };
+        let c = unsafe { decode::tracking(handle, dest, flags) };
         let call = if start {
             Call::StartTrackingClient(c)
         } else {

@@ -2,8 +2,8 @@
 //! `closesocket`, `setsockopt(IPV6_V6ONLY)`, `getsockname`, `getpeername`. Failures return
 //! `SOCKET_ERROR` (-1) with the WSA code in the thread's last error (`WSAGetLastError`).
 //!
-//! Sim sockets carry the model's `SOCKET_TAG`, so they never collide with real fds; real
-//! socket fds are accepted too (see [`super::external`]).
+//! Sim sockets carry the socket tag ([`crate::tag`]), so they never collide with real fds; real
+//! socket fds are accepted too when the sim takes them (see [`super::external`]).
 
 use std::net::SocketAddr;
 
@@ -47,7 +47,7 @@ pub(crate) fn socket(af: i32, kind: i32, protocol: i32) -> Result<u64, i32> {
 /// `name` is NULL or readable for `namelen` bytes.
 pub(crate) unsafe fn bind(s: u64, name: *const u8, namelen: i32) -> i32 {
     with_state("bind", |st| {
-        external::observe(&mut st.model, s);
+        external::observe(st, s);
         let r = unsafe { addr::read_checked(name, namelen) }.and_then(|a| st.model.bind(s, Some(a)));
         ret(r)
     })
@@ -59,7 +59,7 @@ pub(crate) unsafe fn bind(s: u64, name: *const u8, namelen: i32) -> i32 {
 /// `name` is NULL or readable for `namelen` bytes.
 pub(crate) unsafe fn connect(s: u64, name: *const u8, namelen: i32) -> i32 {
     with_state("connect", |st| {
-        external::observe(&mut st.model, s);
+        external::observe(st, s);
         let r = unsafe { addr::read_checked(name, namelen) }.and_then(|a| st.model.connect(s, Some(a)));
         ret(r)
     })
@@ -68,7 +68,8 @@ pub(crate) unsafe fn connect(s: u64, name: *const u8, namelen: i32) -> i32 {
 /// `closesocket(s)` (a real fd is only forgotten, never closed: its owner closes it).
 pub(crate) fn closesocket(s: u64) -> i32 {
     with_state("closesocket", |st| {
-        external::observe(&mut st.model, s);
+        external::observe(st, s);
+        external::forget(st, s);
         ret(st.model.close_socket(s))
     })
 }
@@ -77,7 +78,7 @@ pub(crate) fn closesocket(s: u64) -> i32 {
 /// as no-ops on any known socket.
 pub(crate) fn setsockopt(s: u64, level: i32, optname: i32, optval: Option<&[u8]>) -> i32 {
     with_state("setsockopt", |st| {
-        external::observe(&mut st.model, s);
+        external::observe(st, s);
         if level == IPPROTO_IPV6 && optname == IPV6_V6ONLY {
             let r = match optval {
                 Some(v) if v.len() >= 4 => {
@@ -99,7 +100,7 @@ pub(crate) fn setsockopt(s: u64, level: i32, optname: i32, optval: Option<&[u8]>
 /// `name` is NULL or writable for `*namelen` bytes; `namelen` NULL or valid.
 pub(crate) unsafe fn name(s: u64, name: *mut u8, namelen: *mut i32, peer: bool) -> i32 {
     with_state(if peer { "getpeername" } else { "getsockname" }, |st| {
-        external::observe(&mut st.model, s);
+        external::observe(st, s);
         let a: Result<SocketAddr, i32> = if peer {
             st.model.peer_name(s)
         } else {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Field, Names};
-use crate::call::{Call, SetOp};
+use crate::call::{CArg, Call, Raw, SetOp};
 use crate::model::event::SocketOp;
 use crate::model::{CallOutput, Event, Family, Protocol, QueryData, SockAddrIn, Stamped, TrafficType};
 
@@ -189,15 +189,6 @@ fn ov(k: Option<u64>, n: &Names) -> String {
     k.map_or_else(|| "NULL".into(), |k| n.overlapped(k))
 }
 
-fn set_op_name(op: i32) -> String {
-    match op {
-        0 => "QOSSetTrafficType".into(),
-        1 => "QOSSetOutgoingRate".into(),
-        2 => "QOSSetOutgoingDSCPValue".into(),
-        v => v.to_string(),
-    }
-}
-
 fn set_buffer(op: i32, b: &[u8]) -> String {
     let i32_at = |o: usize| {
         b.get(o..o + 4)
@@ -219,119 +210,42 @@ fn set_buffer(op: i32, b: &[u8]) -> String {
     }
 }
 
-fn query_op_name(op: i32) -> String {
-    match op {
-        0 => "QOSQueryFlowFundamentals".into(),
-        1 => "QOSQueryPacketPriority".into(),
-        2 => "QOSQueryOutgoingRate".into(),
-        v => v.to_string(),
-    }
-}
-
-fn notify_op_name(op: i32) -> String {
-    match op {
-        0 => "QOSNotifyCongested".into(),
-        1 => "QOSNotifyUncongested".into(),
-        2 => "QOSNotifyAvailable".into(),
-        v => v.to_string(),
-    }
-}
-
-fn flags(v: u32, non_adaptive_name: bool) -> String {
-    if non_adaptive_name && v == 2 {
-        "QOS_NON_ADAPTIVE_FLOW".into()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
 fn set_buffer_text(op: &SetOp) -> String {
     set_buffer(op.code(), op.bytes().as_deref().unwrap_or_default())
 }
 
 /// A call's arguments in C order, as the C caller passed them.
 fn call_args(call: &Call, n: &Names) -> Vec<Field> {
-    match call {
-        Call::CreateHandle(c) => vec![
-            f(
-                "Version",
-                c.version
-                    .map_or_else(|| "NULL".into(), |(ma, mi)| format!("{ma}.{mi}")),
-            ),
-            f("QOSHandle", if c.out { "&out" } else { "NULL" }),
-        ],
-        Call::CloseHandle(c) => vec![f("QOSHandle", n.handle(c.handle))],
-        Call::AddSocketToFlow(c) => vec![
-            f("QOSHandle", n.handle(c.handle)),
-            f("Socket", n.socket(c.socket)),
-            f("DestAddr", addr(&c.dest)),
-            f("TrafficType", traffic(c.traffic_type.raw())),
-            f("Flags", flags(c.flag_bits(), true)),
-            f(
-                "FlowId",
-                c.flow.map_or_else(
-                    || "NULL".into(),
-                    |id| if id == 0 { "0".into() } else { n.flow(id) },
-                ),
-            ),
-        ],
-        Call::RemoveSocketFromFlow(c) => vec![
-            f("QOSHandle", n.handle(c.handle)),
-            f("Socket", n.socket(c.socket)),
-            f("FlowId", n.flow(c.flow)),
-            f("Flags", flags(c.flags, false)),
-        ],
-        Call::SetFlow(c) => vec![
-            f("QOSHandle", n.handle(c.handle)),
-            f("FlowId", n.flow(c.flow)),
-            f("Operation", set_op_name(c.op.code())),
-            f("Size", c.op.size().to_string()),
-            f("Buffer", set_buffer_text(&c.op)),
-            f("Flags", flags(c.flags, false)),
-            f("Overlapped", ov(c.overlapped, n)),
-        ],
-        Call::QueryFlow(c) => vec![
-            f("QOSHandle", n.handle(c.handle)),
-            f("FlowId", n.flow(c.flow)),
-            f("Operation", query_op_name(c.op.code())),
-            f("Size", opt_u32(c.size)),
-            f("Buffer", if c.buffer { "&buf" } else { "NULL" }),
-            f(
-                "Flags",
-                if c.flag_bits() == 1 {
-                    "QOS_QUERYFLOW_FRESH".into()
-                } else {
-                    flags(c.flag_bits(), false)
-                },
-            ),
-            f("Overlapped", ov(c.overlapped, n)),
-        ],
-        Call::NotifyFlow(c) => vec![
-            f("QOSHandle", n.handle(c.handle)),
-            f("FlowId", n.flow(c.flow)),
-            f("Operation", notify_op_name(c.op.code())),
-            f("Size", opt_u32(c.size)),
-            f(
-                "Buffer",
-                c.target().map_or_else(|| "NULL".into(), |t| t.to_string()),
-            ),
-            f("Flags", flags(c.flags, false)),
-            f("Overlapped", ov(c.overlapped, n)),
-        ],
-        Call::Cancel(c) => vec![
-            f("QOSHandle", n.handle(c.handle)),
-            f("Overlapped", ov(c.overlapped, n)),
-        ],
-        Call::EnumerateFlows(c) => vec![
-            f("QOSHandle", n.handle(c.handle)),
-            f("Size", opt_u32(c.size)),
-            f("Buffer", if c.buffer { "&buf" } else { "NULL" }),
-        ],
-        Call::StartTrackingClient(c) | Call::StopTrackingClient(c) => vec![
-            f("QOSHandle", n.handle(c.handle)),
-            f("DestAddr", addr(&c.client)),
-            f("Flags", flags(c.flags, false)),
-        ],
+    call.c_args()
+        .into_iter()
+        .map(|(name, a)| f(name, c_arg(&a, n)))
+        .collect()
+}
+
+/// One argument, `Name=value` style: names for handles, sockets, flows and OVERLAPPEDs, Win32
+/// names for operations, traffic types and flags.
+fn c_arg(a: &CArg<'_, Raw>, n: &Names) -> String {
+    match a {
+        CArg::Handle(h) => n.handle(**h),
+        CArg::Socket(s) => n.socket(**s),
+        CArg::Flow(id) => n.flow(**id),
+        CArg::FlowIn(id) => match id {
+            None => "NULL".into(),
+            Some(0) => "0".into(),
+            Some(id) => n.flow(*id),
+        },
+        CArg::Addr(a) => addr(a),
+        CArg::Size(s) => opt_u32(**s),
+        CArg::Ulong(v) => v.to_string(),
+        CArg::Overlapped(k) => ov(k.copied(), n),
+        CArg::Version(v) => v.map_or_else(|| "NULL".into(), |(ma, mi)| format!("{ma}.{mi}")),
+        CArg::OutPtr(out) => if *out { "&out" } else { "NULL" }.into(),
+        CArg::Traffic(raw) => traffic(*raw),
+        CArg::Flags { bits, known_name } => known_name.map_or_else(|| format!("{bits:#x}"), str::to_string),
+        CArg::Op { code, name } => name.map_or_else(|| code.to_string(), str::to_string),
+        CArg::SetBuffer(op) => set_buffer_text(op),
+        CArg::Target(t) => t.map_or_else(|| "NULL".into(), |t| t.to_string()),
+        CArg::Buffer(b) => if *b { "&buf" } else { "NULL" }.into(),
     }
 }
 

@@ -6,7 +6,7 @@
 //! every run and machine.
 
 mod entry;
-pub mod text;
+mod text;
 
 use std::collections::BTreeMap;
 
@@ -60,7 +60,7 @@ fn raw_hex(v: u64) -> String {
 }
 
 /// WinSock error names the socket calls report, with their codes.
-pub const WSA_NAMES: &[(&str, i32)] = {
+pub(crate) const WSA_NAMES: &[(&str, i32)] = {
     use crate::model::socket::wsa::*;
     &[
         ("WSAEFAULT", WSAEFAULT),
@@ -80,7 +80,7 @@ pub const WSA_NAMES: &[(&str, i32)] = {
 };
 
 /// The name of a WinSock error (`WSAEINVAL`), if known.
-pub fn wsa_name(code: i32) -> Option<&'static str> {
+pub(crate) fn wsa_name(code: i32) -> Option<&'static str> {
     WSA_NAMES.iter().find(|(_, v)| *v == code).map(|(n, _)| *n)
 }
 

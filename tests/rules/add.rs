@@ -12,7 +12,7 @@ fn add_raw(
     flags: u32,
     id: Option<u32>,
 ) -> CallResult {
-    t.run(|m| m.add_socket_to_flow(h, s, dest, tt, flags, id))
+    t.call(add_socket_to_flow(h, s, dest, tt, flags, id))
 }
 
 #[test]
@@ -26,7 +26,7 @@ fn add_1_bad_handle_is_invalid_handle() {
             E::ERROR_INVALID_HANDLE
         );
     }
-    assert!(t.run(|m| m.close_handle(h)).is_ok());
+    assert!(t.call(close_handle(h)).is_ok());
     assert_eq!(
         code(&t.add(h, s, LLTD_PEER, TrafficType::Voice, NA)),
         E::ERROR_INVALID_HANDLE
@@ -90,7 +90,7 @@ fn add_4_unconnected_socket_without_destination_is_invalid_parameter() {
     t.flow(h, udp, LLTD_PEER, TrafficType::AudioVideo, NA);
     let f = t.flow(h, tcp, LLTD_PEER6, TrafficType::AudioVideo, NA);
     t.run(|m| m.connect(tcp, sa(LLTD_PEER6))).expect("connect");
-    assert_eq!(t.m.flow(f).unwrap().dest, LLTD_PEER6.parse().unwrap());
+    assert_eq!(t.m.flow(f).unwrap().destination, LLTD_PEER6.parse().unwrap());
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn add_7_connected_socket_with_null_destination_uses_the_peer() {
         Ok(CallOutput::Flow(f)) => f,
         other => panic!("{other:?}"),
     };
-    assert_eq!(t.m.flow(f).unwrap().dest, LLTD_PEER.parse().unwrap());
+    assert_eq!(t.m.flow(f).unwrap().destination, LLTD_PEER.parse().unwrap());
     assert!(t.m.flow(f).unwrap().adaptive);
     // BERN's shape: connected TCP, non-adaptive.
     let tcp = t.tcp(AF_INET);
@@ -146,7 +146,7 @@ fn add_7_connected_socket_with_null_destination_uses_the_peer() {
         Ok(CallOutput::Flow(f)) => f,
         other => panic!("{other:?}"),
     };
-    assert_eq!(t.m.flow(f2).unwrap().dest, OFFLINK.parse().unwrap());
+    assert_eq!(t.m.flow(f2).unwrap().destination, OFFLINK.parse().unwrap());
 }
 
 #[test]

@@ -12,7 +12,7 @@ fn amb_1_requests_aborted_by_close_complete_with_995_not_a_made_up_code() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     assert_eq!(code(&t.notify(h, f, 0, 0, Some(11))), E::ERROR_IO_PENDING);
-    assert!(t.run(|m| m.close_handle(h)).is_ok());
+    assert!(t.call(close_handle(h)).is_ok());
     let c = t.completions();
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].status, Win32Error(995));
@@ -35,9 +35,9 @@ fn amb_1_requests_aborted_by_close_complete_with_995_not_a_made_up_code() {
 fn amb_2_close_reports_invalid_handle_not_invalid_parameter() {
     let mut t = T::new();
     let h = t.handle();
-    assert!(t.run(|m| m.close_handle(h)).is_ok());
+    assert!(t.call(close_handle(h)).is_ok());
     for v in [0, 0xdead_beef, h] {
-        let r = t.run(|m| m.close_handle(v));
+        let r = t.call(close_handle(v));
         assert_eq!(code(&r), Win32Error(6), "{v:#x}");
     }
 }
@@ -47,21 +47,19 @@ fn amb_3_tracking_lingers_after_close_for_the_setting_and_any_handle_can_stop_it
     let mut t = T::world(|w| w.settings.tracking_linger_ms = 1_000);
     let h = t.handle();
     let h2 = t.handle();
-    assert!(t.run(|m| m.start_tracking_client(h, sa(LLTD_PEER), 0)).is_ok());
-    assert!(t.run(|m| m.start_tracking_client(h, sa(LLTD_PEER6), 0)).is_ok());
-    assert!(t.run(|m| m.close_handle(h)).is_ok());
+    assert!(t.call(start_tracking_client(h, sa(LLTD_PEER), 0)).is_ok());
+    assert!(t.call(start_tracking_client(h, sa(LLTD_PEER6), 0)).is_ok());
+    assert!(t.call(close_handle(h)).is_ok());
     assert_eq!(t.m.lingering_clients().len(), 2);
     // Stopped through another handle (port differs: ignored).
-    assert!(t
-        .run(|m| m.stop_tracking_client(h2, sa("192.168.1.20:1"), 0))
-        .is_ok());
+    assert!(t.call(stop_tracking_client(h2, sa("192.168.1.20:1"), 0)).is_ok());
     assert_eq!(t.m.lingering_clients().len(), 1);
     // The other one ends by itself after the linger.
     t.advance_ms(999);
     assert_eq!(t.m.lingering_clients().len(), 1);
     t.advance_ms(1);
     assert!(t.m.lingering_clients().is_empty());
-    let r = t.run(|m| m.stop_tracking_client(h2, sa(LLTD_PEER6), 0));
+    let r = t.call(stop_tracking_client(h2, sa(LLTD_PEER6), 0));
     assert_eq!(code(&r), E::ERROR_NOT_FOUND);
 }
 
@@ -80,7 +78,7 @@ fn amb_4_v4_and_v4_mapped_destinations_on_dual_stack_give_87_connected_null_work
     }
     t.run(|m| m.connect(s, sa("[::ffff:192.168.1.20]:5004")))
         .expect("connect");
-    let r = t.run(|m| m.add_socket_to_flow(h, s, None, 4, NA, Some(0)));
+    let r = t.call(add_socket_to_flow(h, s, None, 4, NA, Some(0)));
     assert!(matches!(r, Ok(CallOutput::Flow(_))), "{r:?}");
 }
 
@@ -89,7 +87,7 @@ fn amb_5_missing_or_mismatched_destination_gives_87() {
     let mut t = T::new();
     let h = t.handle();
     let unconnected = t.udp(AF_INET);
-    let r = t.run(|m| m.add_socket_to_flow(h, unconnected, None, 4, NA, Some(0)));
+    let r = t.call(add_socket_to_flow(h, unconnected, None, 4, NA, Some(0)));
     assert_eq!(code(&r), Win32Error(87));
     let connected = t.connected_udp(OFFLINK);
     assert_eq!(
@@ -111,10 +109,10 @@ fn amb_6_undocumented_argument_faults_give_87_and_small_sizes_122() {
     let tt = 4i32.to_le_bytes();
     let einval = |r: CallResult| assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "{r:?}");
     // QOSSetFlow: wrong size, NULL buffer, unknown operation, unknown shaping.
-    einval(t.run(|m| m.set_flow(h, f, 0, 8, Some(&[0; 8]), 0, None)));
-    einval(t.run(|m| m.set_flow(h, f, 0, 4, None, 0, None)));
-    einval(t.run(|m| m.set_flow(h, f, 3, 4, Some(&tt), 0, None)));
-    einval(t.run(|m| m.set_flow(h, f, -1, 4, Some(&tt), 0, None)));
+    einval(t.call(set_flow(h, f, 0, 8, Some(&[0; 8]), 0, None)));
+    einval(t.call(set_flow(h, f, 0, 4, None, 0, None)));
+    einval(t.call(set_flow(h, f, 3, 4, Some(&tt), 0, None)));
+    einval(t.call(set_flow(h, f, -1, 4, Some(&tt), 0, None)));
     let mut rate = encode(SetOp::OutgoingRate(RateContract {
         bandwidth_bps: 1_000,
         shaping: Shaping::ShapeAndMark,
@@ -122,25 +120,25 @@ fn amb_6_undocumented_argument_faults_give_87_and_small_sizes_122() {
     }))
     .1;
     rate[8..12].copy_from_slice(&3i32.to_le_bytes());
-    einval(t.run(|m| m.set_flow(h, f, 1, 16, Some(&rate), 0, None)));
+    einval(t.call(set_flow(h, f, 1, 16, Some(&rate), 0, None)));
     // Reason is informational: any value passes.
     rate[8..12].copy_from_slice(&1i32.to_le_bytes());
     rate[12..16].copy_from_slice(&99i32.to_le_bytes());
-    assert!(t.run(|m| m.set_flow(h, f, 1, 16, Some(&rate), 0, None)).is_ok());
+    assert!(t.call(set_flow(h, f, 1, 16, Some(&rate), 0, None)).is_ok());
     assert_eq!(t.m.flow(f).unwrap().rate.map(|r| r.reason), Some(99));
     // QOSQueryFlow: unknown operation, NULL Size, NULL Buffer.
-    einval(t.run(|m| m.query_flow(h, f, 3, Some(64), true, 0, None)));
-    einval(t.run(|m| m.query_flow(h, f, 1, None, true, 0, None)));
-    einval(t.run(|m| m.query_flow(h, f, 1, Some(16), false, 0, None)));
+    einval(t.call(query_flow(h, f, 3, Some(64), true, 0, None)));
+    einval(t.call(query_flow(h, f, 1, None, true, 0, None)));
+    einval(t.call(query_flow(h, f, 1, Some(16), false, 0, None)));
     // QOSNotifyFlow: unknown operation, Available with NULL Size or Buffer.
-    einval(t.run(|m| m.notify_flow(ha, fa, 3, None, None, 0, Some(1))));
-    einval(t.run(|m| m.notify_flow(ha, fa, 2, None, Some(5_000_000), 0, Some(1))));
-    einval(t.run(|m| m.notify_flow(ha, fa, 2, Some(8), None, 0, Some(1))));
+    einval(t.call(notify_flow(ha, fa, 3, None, None, 0, Some(1))));
+    einval(t.call(notify_flow(ha, fa, 2, None, Some(5_000_000), 0, Some(1))));
+    einval(t.call(notify_flow(ha, fa, 2, Some(8), None, 0, Some(1))));
     // Too small *Size: 122 with the size needed, not 87.
     let small = [
-        t.run(|m| m.query_flow(h, f, 1, Some(15), true, 0, None)),
-        t.run(|m| m.notify_flow(ha, fa, 2, Some(7), Some(5_000_000), 0, Some(1))),
-        t.run(|m| m.enumerate_flows(h, Some(4), true)),
+        t.call(query_flow(h, f, 1, Some(15), true, 0, None)),
+        t.call(notify_flow(ha, fa, 2, Some(7), Some(5_000_000), 0, Some(1))),
+        t.call(enumerate_flows(h, Some(4), true)),
     ];
     let got: Vec<_> = small.iter().map(|r| r.clone().unwrap_err()).collect();
     assert_eq!(
@@ -161,9 +159,9 @@ fn amb_6_undocumented_argument_faults_give_87_and_small_sizes_122() {
         ]
     );
     // QOSStopTrackingClient ignores its Flags.
-    assert!(t.run(|m| m.start_tracking_client(h, sa(LLTD_PEER), 0)).is_ok());
+    assert!(t.call(start_tracking_client(h, sa(LLTD_PEER), 0)).is_ok());
     assert!(t
-        .run(|m| m.stop_tracking_client(h, sa(LLTD_PEER), 0xffff_ffff))
+        .call(stop_tracking_client(h, sa(LLTD_PEER), 0xffff_ffff))
         .is_ok());
     assert_eq!(t.m.pending_count(), 0);
 }
@@ -177,11 +175,11 @@ fn amb_7_join_unknown_id_is_1168_adaptive_target_or_missing_flag_87() {
     let s = t.udp(AF_INET);
     let d = sa(LLTD_PEER);
     let unknown = adaptive + 1000;
-    let r = t.run(|m| m.add_socket_to_flow(h, s, d, 4, NA, Some(unknown)));
+    let r = t.call(add_socket_to_flow(h, s, d, 4, NA, Some(unknown)));
     assert_eq!(code(&r), E::ERROR_NOT_FOUND);
-    let r = t.run(|m| m.add_socket_to_flow(h, s, d, 4, NA, Some(adaptive)));
+    let r = t.call(add_socket_to_flow(h, s, d, 4, NA, Some(adaptive)));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
-    let r = t.run(|m| m.add_socket_to_flow(h, s, d, 4, 0, Some(fixed)));
+    let r = t.call(add_socket_to_flow(h, s, d, 4, 0, Some(fixed)));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
     assert_eq!(t.m.flow(fixed).unwrap().sockets.len(), 1);
     assert_eq!(t.m.flow(adaptive).unwrap().sockets.len(), 1);
@@ -230,7 +228,7 @@ fn amb_10_removing_a_socket_that_is_not_in_the_flow_gives_1168() {
     let s2 = t.udp(AF_INET);
     let f2 = t.flow(h, s2, PLAIN_PEER, TrafficType::Voice, NA);
     // s2 belongs to another flow of the same handle.
-    let r = t.run(|m| m.remove_socket_from_flow(h, s2, f1, 0));
+    let r = t.call(remove_socket_from_flow(h, s2, f1, 0));
     assert_eq!(code(&r), E::ERROR_NOT_FOUND);
     assert_eq!(t.m.flow(f1).unwrap().sockets.as_slice(), &[s1]);
     assert_eq!(t.m.flow(f2).unwrap().sockets.as_slice(), &[s2]);
@@ -249,7 +247,7 @@ fn amb_11_pending_requests_of_a_flow_destroyed_by_remove_complete_with_995() {
     );
     let op = SetOp::TrafficType(TrafficType::Control);
     assert_eq!(code(&t.set_ov(h, f, op, 3)), E::ERROR_IO_PENDING);
-    assert!(t.run(|m| m.remove_socket_from_flow(h, 0, f, 0)).is_ok());
+    assert!(t.call(remove_socket_from_flow(h, 0, f, 0)).is_ok());
     let mut got = t.statuses();
     got.sort();
     let aborted = E::ERROR_OPERATION_ABORTED;
@@ -268,10 +266,10 @@ fn amb_12_flow_id_zero_is_87_unknown_nonzero_is_1168() {
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     let (raw, bytes) = encode(SetOp::TrafficType(TrafficType::Voice));
     for (id, want) in [(0, E::ERROR_INVALID_PARAMETER), (f + 77, E::ERROR_NOT_FOUND)] {
-        let r = t.run(|m| m.set_flow(h, id, raw, 4, Some(&bytes), 0, None));
+        let r = t.call(set_flow(h, id, raw, 4, Some(&bytes), 0, None));
         assert_eq!(code(&r), want, "set {id}");
         assert_eq!(code(&t.query(h, id, 1, 0)), want, "query {id}");
-        let r = t.run(|m| m.notify_flow(h, id, 0, None, None, 0, Some(1)));
+        let r = t.call(notify_flow(h, id, 0, None, None, 0, Some(1)));
         assert_eq!(code(&r), want, "notify {id}");
     }
 }
@@ -309,7 +307,7 @@ fn amb_14_only_the_dscp_operation_and_enumerate_need_admin() {
         E::ERROR_ACCESS_DENIED
     );
     assert_eq!(
-        code(&t.run(|m| m.enumerate_flows(h, Some(64), true))),
+        code(&t.call(enumerate_flows(h, Some(64), true))),
         E::ERROR_ACCESS_DENIED
     );
 }
@@ -321,14 +319,14 @@ fn amb_15_query_with_too_small_size_is_122_with_the_required_size() {
     t.warm();
     for (op, need) in [(0, 40u32), (1, 16), (2, 8)] {
         for size in [0, need - 1] {
-            let r = t.run(|m| m.query_flow(h, f, op, Some(size), true, 0, None));
+            let r = t.call(query_flow(h, f, op, Some(size), true, 0, None));
             let want = CallError {
                 code: E::ERROR_INSUFFICIENT_BUFFER,
                 size: Some(need),
             };
             assert_eq!(r, Err(want), "op {op} size {size}");
         }
-        let r = t.run(|m| m.query_flow(h, f, op, Some(need), true, 0, None));
+        let r = t.call(query_flow(h, f, op, Some(need), true, 0, None));
         assert!(matches!(r, Ok(CallOutput::Data(_, n)) if n == need), "{r:?}");
     }
 }
@@ -409,23 +407,20 @@ fn amb_19_available_target_not_above_current_bandwidth_is_87() {
 fn amb_20_cancel_null_is_87_and_an_unmatched_overlapped_is_1168_or_87_by_setting() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    assert_eq!(code(&t.run(|m| m.cancel(h, None))), E::ERROR_INVALID_PARAMETER);
-    assert_eq!(code(&t.run(|m| m.cancel(h, Some(42)))), E::ERROR_NOT_FOUND);
+    assert_eq!(code(&t.call(cancel(h, None))), E::ERROR_INVALID_PARAMETER);
+    assert_eq!(code(&t.call(cancel(h, Some(42)))), E::ERROR_NOT_FOUND);
     // A request that already completed no longer matches.
     assert_eq!(code(&t.query_ov(h, f, 2, 0, 7)), E::ERROR_IO_PENDING);
     t.advance_ms(5);
     assert_eq!(t.statuses(), vec![(7, E::ERROR_SUCCESS)]);
-    assert_eq!(code(&t.run(|m| m.cancel(h, Some(7)))), E::ERROR_NOT_FOUND);
+    assert_eq!(code(&t.call(cancel(h, Some(7)))), E::ERROR_NOT_FOUND);
     // A pending one does.
     assert_eq!(code(&t.notify(h, f, 0, 0, Some(8))), E::ERROR_IO_PENDING);
-    assert_eq!(t.run(|m| m.cancel(h, Some(8))), Ok(CallOutput::None));
+    assert_eq!(t.call(cancel(h, Some(8))), Ok(CallOutput::None));
     assert_eq!(t.statuses(), vec![(8, E::ERROR_OPERATION_ABORTED)]);
     let mut t = T::world(|w| w.settings.unmatched_cancel = UnmatchedCancel::InvalidParameter);
     let h = t.handle();
-    assert_eq!(
-        code(&t.run(|m| m.cancel(h, Some(42)))),
-        E::ERROR_INVALID_PARAMETER
-    );
+    assert_eq!(code(&t.call(cancel(h, Some(42)))), E::ERROR_INVALID_PARAMETER);
 }
 
 #[test]
@@ -433,21 +428,21 @@ fn amb_21_enumerate_87_for_null_size_or_null_buffer_with_nonzero_size() {
     let mut t = admin();
     let h = t.handle();
     assert_eq!(
-        code(&t.run(|m| m.enumerate_flows(h, None, true))),
+        code(&t.call(enumerate_flows(h, None, true))),
         E::ERROR_INVALID_PARAMETER
     );
     assert_eq!(
-        code(&t.run(|m| m.enumerate_flows(h, Some(4), false))),
+        code(&t.call(enumerate_flows(h, Some(4), false))),
         E::ERROR_INVALID_PARAMETER
     );
     // NULL buffer with *Size 0 is the size probe: not an argument fault.
     assert_eq!(
-        t.run(|m| m.enumerate_flows(h, Some(0), false)),
+        t.call(enumerate_flows(h, Some(0), false)),
         Ok(CallOutput::Flows(vec![]))
     );
     let s = t.udp(AF_INET);
     let f = t.flow(h, s, LLTD_PEER, TrafficType::Voice, NA);
-    let probe = t.run(|m| m.enumerate_flows(h, Some(0), false));
+    let probe = t.call(enumerate_flows(h, Some(0), false));
     assert_eq!(
         probe,
         Err(CallError {
@@ -456,7 +451,7 @@ fn amb_21_enumerate_87_for_null_size_or_null_buffer_with_nonzero_size() {
         })
     );
     assert_eq!(
-        t.run(|m| m.enumerate_flows(h, Some(4), true)),
+        t.call(enumerate_flows(h, Some(4), true)),
         Ok(CallOutput::Flows(vec![f]))
     );
 }

@@ -1,6 +1,8 @@
 //! AMB-22..AMB-42: the choices qwave-sim makes where the rules leave Windows' behaviour open.
 use crate::common::*;
-use qwave_sim::model::api::MAX_EXTRA_DESTS;
+
+/// Most destinations one shared flow remembers beside its own (AMB-38; the model's cap).
+const MAX_EXTRA_DESTS: usize = 64;
 
 fn peer() -> PathRef {
     PathRef::Peer("192.168.1.20".parse().unwrap())
@@ -140,19 +142,19 @@ fn amb_27_loopback_is_accepted_never_marked_and_not_measurable() {
 fn amb_28_service_that_cannot_start_or_is_firewalled() {
     let mut t = T::new();
     t.inject(Fault::Service(ServiceState::CannotStart));
-    let r = t.run(|m| m.create_handle(Some((1, 0)), true));
+    let r = t.call(create_handle(Some((1, 0)), true));
     assert_eq!(code(&r), E::ERROR_SERVICE_DEPENDENCY_FAIL);
     t.inject(Fault::Service(ServiceState::FirewallBlocked));
-    let r = t.run(|m| m.create_handle(Some((1, 0)), true));
+    let r = t.call(create_handle(Some((1, 0)), true));
     assert_eq!(code(&r), E::ERROR_RESOURCE_DISABLED);
     // Argument checks come first (CRE-11).
-    let r = t.run(|m| m.create_handle(Some((2, 0)), true));
+    let r = t.call(create_handle(Some((2, 0)), true));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
     t.inject(Fault::Service(ServiceState::Running));
     t.handle();
     // The same from the world's start state.
     let mut t = T::world(|w| w.settings.service = ServiceState::CannotStart);
-    let r = t.run(|m| m.create_handle(Some((1, 0)), true));
+    let r = t.call(create_handle(Some((1, 0)), true));
     assert_eq!(code(&r), E::ERROR_SERVICE_DEPENDENCY_FAIL);
     assert!(t.m.handles().is_empty());
 }
@@ -194,12 +196,26 @@ fn amb_30_a_socket_in_two_live_flows_is_allowed_by_default() {
     assert_eq!(code(&r), E::ERROR_ALREADY_EXISTS);
     let s2 = t.udp(AF_INET);
     let other = t.flow(h, s2, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
-    let r = t.run(|m| m.add_socket_to_flow(h, s, sa(OFFLINK), 4, QOS_NON_ADAPTIVE_FLOW, Some(other)));
+    let r = t.call(add_socket_to_flow(
+        h,
+        s,
+        sa(OFFLINK),
+        4,
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(other),
+    ));
     assert_eq!(code(&r), E::ERROR_ALREADY_EXISTS, "joining another flow too");
     // A socket in no other flow joins, and a member is re-added (AMB-38), under the setting.
     let s3 = t.udp(AF_INET);
     let join = |t: &mut T, s: u64, f: u32| {
-        t.run(|m| m.add_socket_to_flow(h, s, sa(OFFLINK), 4, QOS_NON_ADAPTIVE_FLOW, Some(f)))
+        t.call(add_socket_to_flow(
+            h,
+            s,
+            sa(OFFLINK),
+            4,
+            QOS_NON_ADAPTIVE_FLOW,
+            Some(f),
+        ))
     };
     assert_eq!(join(&mut t, s3, other), Ok(CallOutput::Flow(other)));
     assert_eq!(
@@ -217,7 +233,14 @@ fn amb_30_a_socket_in_two_live_flows_is_allowed_by_default() {
     let (s, s2) = (t.udp(AF_INET), t.udp(AF_INET));
     let a = t.flow(h, s, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
     let b = t.flow(h, s2, OFFLINK, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
-    let r = t.run(|m| m.add_socket_to_flow(h, s, sa(OFFLINK), 4, QOS_NON_ADAPTIVE_FLOW, Some(b)));
+    let r = t.call(add_socket_to_flow(
+        h,
+        s,
+        sa(OFFLINK),
+        4,
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(b),
+    ));
     assert_eq!(r, Ok(CallOutput::Flow(b)));
     assert_eq!(t.m.flow(b).unwrap().sockets.as_slice(), &[s2, s]);
     assert_eq!(t.m.flow(a).unwrap().sockets.as_slice(), &[s]);
@@ -312,12 +335,12 @@ fn amb_33_checks_run_in_the_documented_order() {
     let (h, _, na) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     let (h2, _, ad) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     // handle before arguments
-    let r = t.run(|m| m.set_flow(0xdead, 0, 9, 3, None, 7, None));
+    let r = t.call(set_flow(0xdead, 0, 9, 3, None, 7, None));
     assert_eq!(code(&r), E::ERROR_INVALID_HANDLE);
     // arguments before the flow lookup
-    let r = t.run(|m| m.set_flow(h, 999, 0, 3, Some(&[]), 0, None));
+    let r = t.call(set_flow(h, 999, 0, 3, Some(&[]), 0, None));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
-    let r = t.run(|m| m.query_flow(h, 999, 0, Some(4), true, 0, None));
+    let r = t.call(query_flow(h, 999, 0, Some(4), true, 0, None));
     assert_eq!(code(&r), E::ERROR_INSUFFICIENT_BUFFER);
     // size before privilege: a caller without admin rights learns the size first (ENU-4, ENU-2)
     assert_eq!(
@@ -398,16 +421,14 @@ fn amb_35_flow_survives_disconnecting_the_socket() {
     let s = t.dual_stack_udp();
     t.run(|m| m.connect(s, sa("[::ffff:192.168.1.20]:5004")))
         .expect("connect mapped");
-    let r = t.run(|m| {
-        m.add_socket_to_flow(
-            h,
-            s,
-            None,
-            TrafficType::Voice.raw(),
-            QOS_NON_ADAPTIVE_FLOW,
-            Some(0),
-        )
-    });
+    let r = t.call(add_socket_to_flow(
+        h,
+        s,
+        None,
+        TrafficType::Voice.raw(),
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(0),
+    ));
     let Ok(CallOutput::Flow(f)) = r else {
         panic!("{r:?}")
     };
@@ -490,41 +511,69 @@ fn amb_38_re_adding_a_member_socket_with_another_destination_keeps_the_id() {
     let mut t = T::new();
     let (h, s, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     let other = "203.0.113.99:6000";
-    let r = t.run(|m| m.add_socket_to_flow(h, s, sa(other), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+    let r = t.call(add_socket_to_flow(
+        h,
+        s,
+        sa(other),
+        0,
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(f),
+    ));
     assert_eq!(r, Ok(CallOutput::Flow(f)));
     let flow = t.m.flow(f).unwrap();
     assert_eq!(flow.sockets.as_slice(), &[s], "still one member");
-    assert_eq!(flow.extra_dests, vec![other.parse().unwrap()]);
+    assert_eq!(flow.extra_destinations, vec![other.parse().unwrap()]);
     assert_eq!(flow.traffic_type, TrafficType::Voice, "traffic type ignored");
     assert_eq!(t.m.flow_count(), 1);
     assert_eq!(t.m.socket_info(s).unwrap().flow_count(), 1);
     // Each destination is remembered once; the flow's own is not repeated.
     let join =
-        |t: &mut T, d: &str| t.run(|m| m.add_socket_to_flow(h, s, sa(d), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+        |t: &mut T, d: &str| t.call(add_socket_to_flow(h, s, sa(d), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
     assert_eq!(join(&mut t, other), Ok(CallOutput::Flow(f)));
     assert_eq!(join(&mut t, OFFLINK), Ok(CallOutput::Flow(f)));
-    assert_eq!(t.m.flow(f).unwrap().extra_dests.len(), 1);
+    assert_eq!(t.m.flow(f).unwrap().extra_destinations.len(), 1);
     // Chromium-style: one per destination, up to MAX_EXTRA_DESTS remembered, all accepted.
     for i in 0..100 {
         let d = format!("203.0.113.{}:{}", 100 + i % 100, 7000 + i);
         assert_eq!(join(&mut t, &d), Ok(CallOutput::Flow(f)), "{d}");
     }
-    assert_eq!(t.m.flow(f).unwrap().extra_dests.len(), MAX_EXTRA_DESTS);
+    assert_eq!(t.m.flow(f).unwrap().extra_destinations.len(), MAX_EXTRA_DESTS);
     // A new member needs a route to its destination; a lenient wildcard has none to check.
     let s2 = t.udp(AF_INET);
-    let r = t.run(|m| m.add_socket_to_flow(h, s2, sa(UNREACHABLE), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+    let r = t.call(add_socket_to_flow(
+        h,
+        s2,
+        sa(UNREACHABLE),
+        0,
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(f),
+    ));
     assert_eq!(code(&r), E::ERROR_HOST_UNREACHABLE);
     t.inject(Fault::AdapterError {
         interface: "Ethernet".into(),
         failing: true,
     });
-    let r = t.run(|m| m.add_socket_to_flow(h, s2, sa(OFFLINK), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+    let r = t.call(add_socket_to_flow(
+        h,
+        s2,
+        sa(OFFLINK),
+        0,
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(f),
+    ));
     assert_eq!(code(&r), E::ERROR_ADAP_HDW_ERR, "a faulty adapter on its route");
     assert_eq!(t.m.flow(f).unwrap().sockets.len(), 1);
     let mut t = T::world(|w| w.settings.lenient_zero_dest = true);
     let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     let s3 = t.udp(AF_INET);
-    let r = t.run(|m| m.add_socket_to_flow(h, s3, sa("0.0.0.0:0"), 0, QOS_NON_ADAPTIVE_FLOW, Some(f)));
+    let r = t.call(add_socket_to_flow(
+        h,
+        s3,
+        sa("0.0.0.0:0"),
+        0,
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(f),
+    ));
     assert_eq!(r, Ok(CallOutput::Flow(f)));
 }
 
@@ -544,18 +593,18 @@ fn amb_40_power_transition_errors_are_a_setting_then_resume_rules_apply() {
     t.inject(Fault::Sleep);
     let pt = E::ERROR_SYSTEM_POWERSTATE_TRANSITION;
     assert_eq!(code(&t.query(h, f, 1, 0)), pt);
-    assert_eq!(code(&t.run(|m| m.create_handle(Some((1, 0)), true))), pt);
+    assert_eq!(code(&t.call(create_handle(Some((1, 0)), true))), pt);
     assert_eq!(code(&t.close(h)), pt);
     // Sleeping again before the resume (sleep → hibernate): the transition may still end in
     // another state, a complex one (783) until the resume.
     t.inject(Fault::Sleep);
     let complex = E::ERROR_SYSTEM_POWERSTATE_COMPLEX_TRANSITION;
     assert_eq!(code(&t.query(h, f, 1, 0)), complex);
-    assert_eq!(code(&t.run(|m| m.create_handle(Some((1, 0)), true))), complex);
+    assert_eq!(code(&t.call(create_handle(Some((1, 0)), true))), complex);
     t.inject(Fault::Resume);
     assert_eq!(code(&t.query(h, f, 1, 0)), E::ERROR_INVALID_HANDLE, "GEN-9");
     assert_eq!(
-        code(&t.run(|m| m.create_handle(Some((1, 0)), true))),
+        code(&t.call(create_handle(Some((1, 0)), true))),
         E::ERROR_GEN_FAILURE
     );
     t.handle();
@@ -569,7 +618,7 @@ fn amb_40_power_transition_errors_are_a_setting_then_resume_rules_apply() {
     t.inject(Fault::Sleep);
     assert_eq!(code(&t.query(h, f, 1, 0)), E::ERROR_INVALID_HANDLE);
     assert_eq!(
-        code(&t.run(|m| m.create_handle(Some((1, 0)), true))),
+        code(&t.call(create_handle(Some((1, 0)), true))),
         E::ERROR_GEN_FAILURE
     );
 }
@@ -587,7 +636,7 @@ fn amb_41_one_socket_in_several_flows_toward_different_destinations() {
     assert_eq!(ids.len(), 3);
     assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
     for (id, d) in ids.iter().zip(dests) {
-        assert_eq!(t.m.flow(*id).unwrap().dest, d.parse().unwrap());
+        assert_eq!(t.m.flow(*id).unwrap().destination, d.parse().unwrap());
     }
     assert_eq!(t.m.socket_info(s).unwrap().flow_count(), 3);
     t.remove(h, s, ids[1]).expect("remove one");

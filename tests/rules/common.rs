@@ -4,13 +4,13 @@
 
 use std::net::SocketAddr;
 
+use qwave_sim::call::{self, Call, NotifyBuffer, NotifyOp, QueryOp, TrafficArg};
 pub use qwave_sim::call::{QOS_NON_ADAPTIVE_FLOW, QOS_QUERYFLOW_FRESH};
 pub use qwave_sim::model::event::{CallError, CallOutput, CallResult, Event, QueryData};
 pub use qwave_sim::model::world::*;
-pub use qwave_sim::model::Positional;
 pub use qwave_sim::model::{
-    Fault, Func, Marking, Model, PathRef, RateContract, Shaping, SockAddrIn, TrafficType, VirtualTime,
-    Win32Error,
+    Fault, Func, Marking, Model, PathRef, PathSnapshot, RateContract, Shaping, SockAddrIn, TrafficType,
+    VirtualTime, Win32Error,
 };
 
 pub const AF_INET: i32 = 2;
@@ -69,6 +69,159 @@ pub fn code(r: &CallResult) -> Win32Error {
     }
 }
 
+// ----- the 11 calls with their C arguments, as `Call`s for `T::call` -----
+//
+// `None` is NULL; `Some(key)` an OVERLAPPED. Rule tests read like the C they describe:
+// `t.call(set_flow(h, f, 0, 4, Some(&bytes), 0, None))` is
+// `QOSSetFlow(h, f, QOSSetTrafficType, 4, bytes, 0, NULL)`.
+
+/// `QOSCreateHandle(Version, QOSHandle)`; `out` = whether `QOSHandle` is non-NULL.
+pub fn create_handle(version: Option<(u16, u16)>, out: bool) -> Call {
+    Call::CreateHandle(call::CreateHandle {
+        handle: (),
+        version,
+        out,
+    })
+}
+
+/// `QOSCloseHandle(QOSHandle)`.
+pub fn close_handle(handle: u64) -> Call {
+    Call::CloseHandle(call::CloseHandle { handle })
+}
+
+/// `QOSAddSocketToFlow(QOSHandle, Socket, DestAddr, TrafficType, Flags, FlowId)`; `flow` is
+/// `*FlowId` on input.
+pub fn add_socket_to_flow(
+    handle: u64,
+    socket: u64,
+    dest: Option<SockAddrIn>,
+    traffic_type: i32,
+    flags: u32,
+    flow: Option<u32>,
+) -> Call {
+    Call::AddSocketToFlow(call::AddSocketToFlow {
+        handle,
+        socket,
+        dest,
+        traffic_type: TrafficArg::from_raw(traffic_type),
+        non_adaptive: flags & QOS_NON_ADAPTIVE_FLOW != 0,
+        flags: flags & !QOS_NON_ADAPTIVE_FLOW,
+        flow,
+    })
+}
+
+/// `QOSRemoveSocketFromFlow(QOSHandle, Socket, FlowId, Flags)`.
+pub fn remove_socket_from_flow(handle: u64, socket: u64, flow: u32, flags: u32) -> Call {
+    Call::RemoveSocketFromFlow(call::RemoveSocketFromFlow {
+        handle,
+        socket,
+        flow,
+        flags,
+    })
+}
+
+/// `QOSSetFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`.
+pub fn set_flow(
+    handle: u64,
+    flow: u32,
+    op: i32,
+    size: u32,
+    buffer: Option<&[u8]>,
+    flags: u32,
+    overlapped: Option<Key>,
+) -> Call {
+    Call::SetFlow(call::SetFlow {
+        handle,
+        flow,
+        op: call::SetOp::Raw {
+            op,
+            size,
+            bytes: buffer.map(<[u8]>::to_vec),
+        },
+        flags,
+        overlapped,
+    })
+}
+
+/// `QOSQueryFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`; `size` is
+/// `*Size` on input, `buffer` whether `Buffer` is non-NULL.
+pub fn query_flow(
+    handle: u64,
+    flow: u32,
+    op: i32,
+    size: Option<u32>,
+    buffer: bool,
+    flags: u32,
+    overlapped: Option<Key>,
+) -> Call {
+    Call::QueryFlow(call::QueryFlow {
+        handle,
+        flow,
+        op: QueryOp::from_code(op),
+        size,
+        buffer,
+        fresh: flags & QOS_QUERYFLOW_FRESH != 0,
+        flags: flags & !QOS_QUERYFLOW_FRESH,
+        overlapped,
+    })
+}
+
+/// `QOSNotifyFlow(QOSHandle, FlowId, Operation, Size, Buffer, Flags, Overlapped)`; `target`
+/// is the `UINT64` in `Buffer` (`None` = NULL).
+pub fn notify_flow(
+    handle: u64,
+    flow: u32,
+    op: i32,
+    size: Option<u32>,
+    target: Option<u64>,
+    flags: u32,
+    overlapped: Option<Key>,
+) -> Call {
+    let op = match op {
+        0 => NotifyOp::Congested,
+        1 => NotifyOp::Uncongested,
+        2 => NotifyOp::Available(target.unwrap_or(0)),
+        v => NotifyOp::Raw(v),
+    };
+    Call::NotifyFlow(call::NotifyFlow {
+        handle,
+        flow,
+        op,
+        size,
+        buffer: target.map_or(NotifyBuffer::Null, NotifyBuffer::Value),
+        flags,
+        overlapped,
+    })
+}
+
+/// `QOSCancel(QOSHandle, Overlapped)`.
+pub fn cancel(handle: u64, overlapped: Option<Key>) -> Call {
+    Call::Cancel(call::Cancel { handle, overlapped })
+}
+
+/// `QOSEnumerateFlows(QOSHandle, Size, Buffer)`.
+pub fn enumerate_flows(handle: u64, size: Option<u32>, buffer: bool) -> Call {
+    Call::EnumerateFlows(call::EnumerateFlows { handle, size, buffer })
+}
+
+/// `QOSStartTrackingClient(QOSHandle, DestAddr, Flags)`.
+pub fn start_tracking_client(handle: u64, dest: Option<SockAddrIn>, flags: u32) -> Call {
+    Call::StartTrackingClient(call::Tracking {
+        handle,
+        client: dest,
+        flags,
+    })
+}
+
+/// `QOSStopTrackingClient(QOSHandle, DestAddr, Flags)`.
+pub fn stop_tracking_client(handle: u64, dest: Option<SockAddrIn>, flags: u32) -> Call {
+    Call::StopTrackingClient(call::Tracking {
+        handle,
+        client: dest,
+        flags,
+    })
+}
+
 /// A model plus helpers. `Drop` checks the invariants one last time.
 pub struct T {
     pub m: Model,
@@ -114,9 +267,14 @@ impl T {
         r
     }
 
+    /// Applies one call, then checks invariants.
+    pub fn call(&mut self, call: Call) -> CallResult {
+        self.run(|m| m.apply(call))
+    }
+
     /// A new handle (must succeed).
     pub fn handle(&mut self) -> u64 {
-        match self.run(|m| m.create_handle(Some((1, 0)), true)) {
+        match self.call(create_handle(Some((1, 0)), true)) {
             Ok(CallOutput::Handle(h)) => h,
             other => panic!("QOSCreateHandle failed: {other:?}"),
         }
@@ -150,7 +308,7 @@ impl T {
     /// `QOSAddSocketToFlow` creating a flow (`*FlowId == 0`).
     pub fn add(&mut self, h: u64, s: u64, dest: &str, tt: TrafficType, flags: u32) -> CallResult {
         let d = sa(dest);
-        self.run(|m| m.add_socket_to_flow(h, s, d, tt.raw(), flags, Some(0)))
+        self.call(add_socket_to_flow(h, s, d, tt.raw(), flags, Some(0)))
     }
 
     /// Creates a flow that must succeed; returns its id.
@@ -182,7 +340,7 @@ impl T {
     /// `QOSSetFlow` synchronously with a decoded operation.
     pub fn set(&mut self, h: u64, flow: u32, op: SetOp) -> CallResult {
         let (raw, bytes) = encode(op);
-        self.run(|m| m.set_flow(h, flow, raw, bytes.len() as u32, Some(&bytes), 0, None))
+        self.call(set_flow(h, flow, raw, bytes.len() as u32, Some(&bytes), 0, None))
     }
 
     /// `QOSSetOutgoingRate` with `QOSShapeAndMark`.
@@ -200,7 +358,7 @@ impl T {
 
     /// `QOSQueryFlow` synchronously with a large enough buffer.
     pub fn query(&mut self, h: u64, flow: u32, op: i32, flags: u32) -> CallResult {
-        self.run(|m| m.query_flow(h, flow, op, Some(64), true, flags, None))
+        self.call(query_flow(h, flow, op, Some(64), true, flags, None))
     }
 
     /// The markings of a flow via `QOSQueryPacketPriority`.
@@ -261,38 +419,32 @@ impl T {
         vec![
             (
                 "QOSAddSocketToFlow",
-                self.run(|m| m.add_socket_to_flow(h, sock, d, 4, QOS_NON_ADAPTIVE_FLOW, Some(0))),
+                self.call(add_socket_to_flow(h, sock, d, 4, QOS_NON_ADAPTIVE_FLOW, Some(0))),
             ),
             (
                 "QOSRemoveSocketFromFlow",
-                self.run(|m| m.remove_socket_from_flow(h, 0, flow, 0)),
+                self.call(remove_socket_from_flow(h, 0, flow, 0)),
             ),
             (
                 "QOSSetFlow",
-                self.run(|m| m.set_flow(h, flow, raw, bytes.len() as u32, Some(&bytes), 0, None)),
+                self.call(set_flow(h, flow, raw, bytes.len() as u32, Some(&bytes), 0, None)),
             ),
             (
                 "QOSQueryFlow",
-                self.run(|m| m.query_flow(h, flow, 1, Some(16), true, 0, None)),
+                self.call(query_flow(h, flow, 1, Some(16), true, 0, None)),
             ),
             (
                 "QOSNotifyFlow",
-                self.run(|m| m.notify_flow(h, flow, 0, None, None, 0, Some(99))),
+                self.call(notify_flow(h, flow, 0, None, None, 0, Some(99))),
             ),
-            ("QOSCancel", self.run(|m| m.cancel(h, Some(99)))),
-            (
-                "QOSEnumerateFlows",
-                self.run(|m| m.enumerate_flows(h, Some(64), true)),
-            ),
+            ("QOSCancel", self.call(cancel(h, Some(99)))),
+            ("QOSEnumerateFlows", self.call(enumerate_flows(h, Some(64), true))),
             (
                 "QOSStartTrackingClient",
-                self.run(|m| m.start_tracking_client(h, d, 0)),
+                self.call(start_tracking_client(h, d, 0)),
             ),
-            (
-                "QOSStopTrackingClient",
-                self.run(|m| m.stop_tracking_client(h, d, 0)),
-            ),
-            ("QOSCloseHandle", self.run(|m| m.close_handle(h))),
+            ("QOSStopTrackingClient", self.call(stop_tracking_client(h, d, 0))),
+            ("QOSCloseHandle", self.call(close_handle(h))),
         ]
     }
 }
@@ -351,12 +503,20 @@ impl T {
     /// `QOSSetFlow` with an OVERLAPPED (`key`).
     pub fn set_ov(&mut self, h: u64, flow: u32, op: SetOp, key: u64) -> CallResult {
         let (raw, bytes) = encode(op);
-        self.run(|m| m.set_flow(h, flow, raw, bytes.len() as u32, Some(&bytes), 0, Some(key)))
+        self.call(set_flow(
+            h,
+            flow,
+            raw,
+            bytes.len() as u32,
+            Some(&bytes),
+            0,
+            Some(key),
+        ))
     }
 
     /// `QOSQueryFlow` with an OVERLAPPED (`key`) and a large enough buffer.
     pub fn query_ov(&mut self, h: u64, flow: u32, op: i32, flags: u32, key: u64) -> CallResult {
-        self.run(|m| m.query_flow(h, flow, op, Some(64), true, flags, Some(key)))
+        self.call(query_flow(h, flow, op, Some(64), true, flags, Some(key)))
     }
 
     /// `QOSNotifyFlow` with well-formed buffers: NULL/NULL for 0 and 1, `*Size = 8` and the
@@ -367,39 +527,39 @@ impl T {
         } else {
             (None, None)
         };
-        self.run(|m| m.notify_flow(h, flow, op, size, target, 0, key))
+        self.call(notify_flow(h, flow, op, size, target, 0, key))
     }
 
     /// `QOSCancel`.
     pub fn cancel(&mut self, h: u64, key: Option<u64>) -> CallResult {
-        self.run(|m| m.cancel(h, key))
+        self.call(cancel(h, key))
     }
 
     /// `QOSEnumerateFlows`.
     pub fn enumerate(&mut self, h: u64, size: Option<u32>, buffer: bool) -> CallResult {
-        self.run(|m| m.enumerate_flows(h, size, buffer))
+        self.call(enumerate_flows(h, size, buffer))
     }
 
     /// `QOSStartTrackingClient` with flags 0.
     pub fn start(&mut self, h: u64, client: &str) -> CallResult {
         let d = sa(client);
-        self.run(|m| m.start_tracking_client(h, d, 0))
+        self.call(start_tracking_client(h, d, 0))
     }
 
     /// `QOSStopTrackingClient` with flags 0.
     pub fn stop(&mut self, h: u64, client: &str) -> CallResult {
         let d = sa(client);
-        self.run(|m| m.stop_tracking_client(h, d, 0))
+        self.call(stop_tracking_client(h, d, 0))
     }
 
     /// `QOSRemoveSocketFromFlow`.
     pub fn remove(&mut self, h: u64, s: u64, flow: u32) -> CallResult {
-        self.run(|m| m.remove_socket_from_flow(h, s, flow, 0))
+        self.call(remove_socket_from_flow(h, s, flow, 0))
     }
 
     /// `QOSCloseHandle`.
     pub fn close(&mut self, h: u64) -> CallResult {
-        self.run(|m| m.close_handle(h))
+        self.call(close_handle(h))
     }
 
     /// Arms `Fault::FailCalls` for the next `count` calls of `func`.
@@ -449,13 +609,12 @@ impl T {
     }
 
     /// The live state of the path toward a listed peer (`"192.168.1.20:5004"`) or off-link.
-    pub fn path_of(&self, dest: &str) -> &qwave_sim::model::PathState {
+    pub fn path_of(&self, dest: &str) -> PathSnapshot {
         let ip = dest.parse::<SocketAddr>().expect("test address").ip();
-        self.m
-            .paths()
-            .iter()
-            .find(|p| p.id == PathRef::Peer(ip))
-            .or_else(|| self.m.paths().iter().find(|p| p.id == PathRef::OffLink))
+        let paths = self.m.paths();
+        let find = |id| paths.iter().find(|p| p.id == id).cloned();
+        find(PathRef::Peer(ip))
+            .or_else(|| find(PathRef::OffLink))
             .expect("path")
     }
 }
@@ -475,7 +634,19 @@ pub use qwave_sim::model::{Family, Prefix};
 /// SET-6a vs QRY-10: what an IPv4/UDP flow's IP-layer rate takes from a path's available
 /// bandwidth (QOS_SUBTRACT_OVERHEAD with the default world's 1400-byte payloads).
 pub fn payload(bps: u64) -> u64 {
-    qwave_sim::model::flow::subtract_overhead(true, false, 1_400, bps)
+    subtract_overhead(true, false, 1_400, bps)
+}
+
+/// `QOS_SUBTRACT_OVERHEAD(af, proto, packetSize, rate)` as qos2.h writes it (f64 arithmetic, the
+/// result truncated): `rate` less the IP (20 bytes for IPv4, 40 for IPv6) and transport (TCP 20,
+/// UDP 8) headers of `packet_bytes`-byte payloads. Written out here, not borrowed from the model.
+pub fn subtract_overhead(ipv4: bool, tcp: bool, packet_bytes: u32, rate: u64) -> u64 {
+    if packet_bytes == 0 {
+        return rate;
+    }
+    let overhead = f64::from(if ipv4 { 20u8 } else { 40 } + if tcp { 20 } else { 8 }) * 8.0;
+    let d = overhead / (f64::from(packet_bytes) * 8.0 + overhead) * rate as f64;
+    rate.saturating_sub(d as u64)
 }
 
 /// Runs `f` on its own thread and fails the test if it has not finished within `secs` seconds

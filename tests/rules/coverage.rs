@@ -1,26 +1,54 @@
-//! Coverage of `RULES.md`: the list there and `qwave_sim::rules::RULES` name the same ids, and
-//! every testable id has a `#[test]` somewhere under `tests/` whose name starts with the id in
-//! snake case (`ADD-3` -> `add_3_`). A test that proves several rules starts with their ids one
-//! after another (`gen_5_cre_10_...` proves GEN-5 and CRE-10).
+//! Coverage of `RULES.md`: every rule line there (`- \`ADD-3\` ...`) is parsed at test time, and
+//! every testable id must have a `#[test]` somewhere under `tests/` whose name starts with the id
+//! in snake case (`ADD-3` -> `add_3_`). A test that proves several rules starts with their ids one
+//! after another (`gen_5_cre_10_...` proves GEN-5 and CRE-10). `RULES.md` is the only list: the
+//! library carries no copy of it.
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use qwave_sim::rules::{test_prefix, RULES};
+/// `RULES.md`, read when this test is compiled (a change to it rebuilds the test).
+const RULES_MD: &str = include_str!("../../RULES.md");
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// One rule line of `RULES.md`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Rule {
+    /// The id, `ADD-3`, `SET-6b`, `SIM-1`.
+    id: String,
+    /// The rest of the line after the id.
+    text: String,
+    /// False when the line says `*Not testable:*` (the reason follows).
+    testable: bool,
 }
 
-/// `(id, testable)` of every rule line of `RULES.md` (lines starting with "- `ID`").
-fn rules_md() -> Vec<(String, bool)> {
-    let text = std::fs::read_to_string(root().join("RULES.md")).expect("RULES.md at the repo root");
+/// Every rule line of `text` (lines starting with "- `ID`"), in order.
+fn parse_rules(text: &str) -> Vec<Rule> {
     text.lines()
         .filter_map(|l| {
             let rest = l.strip_prefix("- `")?;
             let (id, tail) = rest.split_once('`')?;
-            Some((id.to_string(), !tail.contains("*Not testable:*")))
+            Some(Rule {
+                id: id.to_string(),
+                text: tail.trim().to_string(),
+                testable: !tail.contains("*Not testable:*"),
+            })
         })
         .collect()
+}
+
+/// The rules of `RULES.md`.
+fn rules() -> Vec<Rule> {
+    parse_rules(RULES_MD)
+}
+
+/// The prefix a test proving `id` starts with: `ADD-3` -> `add_3_`, `SET-6b` -> `set_6b_`.
+fn test_prefix(id: &str) -> String {
+    let mut p = id.to_ascii_lowercase().replace('-', "_");
+    p.push('_');
+    p
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Every `.rs` file under `dir`, sorted.
@@ -73,7 +101,7 @@ fn test_names(src: &str) -> Vec<String> {
 /// gives `["gen_5_", "cre_10_"]`. Each id is a known rule prefix (`gen`, `set`, ...), `_`, and
 /// digits with an optional sub-rule letter; the chain ends at the first part that is not one.
 fn leading_ids(name: &str) -> Vec<String> {
-    let prefixes: BTreeSet<String> = RULES
+    let prefixes: BTreeSet<String> = rules()
         .iter()
         .filter_map(|r| r.id.split_once('-'))
         .map(|(p, _)| p.to_ascii_lowercase())
@@ -102,19 +130,46 @@ fn all_test_names() -> BTreeSet<String> {
 }
 
 #[test]
-fn rules_md_and_rules_rs_list_the_same_ids() {
-    let md = rules_md();
-    let rs: Vec<(String, bool)> = RULES.iter().map(|r| (r.id.to_string(), r.testable)).collect();
-    let md_ids: BTreeSet<&String> = md.iter().map(|(id, _)| id).collect();
-    let rs_ids: BTreeSet<&String> = rs.iter().map(|(id, _)| id).collect();
-    let only_md: Vec<_> = md_ids.difference(&rs_ids).collect();
-    let only_rs: Vec<_> = rs_ids.difference(&md_ids).collect();
+fn rules_md_ids_are_unique_and_well_formed() {
+    let rules = rules();
     assert!(
-        only_md.is_empty() && only_rs.is_empty(),
-        "only in RULES.md: {only_md:?}; only in sim/rules.rs: {only_rs:?}"
+        rules.len() > 200,
+        "RULES.md lists only {} rules: parsing broke?",
+        rules.len()
     );
-    assert_eq!(md.len(), md_ids.len(), "an id appears twice in RULES.md");
-    assert_eq!(md, rs, "RULES.md and sim/rules.rs differ in order or testability");
+    let mut seen = BTreeSet::new();
+    for r in &rules {
+        assert!(seen.insert(r.id.as_str()), "{} listed twice in RULES.md", r.id);
+        let (prefix, num) = r.id.split_once('-').expect("PREFIX-n");
+        assert!(
+            !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_uppercase()),
+            "{}",
+            r.id
+        );
+        let digits = num.trim_end_matches(|c: char| c.is_ascii_lowercase());
+        assert!(
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()),
+            "{}",
+            r.id
+        );
+        assert!(!r.text.is_empty(), "{} says nothing", r.id);
+    }
+}
+
+#[test]
+fn parse_rules_reads_ids_and_testability() {
+    let md = "# T\n\n- `ADD-3` A thing gives 87.\n- `RW-7` DLLs. *Not testable:* outside the model.\nprose `X-1`\n";
+    let rules = parse_rules(md);
+    let got: Vec<(&str, bool)> = rules.iter().map(|r| (r.id.as_str(), r.testable)).collect();
+    assert_eq!(got, [("ADD-3", true), ("RW-7", false)]);
+    assert_eq!(rules[0].text, "A thing gives 87.");
+    assert_eq!(test_prefix("ADD-3"), "add_3_");
+    assert_eq!(test_prefix("SET-6b"), "set_6b_");
+    let all = self::rules();
+    let testable = |id: &str| all.iter().find(|r| r.id == id).map(|r| r.testable);
+    assert_eq!(testable("AMB-12"), Some(true));
+    assert_eq!(testable("GEN-13"), Some(false));
+    assert_eq!(testable("XYZ-1"), None);
 }
 
 #[test]
@@ -141,9 +196,9 @@ fn leading_ids_reads_a_chain_of_rule_ids() {
 #[test]
 fn every_testable_rule_has_a_test_named_after_it() {
     let proven: BTreeSet<String> = all_test_names().iter().flat_map(|n| leading_ids(n)).collect();
-    let missing: Vec<&str> = RULES
-        .iter()
-        .filter(|r| r.testable && !proven.contains(&test_prefix(r.id)))
+    let missing: Vec<String> = rules()
+        .into_iter()
+        .filter(|r| r.testable && !proven.contains(&test_prefix(&r.id)))
         .map(|r| r.id)
         .collect();
     assert!(

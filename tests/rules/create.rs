@@ -2,7 +2,7 @@
 use crate::common::*;
 
 fn create(t: &mut T, version: Option<(u16, u16)>, out: bool) -> CallResult {
-    t.run(|m| m.create_handle(version, out))
+    t.call(create_handle(version, out))
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn cre_5_every_create_yields_an_independent_handle() {
     let s2 = t.udp(AF_INET);
     let f1 = t.flow(hs[0], s1, LLTD_PEER, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
     let f2 = t.flow(hs[1], s2, LLTD_PEER, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
-    assert_eq!(t.run(|m| m.close_handle(hs[0])), Ok(CallOutput::None));
+    assert_eq!(t.call(close_handle(hs[0])), Ok(CallOutput::None));
     assert!(t.m.flow(f1).is_none());
     assert!(t.m.flow(f2).is_some(), "closing one handle left the other's flow");
     assert!(t.query(hs[1], f2, 1, 0).is_ok());

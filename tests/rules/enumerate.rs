@@ -126,16 +126,14 @@ fn enu_7_foreign_flows_are_listed_but_cannot_be_modified() {
         E::ERROR_NOT_FOUND
     );
     assert_eq!(code(&t.remove(h, 0, foreign)), E::ERROR_NOT_FOUND);
-    let r = t.run(|m| {
-        m.add_socket_to_flow(
-            h,
-            s,
-            sa("192.168.1.20:5004"),
-            0,
-            QOS_NON_ADAPTIVE_FLOW,
-            Some(foreign),
-        )
-    });
+    let r = t.call(add_socket_to_flow(
+        h,
+        s,
+        sa("192.168.1.20:5004"),
+        0,
+        QOS_NON_ADAPTIVE_FLOW,
+        Some(foreign),
+    ));
     assert_eq!(code(&r), E::ERROR_NOT_FOUND);
     assert_eq!(t.m.flow(foreign).unwrap().traffic_type, TrafficType::BestEffort);
     // Querying is allowed.

@@ -31,7 +31,7 @@ fn gen_4_without_overlapped_calls_return_their_final_status_directly() {
             },
         )
     });
-    let r = t.run(|m| m.notify_flow(h, f, 0, None, None, 0, None));
+    let r = t.call(notify_flow(h, f, 0, None, None, 0, None));
     assert_eq!(r, Ok(CallOutput::None));
     assert_eq!(t.m.now(), VirtualTime(5_000_000));
     assert_eq!(t.m.pending_count(), 0);
@@ -49,7 +49,7 @@ fn gen_6_unissued_or_closed_handles_give_invalid_handle_everywhere() {
     }
     // The real handle was untouched by all that; once closed it joins the bogus ones.
     assert!(t.m.flow(f).is_some());
-    assert_eq!(t.run(|m| m.close_handle(h)), Ok(CallOutput::None));
+    assert_eq!(t.call(close_handle(h)), Ok(CallOutput::None));
     let calls = t.every_handle_call(h, f, s, LLTD_PEER);
     all_fail_with(&calls, E::ERROR_INVALID_HANDLE);
 }
@@ -72,13 +72,13 @@ fn gen_7_flow_ids_work_only_through_their_handle_and_foreign_flows_are_read_only
     assert_eq!(t.priority(h2, f), marked(56, 0));
     assert_eq!(code(&t.notify(h2, f, 0, 0, Some(1))), E::ERROR_NOT_FOUND);
     assert_eq!(
-        code(&t.run(|m| m.remove_socket_from_flow(h2, 0, f, 0))),
+        code(&t.call(remove_socket_from_flow(h2, 0, f, 0))),
         E::ERROR_NOT_FOUND
     );
     assert_eq!(t.m.flow(f).unwrap().traffic_type, TrafficType::Voice);
     assert!(t.set(h1, f, SetOp::TrafficType(TrafficType::Control)).is_ok());
     // Another process's flow: listed and queryable, never changed.
-    match t.run(|m| m.enumerate_flows(h2, Some(64), true)) {
+    match t.call(enumerate_flows(h2, Some(64), true)) {
         Ok(CallOutput::Flows(ids)) => assert!(ids.contains(&foreign) && ids.contains(&f)),
         other => panic!("{other:?}"),
     }
@@ -88,7 +88,7 @@ fn gen_7_flow_ids_work_only_through_their_handle_and_foreign_flows_are_read_only
         E::ERROR_NOT_FOUND
     );
     assert_eq!(
-        code(&t.run(|m| m.remove_socket_from_flow(h2, 0, foreign, 0))),
+        code(&t.call(remove_socket_from_flow(h2, 0, foreign, 0))),
         E::ERROR_NOT_FOUND
     );
     assert!(t.m.flow(foreign).is_some());
@@ -106,7 +106,7 @@ fn gen_8_after_a_device_reset_old_handles_report_1164_until_closed_and_new_ones_
     let (close, rest) = calls.split_last().unwrap();
     all_fail_with(rest, E::ERROR_DEVICE_REINITIALIZATION_NEEDED);
     assert_eq!(close.1, Ok(CallOutput::None), "close is the way out");
-    assert_eq!(code(&t.run(|m| m.close_handle(h))), E::ERROR_INVALID_HANDLE);
+    assert_eq!(code(&t.call(close_handle(h))), E::ERROR_INVALID_HANDLE);
     // The recovery GEN-8 asks for: a new handle, the flow added again.
     let h2 = t.handle();
     let f2 = t.flow(h2, s, LLTD_PEER, TrafficType::Voice, 0);
@@ -117,26 +117,26 @@ fn gen_8_after_a_device_reset_old_handles_report_1164_until_closed_and_new_ones_
 fn gen_9_sleep_kills_handles_flows_and_tracking_and_create_fails_until_after_resume() {
     let mut t = T::new();
     let (h, s, f) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
-    assert!(t.run(|m| m.start_tracking_client(h, sa(LLTD_PEER), 0)).is_ok());
+    assert!(t.call(start_tracking_client(h, sa(LLTD_PEER), 0)).is_ok());
     t.inject(Fault::Sleep);
     assert!(t.m.flow(f).is_none());
     assert_eq!(t.m.flow_count(), 0);
     all_fail_with(&t.every_handle_call(h, f, s, LLTD_PEER), E::ERROR_INVALID_HANDLE);
     // Asleep: no new handle.
     assert_eq!(
-        code(&t.run(|m| m.create_handle(Some((1, 0)), true))),
+        code(&t.call(create_handle(Some((1, 0)), true))),
         E::ERROR_GEN_FAILURE
     );
     t.inject(Fault::Resume);
     // Right after resume the default world fails one more create (CRE-8), then recovers.
     assert_eq!(
-        code(&t.run(|m| m.create_handle(Some((1, 0)), true))),
+        code(&t.call(create_handle(Some((1, 0)), true))),
         E::ERROR_GEN_FAILURE
     );
     let h2 = t.handle();
     // Tracking did not survive: nothing to stop.
     assert_eq!(
-        code(&t.run(|m| m.stop_tracking_client(h2, sa(LLTD_PEER), 0))),
+        code(&t.call(stop_tracking_client(h2, sa(LLTD_PEER), 0))),
         E::ERROR_NOT_FOUND
     );
     t.flow(h2, s, LLTD_PEER, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
@@ -148,25 +148,25 @@ fn gen_10_nonzero_reserved_flags_are_invalid_parameter() {
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
     let (raw, bytes) = encode(SetOp::TrafficType(TrafficType::Control));
     for flags in [1u32, 2, 0x8000_0000] {
-        let r = t.run(|m| m.set_flow(h, f, raw, 4, Some(&bytes), flags, None));
+        let r = t.call(set_flow(h, f, raw, 4, Some(&bytes), flags, None));
         assert_eq!(
             code(&r),
             E::ERROR_INVALID_PARAMETER,
             "QOSSetFlow flags {flags:#x}"
         );
-        let r = t.run(|m| m.notify_flow(h, f, 0, None, None, flags, Some(1)));
+        let r = t.call(notify_flow(h, f, 0, None, None, flags, Some(1)));
         assert_eq!(
             code(&r),
             E::ERROR_INVALID_PARAMETER,
             "QOSNotifyFlow flags {flags:#x}"
         );
-        let r = t.run(|m| m.start_tracking_client(h, sa(LLTD_PEER), flags));
+        let r = t.call(start_tracking_client(h, sa(LLTD_PEER), flags));
         assert_eq!(
             code(&r),
             E::ERROR_INVALID_PARAMETER,
             "QOSStartTrackingClient flags {flags:#x}"
         );
-        let r = t.run(|m| m.remove_socket_from_flow(h, 0, f, flags));
+        let r = t.call(remove_socket_from_flow(h, 0, f, flags));
         assert_eq!(
             code(&r),
             E::ERROR_INVALID_PARAMETER,
@@ -179,8 +179,8 @@ fn gen_10_nonzero_reserved_flags_are_invalid_parameter() {
     assert!(t.m.handle(h).unwrap().tracked.is_empty());
     // The same calls with 0 work.
     assert!(t.set(h, f, SetOp::TrafficType(TrafficType::Control)).is_ok());
-    assert!(t.run(|m| m.start_tracking_client(h, sa(LLTD_PEER), 0)).is_ok());
-    assert!(t.run(|m| m.remove_socket_from_flow(h, 0, f, 0)).is_ok());
+    assert!(t.call(start_tracking_client(h, sa(LLTD_PEER), 0)).is_ok());
+    assert!(t.call(remove_socket_from_flow(h, 0, f, 0)).is_ok());
 }
 
 #[test]
@@ -209,11 +209,8 @@ fn gen_11_injected_resource_failures_hit_the_next_calls_only() {
         code: E::ERROR_ADAP_HDW_ERR,
         count: 1,
     });
-    assert_eq!(t.run(|m| m.close_handle(h2)), Ok(CallOutput::None));
-    assert_eq!(
-        t.run(|m| m.remove_socket_from_flow(h, s, f, 0)),
-        Ok(CallOutput::None)
-    );
+    assert_eq!(t.call(close_handle(h2)), Ok(CallOutput::None));
+    assert_eq!(t.call(remove_socket_from_flow(h, s, f, 0)), Ok(CallOutput::None));
     let r = t.add(h, s, LLTD_PEER, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
     assert_eq!(code(&r), E::ERROR_ADAP_HDW_ERR);
     assert_eq!(t.m.flow_count(), 0);

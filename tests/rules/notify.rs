@@ -42,7 +42,7 @@ fn not_3_congestion_notifications_take_no_size_or_buffer() {
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
     for op in [0, 1] {
         for (size, target) in [(Some(8), None), (None, Some(0)), (Some(8), Some(5))] {
-            let r = t.run(|m| m.notify_flow(h, f, op, size, target, 0, Some(1)));
+            let r = t.call(notify_flow(h, f, op, size, target, 0, Some(1)));
             assert_eq!(
                 code(&r),
                 E::ERROR_INVALID_PARAMETER,
@@ -185,7 +185,7 @@ fn not_7_small_size_is_insufficient_buffer_with_the_required_size() {
     let mut t = T::new();
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
     for size in [0, 4, 7] {
-        let r = t.run(|m| m.notify_flow(h, f, 2, Some(size), Some(90_000_000), 0, Some(1)));
+        let r = t.call(notify_flow(h, f, 2, Some(size), Some(90_000_000), 0, Some(1)));
         assert_eq!(
             r,
             Err(CallError {
@@ -196,7 +196,7 @@ fn not_7_small_size_is_insufficient_buffer_with_the_required_size() {
     }
     assert_eq!(t.m.pending_count(), 0);
     // Success hands nothing back (SIM-6): the surface leaves Buffer and *Size as they were.
-    let r = t.run(|m| m.notify_flow(h, f, 2, Some(64), Some(1_000_000), 0, None));
+    let r = t.call(notify_flow(h, f, 2, Some(64), Some(1_000_000), 0, None));
     assert_eq!(r, Ok(CallOutput::None));
 }
 

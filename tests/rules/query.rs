@@ -48,7 +48,7 @@ fn qry_3_small_size_is_insufficient_buffer_with_the_required_size() {
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
     for (op, need) in [(0, 40u32), (1, 16), (2, 8)] {
         for size in [0, need - 1] {
-            let r = t.run(|m| m.query_flow(h, f, op, Some(size), true, 0, None));
+            let r = t.call(query_flow(h, f, op, Some(size), true, 0, None));
             assert_eq!(
                 r,
                 Err(CallError {
@@ -58,7 +58,7 @@ fn qry_3_small_size_is_insufficient_buffer_with_the_required_size() {
                 "op {op} size {size}"
             );
         }
-        let r = t.run(|m| m.query_flow(h, f, op, Some(need), true, 0, None));
+        let r = t.call(query_flow(h, f, op, Some(need), true, 0, None));
         assert!(
             matches!(r, Ok(CallOutput::Data(_, n)) if n == need),
             "op {op}: {r:?}"
@@ -71,20 +71,20 @@ fn qry_4_success_writes_the_data_and_its_size() {
     let mut t = T::new();
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
     t.set_rate(h, f, 3_000_000).expect("rate");
-    let r = t.run(|m| m.query_flow(h, f, 2, Some(100), true, 0, None));
+    let r = t.call(query_flow(h, f, 2, Some(100), true, 0, None));
     let Ok(CallOutput::Data(d, 8)) = r else {
         panic!("{r:?}")
     };
     let (bytes, len) = d.to_bytes();
     assert_eq!(len, 8);
     assert_eq!(&bytes[..8], &3_000_000u64.to_le_bytes());
-    let r = t.run(|m| m.query_flow(h, f, 1, Some(16), true, 0, None));
+    let r = t.call(query_flow(h, f, 1, Some(16), true, 0, None));
     let Ok(CallOutput::Data(d, 16)) = r else {
         panic!("{r:?}")
     };
     let (bytes, _) = d.to_bytes();
     assert_eq!(&bytes[..16], &[56, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0]);
-    let r = t.run(|m| m.query_flow(h, f, 0, Some(40), true, 0, None));
+    let r = t.call(query_flow(h, f, 0, Some(40), true, 0, None));
     let Ok(CallOutput::Data(d, 40)) = r else {
         panic!("{r:?}")
     };
@@ -106,11 +106,11 @@ fn qry_5_null_size_is_invalid_parameter() {
     let mut t = T::new();
     let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     for op in 0..3 {
-        let r = t.run(|m| m.query_flow(h, f, op, None, true, 0, None));
+        let r = t.call(query_flow(h, f, op, None, true, 0, None));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "op {op}");
     }
     // NULL Buffer with a big enough *Size is invalid too (AMB-6).
-    let r = t.run(|m| m.query_flow(h, f, 1, Some(16), false, 0, None));
+    let r = t.call(query_flow(h, f, 1, Some(16), false, 0, None));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
 }
 

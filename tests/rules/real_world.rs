@@ -7,11 +7,8 @@ const NA: u32 = QOS_NON_ADAPTIVE_FLOW;
 #[test]
 fn rw_1_close_with_null_or_bogus_handle_gives_6() {
     let mut t = T::new();
-    assert_eq!(code(&t.run(|m| m.close_handle(0))), E::ERROR_INVALID_HANDLE);
-    assert_eq!(
-        code(&t.run(|m| m.close_handle(0xdead_beef))),
-        E::ERROR_INVALID_HANDLE
-    );
+    assert_eq!(code(&t.call(close_handle(0))), E::ERROR_INVALID_HANDLE);
+    assert_eq!(code(&t.call(close_handle(0xdead_beef))), E::ERROR_INVALID_HANDLE);
     assert_ne!(E::ERROR_INVALID_HANDLE, E::ERROR_INVALID_PARAMETER);
 }
 
@@ -20,16 +17,13 @@ fn rw_2_create_rejects_other_versions_and_null_out_pointer_with_87() {
     let mut t = T::new();
     for v in [(0, 0), (1, 5), (2, 0)] {
         assert_eq!(
-            code(&t.run(|m| m.create_handle(Some(v), true))),
+            code(&t.call(create_handle(Some(v), true))),
             E::ERROR_INVALID_PARAMETER
         );
     }
     // NULL out-pointer, with a garbage version or with the right one: still 87.
     for v in [Some((0xdead, 0xbeef)), Some((1, 0))] {
-        assert_eq!(
-            code(&t.run(|m| m.create_handle(v, false))),
-            E::ERROR_INVALID_PARAMETER
-        );
+        assert_eq!(code(&t.call(create_handle(v, false))), E::ERROR_INVALID_PARAMETER);
     }
     assert!(t.m.handles().is_empty());
 }
@@ -57,16 +51,23 @@ fn rw_4_sunshine_connect_add_null_disconnect_keeps_the_flow() {
     );
     t.run(|m| m.connect(s, sa(mapped)))
         .expect("connect to the mapped peer");
-    let r = t.run(|m| m.add_socket_to_flow(h, s, None, TrafficType::Voice.raw(), NA, Some(0)));
+    let r = t.call(add_socket_to_flow(
+        h,
+        s,
+        None,
+        TrafficType::Voice.raw(),
+        NA,
+        Some(0),
+    ));
     let f = match r {
         Ok(CallOutput::Flow(f)) => f,
         other => panic!("{other:?}"),
     };
     t.run(|m| m.connect(s, sa("[::]:0"))).expect("disconnect");
-    assert_eq!(t.m.peer_name(s), Err(qwave_sim::model::socket::wsa::WSAENOTCONN));
+    assert_eq!(t.m.peer_name(s), Err(qwave_sim::model::wsa::WSAENOTCONN));
     assert!(t.m.flow(f).is_some(), "the flow survives the disconnect");
     assert_eq!(t.priority(h, f).conformant_dscp, 56);
-    assert!(t.run(|m| m.remove_socket_from_flow(h, 0, f, 0)).is_ok());
+    assert!(t.call(remove_socket_from_flow(h, 0, f, 0)).is_ok());
 }
 
 #[test]
@@ -80,7 +81,7 @@ fn rw_5_no_admin_needed_except_for_the_dscp_operation() {
         E::ERROR_ACCESS_DENIED
     );
     assert_eq!(t.priority(h, f).conformant_dscp, 40);
-    assert!(t.run(|m| m.remove_socket_from_flow(h, s, f, 0)).is_ok());
+    assert!(t.call(remove_socket_from_flow(h, s, f, 0)).is_ok());
     // The same call works for an administrator.
     let mut t = T::world(|w| w.policy.admin = true);
     let (h, _s, f) = t.non_adaptive(OFFLINK, TrafficType::AudioVideo);
@@ -116,12 +117,9 @@ fn rw_8_murmur_adds_and_removes_one_unconnected_socket_per_datagram() {
             let f = t.flow(h, s, c, TrafficType::Voice, NA);
             assert!(f > last, "round {round}: ids keep growing");
             last = f;
-            assert_eq!(t.m.flow(f).unwrap().dest, c.parse().unwrap());
+            assert_eq!(t.m.flow(f).unwrap().destination, c.parse().unwrap());
             assert_eq!(t.m.marking(f).map(|m| m.conformant_dscp), Some(56));
-            assert_eq!(
-                t.run(|m| m.remove_socket_from_flow(h, 0, f, 0)),
-                Ok(CallOutput::None)
-            );
+            assert_eq!(t.call(remove_socket_from_flow(h, 0, f, 0)), Ok(CallOutput::None));
             assert!(t.m.flow(f).is_none());
         }
     }
@@ -171,13 +169,13 @@ fn rw_10_loopback_flows_are_accepted_but_never_marked() {
 fn rw_11_single_socket_flows_die_by_socket_zero_or_by_the_socket() {
     let mut t = T::new();
     let (h, s, f) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
-    assert!(t.run(|m| m.remove_socket_from_flow(h, 0, f, 0)).is_ok());
+    assert!(t.call(remove_socket_from_flow(h, 0, f, 0)).is_ok());
     assert!(t.m.flow(f).is_none());
     let f = t.flow(h, s, LLTD_PEER, TrafficType::Voice, NA);
-    assert!(t.run(|m| m.remove_socket_from_flow(h, s, f, 0)).is_ok());
+    assert!(t.call(remove_socket_from_flow(h, s, f, 0)).is_ok());
     assert!(t.m.flow(f).is_none());
     let (ha, sa_, fa) = t.adaptive(LLTD_PEER, TrafficType::Voice);
-    assert!(t.run(|m| m.remove_socket_from_flow(ha, sa_, fa, 0)).is_ok());
+    assert!(t.call(remove_socket_from_flow(ha, sa_, fa, 0)).is_ok());
     assert_eq!(t.m.flow_count(), 0);
 }
 

@@ -11,7 +11,7 @@ fn shared_flow(t: &mut T, n: usize) -> (u64, Vec<u64>, u32) {
         let s = t.udp(AF_INET);
         let d = sa(LLTD_PEER);
         assert_eq!(
-            t.run(|m| m.add_socket_to_flow(h, s, d, 4, NA, Some(f))),
+            t.call(add_socket_to_flow(h, s, d, 4, NA, Some(f))),
             Ok(CallOutput::Flow(f))
         );
         socks.push(s);
@@ -120,7 +120,7 @@ fn rem_8_socket_not_in_the_flow_is_not_found_and_flags_are_invalid() {
     assert_eq!(code(&t.remove(h1, stranger, f1)), E::ERROR_NOT_FOUND);
     assert!(t.m.flow(f1).is_some());
     for flags in [1, 2, 0x8000_0000] {
-        let r = t.run(|m| m.remove_socket_from_flow(h, 0, f, flags));
+        let r = t.call(remove_socket_from_flow(h, 0, f, flags));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
     }
     assert_eq!(t.m.flow(f).unwrap().sockets.as_slice(), socks.as_slice());

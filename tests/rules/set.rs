@@ -35,22 +35,21 @@ fn set_3_size_must_match_the_operation_and_buffer_must_be_given() {
     let (_, rate_bytes) = encode(rate(1_000_000, Shaping::ShapeAndMark));
     // Size too big / too small for the operation: the surface passes no bytes then.
     for (op, size) in [(0, 16), (0, 3), (1, 4), (1, 15), (1, 17), (2, 8)] {
-        let r = t.run(|m| m.set_flow(h, f, op, size, Some(&[]), 0, None));
+        let r = t.call(set_flow(h, f, op, size, Some(&[]), 0, None));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "op {op} size {size}");
     }
     // Right size, but fewer bytes behind Buffer: nothing is read past them.
-    let r = t.run(|m| m.set_flow(h, f, 1, 16, Some(&tt), 0, None));
+    let r = t.call(set_flow(h, f, 1, 16, Some(&tt), 0, None));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
     // Right size, NULL buffer.
-    let r = t.run(|m| m.set_flow(h, f, 0, 4, None, 0, None));
+    let r = t.call(set_flow(h, f, 0, 4, None, 0, None));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
-    let r = t.run(|m| m.set_flow(h, f, 1, 16, None, 0, None));
+    let r = t.call(set_flow(h, f, 1, 16, None, 0, None));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
     assert_eq!(t.m.flow(f).unwrap().rate, None);
     // The right sizes are accepted.
-    t.run(|m| m.set_flow(h, f, 0, 4, Some(&tt), 0, None))
-        .expect("size 4");
-    t.run(|m| m.set_flow(h, f, 1, 16, Some(&rate_bytes), 0, None))
+    t.call(set_flow(h, f, 0, 4, Some(&tt), 0, None)).expect("size 4");
+    t.call(set_flow(h, f, 1, 16, Some(&rate_bytes), 0, None))
         .expect("size 16");
     assert_eq!(t.m.flow(f).unwrap().traffic_type, TrafficType::Background);
     assert_eq!(t.m.flow(f).unwrap().rate.unwrap().bandwidth_bps, 1_000_000);
@@ -62,17 +61,16 @@ fn set_4_unknown_operation_or_nonzero_flags_is_invalid_parameter() {
     let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     let four = [0u8; 4];
     for op in [-1, 3, 1000] {
-        let r = t.run(|m| m.set_flow(h, f, op, 4, Some(&four), 0, None));
+        let r = t.call(set_flow(h, f, op, 4, Some(&four), 0, None));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "op {op}");
     }
     let tt = TrafficType::Background.raw().to_le_bytes();
     for flags in [1, 2, 0x8000_0000] {
-        let r = t.run(|m| m.set_flow(h, f, 0, 4, Some(&tt), flags, None));
+        let r = t.call(set_flow(h, f, 0, 4, Some(&tt), flags, None));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "flags {flags:#x}");
     }
     assert_eq!(t.m.flow(f).unwrap().traffic_type, TrafficType::Voice);
-    t.run(|m| m.set_flow(h, f, 0, 4, Some(&tt), 0, None))
-        .expect("flags 0");
+    t.call(set_flow(h, f, 0, 4, Some(&tt), 0, None)).expect("flags 0");
     assert_eq!(t.m.flow(f).unwrap().traffic_type, TrafficType::Background);
 }
 
@@ -174,7 +172,7 @@ fn set_6d_shaping_is_validated_and_selects_marking_reason_is_not() {
     let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     let (_, mut bytes) = encode(rate(1_000_000, Shaping::ShapeAndMark));
     bytes[8..12].copy_from_slice(&3i32.to_le_bytes());
-    let r = t.run(|m| m.set_flow(h, f, 1, 16, Some(&bytes), 0, None));
+    let r = t.call(set_flow(h, f, 1, 16, Some(&bytes), 0, None));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "shaping 3");
     assert_eq!(t.m.flow(f).unwrap().rate, None);
     for reason in [4, 77, -5] {
@@ -303,7 +301,7 @@ fn set_7c_dscp_value_above_63_is_invalid_parameter() {
     let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::Voice);
     for v in [64u32, 255, 256, u32::MAX] {
         let b = v.to_le_bytes();
-        let r = t.run(|m| m.set_flow(h, f, 2, 4, Some(&b), 0, None));
+        let r = t.call(set_flow(h, f, 2, 4, Some(&b), 0, None));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "value {v}");
     }
     assert_eq!(t.m.flow(f).unwrap().custom_dscp, None);

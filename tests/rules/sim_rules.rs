@@ -28,7 +28,7 @@ fn sim_2_an_onlink_host_not_listed_as_peer_has_no_lltd_responder() {
         code(&t.add(h, s, unlisted, TrafficType::Voice, 0)),
         E::ERROR_NOT_SUPPORTED
     );
-    let r = t.run(|m| m.start_tracking_client(h, sa(unlisted), 0));
+    let r = t.call(start_tracking_client(h, sa(unlisted), 0));
     assert_eq!(code(&r), E::ERROR_NOT_SUPPORTED);
     t.flow(h, s, unlisted, TrafficType::Voice, NA);
     // Listing it with a responder changes the answer.
@@ -65,7 +65,8 @@ fn sim_4_default_minimum_bandwidth_is_granted_as_64_kbps() {
     assert!(t.set_rate(h, f, 0xFFFF_FFFF).is_ok());
     let flow = t.m.flow(f).unwrap();
     assert_eq!(flow.held_bps, payload(64_000), "64 kb/s with headers (SET-6a)");
-    assert_eq!(t.m.paths()[flow.path as usize].admitted_bps, payload(64_000));
+    assert_eq!(t.path_of(LLTD_PEER).admitted_bps, payload(64_000));
+    assert_eq!(flow.path, Some(t.path_of(LLTD_PEER).id));
     // The contract itself is stored as given.
     assert_eq!(
         t.query(h, f, 2, 0),

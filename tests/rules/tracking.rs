@@ -36,11 +36,11 @@ fn sta_2_invalid_dest_addr_is_invalid_parameter() {
         sa("[::]:5004"),
     ];
     for d in cases {
-        let r = t.run(|m| m.start_tracking_client(h, d, 0));
+        let r = t.call(start_tracking_client(h, d, 0));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "{d:?}");
     }
     // Reserved flags must be 0 (GEN-10).
-    let r = t.run(|m| m.start_tracking_client(h, sa(LLTD_PEER), 1));
+    let r = t.call(start_tracking_client(h, sa(LLTD_PEER), 1));
     assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER);
     assert!(tracked(&t, h).is_empty());
 }
@@ -183,7 +183,7 @@ fn sta_10_tracking_does_not_survive_sleep() {
     assert!(t.path_of(LLTD_PEER).probing_since.is_none(), "estimates are gone");
     assert_eq!(code(&t.start(h, LLTD_PEER)), E::ERROR_INVALID_HANDLE);
     // CRE-8: the first create after resume may fail.
-    let r = t.run(|m| m.create_handle(Some((1, 0)), true));
+    let r = t.call(create_handle(Some((1, 0)), true));
     assert_eq!(code(&r), E::ERROR_GEN_FAILURE);
     let h2 = t.handle();
     assert_eq!(
@@ -230,7 +230,7 @@ fn sto_2_invalid_dest_addr_is_invalid_parameter() {
     let h = t.handle();
     t.start(h, LLTD_PEER).expect("track");
     for d in [None, Some(SockAddrIn::BadFamily(0)), sa("0.0.0.0:5004")] {
-        let r = t.run(|m| m.stop_tracking_client(h, d, 0));
+        let r = t.call(stop_tracking_client(h, d, 0));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "{d:?}");
     }
     assert_eq!(tracked(&t, h).len(), 1);
@@ -312,9 +312,9 @@ fn sto_7_flags_are_ignored() {
     let h = t.handle();
     t.start(h, LLTD_PEER).expect("track");
     t.start(h, LLTD_PEER6).expect("track");
-    let r = t.run(|m| m.stop_tracking_client(h, sa(LLTD_PEER), 0xFFFF_FFFF));
+    let r = t.call(stop_tracking_client(h, sa(LLTD_PEER), 0xFFFF_FFFF));
     assert_eq!(r, Ok(CallOutput::None));
-    let r = t.run(|m| m.stop_tracking_client(h, sa(LLTD_PEER6), 1));
+    let r = t.call(stop_tracking_client(h, sa(LLTD_PEER6), 1));
     assert_eq!(r, Ok(CallOutput::None));
     assert!(tracked(&t, h).is_empty());
 }

@@ -73,10 +73,10 @@ fn tt_5_traffic_types_outside_0_to_5_are_invalid_parameter() {
     let mut t = T::new();
     let (h, s, f) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
     for v in [6, -1, 100] {
-        let r = t.run(|m| m.add_socket_to_flow(h, s, sa(PLAIN_PEER), v, NA, Some(0)));
+        let r = t.call(add_socket_to_flow(h, s, sa(PLAIN_PEER), v, NA, Some(0)));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "add {v}");
         let bytes = (v as u32).to_le_bytes();
-        let r = t.run(|m| m.set_flow(h, f, 0, 4, Some(&bytes), 0, None));
+        let r = t.call(set_flow(h, f, 0, 4, Some(&bytes), 0, None));
         assert_eq!(code(&r), E::ERROR_INVALID_PARAMETER, "set {v}");
     }
     assert_eq!(t.m.flow(f).unwrap().traffic_type, TrafficType::Voice);

@@ -91,7 +91,7 @@ fn handle(state: &RefState) -> BoxedStrategy<H> {
         Just(H::Garbage(0)),
         Just(H::Garbage(0xdead_beef)),
         Just(H::Garbage(u64::MAX)),
-        Just(H::Garbage(qwave_sim::model::HANDLE_TAG | 0xFFFF)),
+        Just(H::Garbage((0x5157 << 40) | 0xFFFF)), // the handle tag, an index never issued
     ];
     let open: Vec<usize> = (0..state.handles.len())
         .filter(|i| state.handles[*i].state == HState::Open)

@@ -411,7 +411,10 @@ pub struct RefState {
 
 /// `QOS_SUBTRACT_OVERHEAD` for a socket and 1400-byte payloads (the default `packet_bytes`).
 fn payload_of(s: &Sock, bps: u64) -> u64 {
-    qwave_sim::model::flow::subtract_overhead(!s.v6, s.tcp, 1_400, bps)
+    // qos2.h: IPv4 20 header bytes, IPv6 40; TCP 20, UDP 8; f64 arithmetic, truncated.
+    let overhead = f64::from(if s.v6 { 40u8 } else { 20 } + if s.tcp { 20 } else { 8 }) * 8.0;
+    let d = overhead / (1_400.0 * 8.0 + overhead) * bps as f64;
+    bps.saturating_sub(d as u64)
 }
 
 fn err(code: E) -> CallResult {

@@ -589,3 +589,85 @@ fn amb_32_return_true_setting_covers_set_and_query_and_completes_their_overlappe
     assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 0) }, WAIT_OBJECT_0);
     sim.check_invariants().unwrap();
 }
+
+/// The `errno` of this thread, as `std::io::Error::last_os_error()` reports it.
+#[cfg(unix)]
+fn errno() -> Option<i32> {
+    std::io::Error::last_os_error().raw_os_error()
+}
+
+/// Sets `errno` to ENOENT the way an app would: a failing std call.
+#[cfg(unix)]
+fn provoke_enoent() {
+    assert!(std::fs::File::open("/qwave-sim/no/such/file").is_err());
+    assert_eq!(errno(), Some(2), "ENOENT");
+}
+
+#[cfg(unix)]
+#[test]
+fn gen_1_failure_also_sets_errno_so_last_os_error_reports_the_win32_code() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    let mut h = HANDLE::default();
+    // A qWAVE call.
+    let r = unsafe { QOSCreateHandle(std::ptr::null(), &mut h) };
+    assert!(!r.as_bool());
+    assert_eq!(errno(), Some(87));
+    assert_eq!(errno(), Some(unsafe { GetLastError() }.0 as i32));
+    // A bad handle, as apps report it: `io::Error::last_os_error()` right after the call.
+    let r = unsafe { QOSCloseHandle(HANDLE(0xdead_beef_usize as *mut c_void)) };
+    assert!(!r.as_bool());
+    let e = std::io::Error::last_os_error();
+    assert_eq!(e.raw_os_error(), Some(ERROR_INVALID_HANDLE.0 as i32));
+    // A WinSock call.
+    assert!(unsafe { socket(99, SOCK_DGRAM, IPPROTO_UDP.0) }.is_err());
+    assert_eq!(errno(), Some(WSAEAFNOSUPPORT.0));
+    // A kernel call: an overlapped request still pending, asked without waiting.
+    let h = create_handle();
+    let (_, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, None);
+    let mut ov = OVERLAPPED::default();
+    let r = unsafe { QOSNotifyFlow(h, flow, QOSNotifyCongested, None, None, None, Some(&mut ov)) };
+    assert!(!r.as_bool());
+    assert_eq!(errno(), Some(ERROR_IO_PENDING.0 as i32));
+    let mut bytes = 0;
+    assert!(unsafe { GetOverlappedResult(h, &ov, &mut bytes, false) }.is_err());
+    assert_eq!(errno(), Some(ERROR_IO_INCOMPLETE.0 as i32));
+    // SetLastError / WSASetLastError write it too, as on Windows.
+    unsafe { SetLastError(ERROR_NOT_FOUND) };
+    assert_eq!(errno(), Some(1168));
+    unsafe { WSASetLastError(WSAENOTSOCK.0) };
+    assert_eq!(errno(), Some(WSAENOTSOCK.0));
+    unsafe { QOSCloseHandle(h) }.unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn gen_2_success_leaves_errno_untouched() {
+    let sim = Sim::new();
+    let _g = sim.enter();
+    provoke_enoent();
+    let h = create_handle();
+    let (s, flow) = add_flow(h, PEER, QOSTrafficTypeVoice, Some(QOS_NON_ADAPTIVE_FLOW));
+    let mut prio = QOS_PACKET_PRIORITY::default();
+    let mut size = 16u32;
+    let r = unsafe {
+        QOSQueryFlow(
+            h,
+            flow,
+            QOSQueryPacketPriority,
+            &mut size,
+            &mut prio as *mut _ as *mut c_void,
+            None,
+            None,
+        )
+    };
+    assert!(r.as_bool());
+    assert_ok(&sim, unsafe { QOSRemoveSocketFromFlow(h, Some(s), flow, None) });
+    assert_eq!(unsafe { closesocket(s) }, 0);
+    assert_ok(&sim, unsafe { QOSCloseHandle(h) });
+    assert_eq!(
+        errno(),
+        Some(2),
+        "every call succeeded: errno is still the app's ENOENT"
+    );
+}

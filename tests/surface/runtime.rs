@@ -149,7 +149,7 @@ fn same_seed_twice_gives_identical_event_logs() {
 #[test]
 fn real_std_udp_socket_is_accepted_and_a_later_connect_is_seen() {
     use std::os::fd::AsRawFd;
-    let sim = Sim::new();
+    let sim = Sim::builder().real_sockets(true).build();
     let _g = sim.enter();
     let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let s = SOCKET(udp.as_raw_fd() as usize);
@@ -306,4 +306,139 @@ fn overlapped_keys_do_not_depend_on_memory_addresses() {
         sim.events()
     }
     assert_eq!(run(1), run(4096 * 7 + 3));
+}
+
+#[test]
+fn handles_lists_what_is_still_to_close_and_all_handles_everything() {
+    // The root re-exports and the old paths name the same types.
+    let world: qwave_sim::World = qwave_sim::model::World::default();
+    let sim = Sim::builder().world(world).build();
+    let _g = sim.enter();
+    let (a, b, c) = (create_handle(), create_handle(), create_handle());
+    unsafe { QOSCloseHandle(a) }.unwrap();
+    let fault: qwave_sim::Fault = qwave_sim::model::Fault::DeviceReset;
+    sim.inject(fault);
+    // b and c are stale now (GEN-8): still to close.
+    let live: Vec<u64> = sim.handles().iter().map(|h| h.value).collect();
+    assert_eq!(live, vec![b.0 as u64, c.0 as u64]);
+    unsafe { QOSCloseHandle(b) }.unwrap();
+    unsafe { QOSCloseHandle(c) }.unwrap();
+    assert!(sim.handles().is_empty(), "no leak: {:?}", sim.handles());
+    assert_eq!(sim.all_handles().len(), 3);
+    assert!(sim
+        .all_handles()
+        .iter()
+        .all(|h| h.state == qwave_sim::model::HandleState::Dead));
+}
+
+/// Every socket-taking call on `SOCKET(v)` for small `v`, as (return value, last error) pairs,
+/// plus the run's trace: what a test that passes made-up socket values observes.
+#[cfg(unix)]
+fn answers_for_small_values(sim: &Sim) -> (Vec<(i64, u32)>, String) {
+    let _g = sim.enter();
+    let h = create_handle();
+    let dest = sockaddr(PEER);
+    let mut out = Vec::new();
+    let mut note = |r: i64| out.push((r, unsafe { GetLastError() }.0));
+    for v in 0..=64usize {
+        let s = SOCKET(v);
+        unsafe {
+            SetLastError(WIN32_ERROR(0));
+            let mut flow = 0u32;
+            let r = QOSAddSocketToFlow(
+                h,
+                s,
+                Some(&dest as *const SOCKADDR_IN as *const SOCKADDR),
+                QOSTrafficTypeVoice,
+                Some(QOS_NON_ADAPTIVE_FLOW),
+                &mut flow,
+            );
+            note(r.0 as i64);
+            note(QOSRemoveSocketFromFlow(h, Some(s), 1, None).0 as i64);
+            let (mut name, mut len) = (SOCKADDR_IN::default(), 16i32);
+            note(getsockname(s, &mut name as *mut SOCKADDR_IN as *mut SOCKADDR, &mut len) as i64);
+            note(getpeername(s, &mut name as *mut SOCKADDR_IN as *mut SOCKADDR, &mut len) as i64);
+            let any = sockaddr("0.0.0.0:0");
+            note(bind(s, &any as *const SOCKADDR_IN as *const SOCKADDR, 16) as i64);
+            note(connect(s, &dest as *const SOCKADDR_IN as *const SOCKADDR, 16) as i64);
+            note(closesocket(s) as i64);
+        }
+    }
+    unsafe { QOSCloseHandle(h) }.unwrap();
+    let events = sim.events();
+    let names = qwave_sim::scenario::record_names(&events);
+    (
+        out,
+        qwave_sim::trace::render(&events, &names, qwave_sim::trace::Format::Text),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn small_socket_values_give_the_same_answers_whichever_fds_are_open() {
+    use std::os::fd::AsRawFd;
+    let quiet = answers_for_small_values(&Sim::builder().seed(4).build());
+    assert!(
+        quiet.0.iter().all(|&(r, _)| r == 0 || r == -1),
+        "unknown values fail: {:?}",
+        quiet.0
+    );
+
+    // Now fill small fd numbers with real sockets (and a file), as other tests in the same
+    // binary do.
+    let udp: Vec<std::net::UdpSocket> = (0..16)
+        .map(|_| std::net::UdpSocket::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let connected = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    connected.connect("127.0.0.1:9").unwrap();
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+    let fds: Vec<i32> = udp
+        .iter()
+        .map(|u| u.as_raw_fd())
+        .chain([connected.as_raw_fd(), tcp.as_raw_fd(), file.as_raw_fd()])
+        .collect();
+    assert!(
+        fds.iter().any(|&fd| fd <= 64),
+        "some sockets at small fds: {fds:?}"
+    );
+    let busy = answers_for_small_values(&Sim::builder().seed(4).build());
+    assert_eq!(quiet, busy, "the answers do not depend on which fds are open");
+
+    // The same values on a sim that takes real sockets do reach them.
+    let real = answers_for_small_values(&Sim::builder().seed(4).real_sockets(true).build());
+    assert_ne!(real.0, quiet.0);
+    assert!(real.1.contains("os-socket-1"), "{}", real.1);
+    drop((udp, connected, tcp, file));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_successful_call_on_a_real_socket_leaves_errno_alone() {
+    use std::os::fd::AsRawFd;
+    let sim = Sim::builder().real_sockets(true).build();
+    let _g = sim.enter();
+    let udp = std::net::UdpSocket::bind("0.0.0.0:0").unwrap(); // unconnected: getpeername fails inside
+    let s = SOCKET(udp.as_raw_fd() as usize);
+    let h = create_handle();
+    assert!(std::fs::File::open("/qwave-sim/no/such/file").is_err());
+    let dest = sockaddr(PEER);
+    let mut flow = 0;
+    unsafe {
+        QOSAddSocketToFlow(
+            h,
+            s,
+            Some(&dest as *const SOCKADDR_IN as *const SOCKADDR),
+            QOSTrafficTypeVoice,
+            Some(QOS_NON_ADAPTIVE_FLOW),
+            &mut flow,
+        )
+    }
+    .unwrap();
+    assert_eq!(
+        std::io::Error::last_os_error().raw_os_error(),
+        Some(2),
+        "still ENOENT"
+    );
+    unsafe { QOSCloseHandle(h) }.unwrap();
 }

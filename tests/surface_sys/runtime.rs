@@ -41,3 +41,27 @@ fn call_without_a_sim_aborts_with_a_message_saying_how_to_enter_one() {
     assert!(stderr.contains("let _guard = sim.enter();"), "{stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("not reached"));
 }
+
+#[cfg(unix)]
+#[test]
+fn failed_calls_set_errno_to_the_last_error_and_successful_ones_leave_it() {
+    let errno = || std::io::Error::last_os_error().raw_os_error();
+    let sim = Sim::new();
+    let _g = sim.enter();
+    unsafe {
+        let mut h: HANDLE = null_mut();
+        assert_eq!(QOSCreateHandle(null(), &mut h), 0);
+        assert_eq!(errno(), Some(ERROR_INVALID_PARAMETER as i32));
+        assert_eq!(errno(), Some(GetLastError() as i32));
+        assert_eq!(socket(AF_INET as i32, 99, 0), INVALID_SOCKET);
+        assert_eq!(errno(), Some(WSAGetLastError()));
+        assert_eq!(CloseHandle(GARBAGE), 0);
+        assert_eq!(errno(), Some(ERROR_INVALID_HANDLE as i32));
+
+        assert!(std::fs::File::open("/qwave-sim/no/such/file").is_err());
+        assert_eq!(errno(), Some(2));
+        assert_ne!(QOSCreateHandle(&V1, &mut h), 0);
+        assert_ne!(QOSCloseHandle(h), 0);
+        assert_eq!(errno(), Some(2), "success leaves errno alone (GEN-2)");
+    }
+}

@@ -550,3 +550,32 @@ fn getqueuedcompletionstatus_ended_by_closing_the_port_from_another_thread_gives
     });
     assert_eq!((r, err, ov_null), (false, 735, true));
 }
+
+/// errno after a blocking call (GEN-1, GEN-2): the wait goes through the OS (a condition
+/// variable), which may write errno, yet a wait that ends with TRUE leaves the app's errno as
+/// it was, and one that fails leaves the Win32 code there, for `io::Error::last_os_error()`.
+#[cfg(unix)]
+#[test]
+fn blocking_notify_leaves_errno_alone_on_success_and_sets_it_on_failure() {
+    let (ok, aborted) = within_a_minute(|| {
+        let sim = Sim::new();
+        let _g = sim.enter();
+        let (h, flow, _s) = handle_and_flow();
+        let errno_after = move || {
+            assert!(std::fs::File::open("/qwave-sim/no/such/file").is_err()); // errno = ENOENT
+            let r = notify_congested(h, flow);
+            (r, std::io::Error::last_os_error().raw_os_error())
+        };
+        let waiter = sim.spawn(errno_after);
+        sim.wait_until_blocked(1);
+        sim.inject(congestion(true));
+        let ok = waiter.join().unwrap();
+        sim.inject(congestion(false));
+        let waiter = sim.spawn(errno_after);
+        sim.wait_until_blocked(1);
+        unsafe { QOSCloseHandle(handle(h)) }.unwrap();
+        (ok, waiter.join().unwrap())
+    });
+    assert_eq!(ok, ((true, ERROR_SUCCESS), Some(2)), "TRUE: errno still ENOENT");
+    assert_eq!(aborted, ((false, ERROR_OPERATION_ABORTED), Some(995)));
+}

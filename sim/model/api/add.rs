@@ -8,6 +8,7 @@ use crate::model::flow::{Flow, Owner, Sockets};
 use crate::model::net::{self, Family, SockAddrIn};
 use crate::model::socket::{Protocol, Socket};
 use crate::model::{Func, Model, Route, Win32Error};
+use crate::tag::HandleIndex;
 
 /// Most destinations one shared flow remembers (AMB-38); more are accepted but not stored.
 pub const MAX_EXTRA_DESTS: usize = 64;
@@ -60,19 +61,17 @@ impl Model {
         }
         // ADD parameter notes: a socket bound to an interface's address selects that interface.
         let via = self.bound_interface(&sock);
-        let route = if wildcard {
-            Route::OffLink {
+        // The flow's path and interface come from `route`; `dest_route` is what routing says
+        // about `dest` itself by the pinned interface, if any (the flow's cached route).
+        let (route, dest_route) = if wildcard {
+            let wild = Route::OffLink {
                 interface: 0,
                 path: 0,
-            }
+            };
+            (wild, self.route(dest.ip()))
         } else {
-            match self.route_via(dest.ip(), via) {
-                Route::Unreachable => return Err(Win32Error::ERROR_HOST_UNREACHABLE.into()), // ADD-13
-                r if self.interface_faulty(r.interface()) => {
-                    return Err(Win32Error::ERROR_ADAP_HDW_ERR.into())
-                } // ADD-14
-                r => r,
-            }
+            let r = self.reachable(dest, via)?;
+            (r, r)
         };
         if !non_adaptive {
             self.check_adaptive_peer(route)?; // ADD-10..12, AMB-8, AMB-27
@@ -80,7 +79,7 @@ impl Model {
         let id = self.alloc_flow_id(); // ADD-8, AMB-29
         let flow = Flow {
             id,
-            owner: Owner::Handle(h as u32),
+            owner: Owner::Handle(h),
             pos: 0,
             adaptive: !non_adaptive,
             traffic_type: tt,
@@ -90,11 +89,14 @@ impl Model {
             path: route.path().unwrap_or(0),
             interface: route.interface(),
             pinned: via.is_some() && !wildcard,
+            route: dest_route,
+            route_epoch: self.topology_epoch(),
             started: self.now(),
             rate: None,
             admitted: false,
             held_bps: 0,
             custom_dscp: None,
+            requests: 0,
             notify: [None; 3],
         };
         self.insert_flow(h, flow);
@@ -135,9 +137,11 @@ impl Model {
         Ok((sa, false))
     }
 
-    /// ADD-13, ADD-14: the destination must be routable over a working adapter.
-    fn reachable(&self, dest: SocketAddr) -> Result<Route, Win32Error> {
-        match self.route(dest.ip()) {
+    /// ADD-13, ADD-14: the destination must be routable over a working adapter (by interface
+    /// `via` if the socket's bound address pins one).
+    #[inline]
+    fn reachable(&mut self, dest: SocketAddr, via: Option<u32>) -> Result<Route, Win32Error> {
+        match self.route_new(dest.ip(), via) {
             Route::Unreachable => Err(Win32Error::ERROR_HOST_UNREACHABLE), // ADD-13
             r if self.interface_faulty(r.interface()) => Err(Win32Error::ERROR_ADAP_HDW_ERR), // ADD-14
             r => Ok(r),
@@ -145,6 +149,7 @@ impl Model {
     }
 
     /// ADD-10..12: an adaptive flow needs a peer qWAVE can measure.
+    #[inline]
     fn check_adaptive_peer(&self, route: Route) -> Result<(), Win32Error> {
         match route {
             Route::Loopback => Ok(()),       // AMB-27: accepted, never marked
@@ -169,7 +174,7 @@ impl Model {
     /// ADD-9, ADD-17, AMB-7, AMB-38: a socket joins an existing non-adaptive flow.
     fn join_flow(
         &mut self,
-        h: usize,
+        h: HandleIndex,
         sock: &Socket,
         dest: SocketAddr,
         non_adaptive: bool,
@@ -185,7 +190,7 @@ impl Model {
                 return Err(Win32Error::ERROR_ALREADY_EXISTS.into()); // AMB-30 (setting)
             }
             if !dest.ip().is_unspecified() {
-                self.reachable(dest)?;
+                self.reachable(dest, None)?;
             }
         }
         let f = self.flows.get_mut(&id).expect("checked above");

@@ -27,7 +27,7 @@ impl Model {
         flows.sort_unstable();
         let mut paths: Vec<u32> = flows
             .iter()
-            .filter_map(|id| self.flow(*id))
+            .filter_map(|id| self.flows.get(id))
             .map(|f| f.path)
             .collect();
         paths.sort_unstable();

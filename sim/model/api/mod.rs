@@ -3,13 +3,12 @@
 //!
 //! Each takes its [`Call`] struct with pointers already decoded, checks it in the order of
 //! AMB-33 (handle → arguments → flow → flow kind → privilege → policy → path → data
-//! readiness), and returns the result; `apply` records the call as an [`Event`]. A surface turns
+//! readiness), and returns the result; `apply` records the call as an [`Event`](super::Event). A surface turns
 //! the result into `BOOL` + last error + buffer contents.
 
 mod add;
 mod cancel;
 mod close;
-pub(crate) mod compat;
 mod create;
 mod enumerate;
 mod notify;
@@ -18,12 +17,11 @@ mod remove;
 pub(crate) mod set;
 mod tracking;
 
-pub use add::MAX_EXTRA_DESTS;
 pub(crate) use notify::NotifyKind;
 pub(crate) use query::QueryKind;
 
-use super::event::{CallResult, Stamped};
-use super::{Event, Model};
+use super::event::CallResult;
+use super::Model;
 use crate::call::Call;
 
 impl Model {
@@ -47,14 +45,7 @@ impl Model {
             Call::StopTrackingClient(c) => self.stop_tracking_client(c),
         };
         if self.recording() {
-            let event = Stamped {
-                at,
-                event: Event::Call {
-                    call,
-                    result: result.clone(),
-                },
-            };
-            self.insert_event(mark, event);
+            self.record_call(mark, at, call, &result);
         }
         result
     }

@@ -8,6 +8,7 @@ use crate::model::event::{CallResult, QueryData};
 use crate::model::flow::Flow;
 use crate::model::world::ImmediateCompletion;
 use crate::model::{CallError, Func, Model, Phase, ReqKind, Scheduled, Win32Error};
+use crate::tag::HandleIndex;
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -55,35 +56,16 @@ impl Model {
         if !(0..=2).contains(&op) || flags != 0 {
             return Err(EINVAL.into()); // AMB-6, GEN-10
         }
-        let op = match op {
-            0 | 1 => {
-                if size.is_some() || target.is_some() {
-                    return Err(EINVAL.into()); // NOT-3
-                }
-                if op == 0 {
-                    NotifyKind::Congested
-                } else {
-                    NotifyKind::Uncongested
-                }
-            }
-            _ => {
-                let size = size.ok_or(EINVAL)?; // NOT-5
-                if size < 8 {
-                    return Err(CallError {
-                        code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
-                        size: Some(8),
-                    }); // NOT-7
-                }
-                NotifyKind::Available(target.ok_or(EINVAL)?) // NOT-5
-            }
-        };
+        let op = notify_kind(op, size, target)?; // NOT-3, NOT-5, NOT-7
         if let Some(k) = overlapped {
             if self.key_in_use(h, k) {
                 return Err(EINVAL.into()); // SIM-3
             }
         }
         self.injected_failure(Func::NotifyFlow)?; // NOT-11, GEN-11
-        let f = self.own_flow(h, flow)?; // NOT-2, GEN-7
+        let slot = self.own_slot(h, flow)?; // NOT-2, GEN-7
+        self.refresh_route(slot);
+        let f = self.flows.at(slot);
         if !f.adaptive {
             return Err(Win32Error::ERROR_NOT_SUPPORTED.into()); // NOT-9, ADD-15, AMB-17
         }
@@ -106,15 +88,15 @@ impl Model {
                 return Ok(output(data)); // AMB-32 (setting): TRUE at once
             }
             // AMB-32: FALSE + IO_PENDING, completion on the next simulator step.
-            let id = self.new_request(h, k, flow, ReqKind::Notify(op));
+            let id = self.new_request(h, k, slot, ReqKind::Notify(op));
             let r = self.unregister(id).expect("just registered");
             let c = self.completion_of(&r, Win32Error::ERROR_SUCCESS, data);
             self.schedule(self.now(), Scheduled::Deliver(c));
             return Err(Win32Error::ERROR_IO_PENDING.into());
         }
         // NOT-12, NOT-13: one-shot; fires when the path changes (path_changed).
-        let id = self.new_request(h, k, flow, ReqKind::Notify(op));
-        self.flows.get_mut(&flow).expect("present").notify[op.index()] = NonZeroU64::new(id);
+        let id = self.new_request(h, k, slot, ReqKind::Notify(op));
+        self.flows.at_mut(slot).notify[op.index()] = NonZeroU64::new(id);
         self.paths[path as usize].waiters.push(id);
         Err(Win32Error::ERROR_IO_PENDING.into())
     }
@@ -150,7 +132,7 @@ impl Model {
     /// themselves, with the sim unlocked (`model::blocking`); the end conditions are shared.
     fn block_on_notify(
         &mut self,
-        h: usize,
+        h: HandleIndex,
         flow: u32,
         op: NotifyKind,
         holds: Option<Option<QueryData>>,
@@ -169,6 +151,33 @@ impl Model {
             if let Some(r) = self.blocked_outcome(&b) {
                 return r;
             }
+        }
+    }
+}
+
+/// NOT-3, NOT-5, NOT-7: what operation `op` (0..=2) waits for, given `*Size` and the `UINT64`
+/// in `Buffer`.
+fn notify_kind(op: i32, size: Option<u32>, target: Option<u64>) -> Result<NotifyKind, CallError> {
+    match op {
+        0 | 1 => {
+            if size.is_some() || target.is_some() {
+                return Err(EINVAL.into()); // NOT-3
+            }
+            Ok(if op == 0 {
+                NotifyKind::Congested
+            } else {
+                NotifyKind::Uncongested
+            })
+        }
+        _ => {
+            let size = size.ok_or(EINVAL)?; // NOT-5
+            if size < 8 {
+                return Err(CallError {
+                    code: Win32Error::ERROR_INSUFFICIENT_BUFFER,
+                    size: Some(8),
+                }); // NOT-7
+            }
+            Ok(NotifyKind::Available(target.ok_or(EINVAL)?)) // NOT-5
         }
     }
 }

@@ -4,7 +4,7 @@ use crate::call::{QueryFlow, QueryOp};
 use crate::model::event::{CallOutput, CallResult, QueryData};
 use crate::model::flow::Owner;
 use crate::model::world::ImmediateCompletion;
-use crate::model::{flow, CallError, Func, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
+use crate::model::{flow, CallError, Func, Model, Phase, ReqKind, Route, Scheduled, Slot, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -83,8 +83,8 @@ impl Model {
         self.injected_failure(Func::QueryFlow)?; // QRY-14, GEN-11
                                                  // GEN-7, QRY-16, ENU-7: every flow QOSEnumerateFlows lists can be queried (read-only):
                                                  // this handle's, another handle's, another process's.
-        let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_NOT_FOUND)?; // QRY-2
-        let foreign = f.owner != Owner::Handle(h as u32);
+        let (slot, f) = self.flows.find_flow(flow).ok_or(Win32Error::ERROR_NOT_FOUND)?; // QRY-2
+        let foreign = f.owner != Owner::Handle(h);
         // QRY-6, QRY-16, AMB-16: FRESH only matters for our own fundamentals.
         let fresh = fresh && op == QueryKind::Fundamentals && !foreign;
         if op == QueryKind::Fundamentals && !f.adaptive {
@@ -100,29 +100,32 @@ impl Model {
         let at_once = settings.immediate_completion == ImmediateCompletion::ReturnTrue && !fresh;
         match overlapped {
             Some(_) if at_once => {
-                let data = self.execute_query(flow, op, fresh, foreign)?;
+                let data = self.query_data(slot, op, fresh, foreign)?;
                 Ok(CallOutput::Data(data, op.size()))
             }
             Some(k) => {
                 // QRY-15, GEN-3
-                let id = self.new_request(h, k, flow, ReqKind::Query { op, fresh });
+                let id = self.new_request(h, k, slot, ReqKind::Query { op, fresh });
                 let due = self.now().plus_us(delay_ms.saturating_mul(1000));
                 self.schedule(due, Scheduled::Due(id));
                 Err(Win32Error::ERROR_IO_PENDING.into())
             }
             None => {
-                if fresh {
+                let slot = if fresh {
                     // QRY-6: a fresh measurement takes time; the synchronous call blocks for it.
                     let to = self.now().plus_us(delay_ms.saturating_mul(1000));
                     self.run_until(to);
                     // A reset or sleep meanwhile (the only ways a blocked call's handle can
                     // change) also destroys every flow of the process (GEN-8, GEN-9), so the
                     // flow's absence is the one check needed.
-                    if !self.flows.contains_key(&flow) {
-                        return Err(Win32Error::ERROR_OPERATION_ABORTED.into());
+                    match self.flows.find(flow) {
+                        Some(s) => s,
+                        None => return Err(Win32Error::ERROR_OPERATION_ABORTED.into()),
                     }
-                }
-                let data = self.execute_query(flow, op, fresh, foreign)?;
+                } else {
+                    slot
+                };
+                let data = self.query_data(slot, op, fresh, foreign)?;
                 Ok(CallOutput::Data(data, op.size())) // QRY-4
             }
         }
@@ -136,13 +139,23 @@ impl Model {
         fresh: bool,
         foreign: bool,
     ) -> Result<QueryData, Win32Error> {
-        let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
+        let slot = self.flows.find(flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
+        self.query_data(slot, op, fresh, foreign)
+    }
+
+    /// [`Model::execute_query`] on the flow at `slot`.
+    fn query_data(
+        &mut self,
+        slot: Slot,
+        op: QueryKind,
+        fresh: bool,
+        foreign: bool,
+    ) -> Result<QueryData, Win32Error> {
+        self.refresh_route(slot);
+        let f = self.flows.at(slot);
         match op {
             // QRY-11, AMB-34
-            QueryKind::PacketPriority => Ok(QueryData::PacketPriority(flow::marking(
-                f,
-                &self.marking_context(f),
-            ))),
+            QueryKind::PacketPriority => Ok(QueryData::PacketPriority(self.flow_marking(f))),
             // QRY-12, AMB-18: 0 before any rate
             QueryKind::OutgoingRate => Ok(QueryData::OutgoingRate(
                 f.rate.map(|r| r.bandwidth_bps).unwrap_or(0),

@@ -4,7 +4,7 @@ use crate::call::{SetFlow, SetOp};
 use crate::model::event::{CallOutput, CallResult};
 use crate::model::flow::{RateContract, Shaping, TrafficType};
 use crate::model::world::{ImmediateCompletion, RateBeforeEstimate, WindowsVersion};
-use crate::model::{Func, Model, Phase, ReqKind, Route, Scheduled, Win32Error};
+use crate::model::{Func, Model, Phase, ReqKind, Route, Scheduled, Slot, Win32Error};
 
 const EINVAL: Win32Error = Win32Error::ERROR_INVALID_PARAMETER;
 
@@ -50,7 +50,8 @@ impl Model {
             }
         }
         self.injected_failure(Func::SetFlow)?; // SET-14, GEN-11
-        let f = self.own_flow(h, flow)?; // SET-2, SET-16, GEN-7
+        let slot = self.own_slot(h, flow)?; // SET-2, SET-16, GEN-7
+        let f = self.flows.at(slot);
         if let Setting::OutgoingDscp(_) = set_op {
             if f.adaptive {
                 return Err(EINVAL.into()); // SET-7b, AMB-13
@@ -66,12 +67,12 @@ impl Model {
         match overlapped {
             // AMB-32 (setting): a Set is always answerable at once; TRUE (or its failure) now.
             Some(_) if at_once => self
-                .execute_set(flow, set_op)
+                .set_at(slot, set_op)
                 .map(|_| CallOutput::None)
                 .map_err(Into::into),
             Some(k) => {
                 // SET-15, GEN-3: accepted; the result arrives after the I/O latency.
-                let id = self.new_request(h, k, flow, ReqKind::Set(set_op));
+                let id = self.new_request(h, k, slot, ReqKind::Set(set_op));
                 let due = self
                     .now()
                     .plus_us(self.world_settings().io_latency_ms.saturating_mul(1000));
@@ -79,7 +80,7 @@ impl Model {
                 Err(Win32Error::ERROR_IO_PENDING.into())
             }
             None => self
-                .execute_set(flow, set_op)
+                .set_at(slot, set_op)
                 .map(|_| CallOutput::None)
                 .map_err(Into::into), // GEN-4
         }
@@ -87,23 +88,29 @@ impl Model {
 
     /// The path-dependent part of `QOSSetFlow`, run at once or when an overlapped request is due.
     pub(crate) fn execute_set(&mut self, flow: u32, op: Setting) -> Result<(), Win32Error> {
-        let f = self.flows.get(&flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
-        let route = self.flow_route(f)?; // SET-13, SET-14
+        let slot = self.flows.find(flow).ok_or(Win32Error::ERROR_OPERATION_ABORTED)?;
+        self.set_at(slot, op)
+    }
+
+    /// [`Model::execute_set`] on the flow at `slot`.
+    fn set_at(&mut self, slot: Slot, op: Setting) -> Result<(), Win32Error> {
+        self.refresh_route(slot);
+        let route = self.flow_route(self.flows.at(slot))?; // SET-13, SET-14
         match op {
             Setting::TrafficType(t) => {
-                let f = self.flows.get_mut(&flow).expect("present");
+                let f = self.flows.at_mut(slot);
                 f.traffic_type = t; // SET-5
                 f.custom_dscp = None; // SET-5, TT-4: undoes a DSCP override
                 Ok(())
             }
             Setting::OutgoingDscp(d) => {
-                self.flows.get_mut(&flow).expect("present").custom_dscp = Some(d); // TT-4
+                self.flows.at_mut(slot).custom_dscp = Some(d); // TT-4
                 Ok(())
             }
             Setting::OutgoingRate(c) => {
-                self.set_rate(flow, route, c)?;
+                self.set_rate(slot, route, c)?;
                 if c.shaping == Shaping::ShapeOnly {
-                    self.record_shape_only(flow); // AMB-25
+                    self.record_shape_only(slot); // AMB-25
                 }
                 Ok(())
             }
@@ -111,8 +118,9 @@ impl Model {
     }
 
     /// AMB-25: records both readings of a `QOSShapeOnly` flow's marking in the trace.
-    fn record_shape_only(&mut self, flow: u32) {
-        let f = &self.flows[&flow];
+    fn record_shape_only(&mut self, slot: Slot) {
+        let f = self.flows.at(slot);
+        let flow = f.id;
         let mut cx = self.marking_context(f);
         let applied = crate::model::flow::marking(f, &cx);
         cx.shape_only_marks = !cx.shape_only_marks;
@@ -121,8 +129,9 @@ impl Model {
     }
 
     /// SET-6: a rate contract, with admission control for adaptive flows on measured paths.
-    fn set_rate(&mut self, flow: u32, route: Route, c: RateContract) -> Result<(), Win32Error> {
-        let f = &self.flows[&flow];
+    fn set_rate(&mut self, slot: Slot, route: Route, c: RateContract) -> Result<(), Win32Error> {
+        let f = self.flows.at(slot);
+        let flow = f.id;
         if c.bandwidth_bps == 0 {
             self.set_contract(flow, Some(c), false, 0); // SET-6b: no more shaping or marking
             return Ok(());

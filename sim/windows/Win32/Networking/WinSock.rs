@@ -1,8 +1,9 @@
 //! `windows::Win32::Networking::WinSock`: the socket calls and address types a qWAVE app uses.
 //!
 //! Sockets made by [`socket`] are simulated (values tagged so they never equal a real fd). On
-//! Unix, a `SOCKET` holding a real socket fd (`SOCKET(udp.as_raw_fd() as usize)`) is accepted
-//! by every function here and by the `QOS*` functions: its addresses are read from the OS.
+//! Unix, a sim built with `Sim::builder().real_sockets(true)` also takes a `SOCKET` holding a
+//! real socket fd (`SOCKET(udp.as_raw_fd() as usize)`) in every function here and in the `QOS*` functions:
+//! its addresses are read from the OS. By default such values are unknown, like any other.
 
 use crate::surface::{self, winsock};
 use crate::windows::core::{Error, Result, HRESULT, PSTR};
