@@ -25,7 +25,9 @@ pub(crate) struct BlockedNotify {
     pub op: NotifyKind,
     /// Virtual time at which it is a deadlock (AMB-31).
     pub limit: VirtualTime,
-    /// Index of its call event in the log (`None` when not recording).
+    /// Position of its call event counted from the start of the run (as
+    /// [`Model::events_len`], so it stays valid while the log is trimmed; `None` when not
+    /// recording).
     pub event: Option<usize>,
 }
 
@@ -94,16 +96,21 @@ impl Model {
     pub(crate) fn locate_blocked_event(&self, b: &mut BlockedNotify) {
         if self.recording() {
             b.event = self
-                .events()
+                .events
                 .iter()
-                .rposition(|e| matches!(e.event, Event::Call { .. }));
+                .rposition(|e| matches!(e.event, Event::Call { .. }))
+                .map(|i| self.events_removed as usize + i);
         }
     }
 
-    /// Writes the final result of a deferred call into its event.
+    /// Writes the final result of a deferred call into its event, unless the bounded history
+    /// has dropped it meanwhile.
     pub(crate) fn end_blocked(&mut self, b: &BlockedNotify, result: &CallResult) {
+        let at = b
+            .event
+            .and_then(|at| at.checked_sub(self.events_removed as usize));
         if let Some(Event::Call { result: r, .. }) =
-            b.event.and_then(|i| self.events.get_mut(i)).map(|e| &mut e.event)
+            at.and_then(|i| self.events.get_mut(i)).map(|e| &mut e.event)
         {
             *r = result.clone();
         }
