@@ -16,8 +16,10 @@
 //! - any other status (success without data, 995, 54, 1164, …): Wine's own way of completing
 //!   an asynchronous socket request with a given status, `IOCTL_AFD_WINE_COMPLETE_ASYNC`
 //!   (what Wine's ws2_32 uses for `WSAIoctl` requests it answers itself). Win32 codes become
-//!   NTSTATUS values that map back through `RtlNtStatusToDosError`: 995 is
-//!   `STATUS_CANCELLED`, the others `0xC0070000 | code` (FACILITY_NTWIN32).
+//!   the NTSTATUS values Windows stores, which map back through `RtlNtStatusToDosError`, the
+//!   same as the in-process surfaces store (`qwave_sim::ffi::ntstatus`): 995 is
+//!   `STATUS_CANCELLED`, 54 `STATUS_NETWORK_BUSY`, …, a code with no native status
+//!   `0xC0070000 | code` (FACILITY_NTWIN32).
 //!
 //! A request whose OVERLAPPED has no `hEvent` is waited for on the handle itself
 //! (`GetOverlappedResult` waits on the file object). For those, the DLL keeps a private
@@ -67,7 +69,6 @@ const CONFIG_FAILURE: u32 = 1068;
 /// `ERROR_INTERNAL_ERROR`: a panic inside the DLL (a bug), caught at the boundary.
 const INTERNAL_ERROR: u32 = 1359;
 const STATUS_PENDING: i32 = 0x103;
-const STATUS_CANCELLED: u32 = 0xC000_0120;
 
 /// `CTL_CODE(FILE_DEVICE_NETWORK, n, METHOD_BUFFERED, FILE_ANY_ACCESS)`, Wine's AFD codes.
 const fn afd_wine(n: u32) -> u32 {
@@ -100,11 +101,7 @@ type NtCancelIoFileEx =
 
 /// The NTSTATUS Windows stores for a Win32 completion status.
 fn ntstatus(code: u32) -> u32 {
-    match code {
-        0 => 0,
-        995 => STATUS_CANCELLED,
-        c => 0xC007_0000 | (c & 0xFFFF),
-    }
+    qwave_sim::ffi::ntstatus(code)
 }
 
 /// The engine's OS on Windows (Wine).

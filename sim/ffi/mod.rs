@@ -25,6 +25,14 @@ pub fn run_until(model: &mut Model, to: VirtualTime) {
     model.run_until(to);
 }
 
+/// The NTSTATUS Windows stores in `OVERLAPPED.Internal` for a request that ends with the Win32
+/// code `code`, as the in-process surfaces store it: the native status where there is one
+/// (`STATUS_SUCCESS` for 0, `STATUS_CANCELLED` for 995, `STATUS_NETWORK_BUSY` for 54, …), else
+/// the `FACILITY_NTWIN32` form `0xC0070000 | code`. `RtlNtStatusToDosError` maps each back.
+pub fn ntstatus(code: u32) -> u32 {
+    crate::surface::io::ntstatus_of(code)
+}
+
 /// Tells the model about a real socket of the app (its protocol, local address and peer, read
 /// from the OS by the DLL), as the in-process surface does for real sockets on Unix.
 pub fn register_external_socket(
