@@ -270,6 +270,7 @@ mod tests {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
     use crate::call::{self, Call, TrafficArg};
+    use crate::model::world::Interface;
     use crate::model::{CallOutput, Fault, Model, Route, SockAddrIn, World};
 
     /// A model of the default world with one adaptive flow toward 192.168.1.20; its id.
@@ -314,6 +315,84 @@ mod tests {
         let f = m.flows.at(slot);
         assert_eq!((f.route, f.route_epoch), (Route::Unreachable, m.topology_epoch()));
         m.check_invariants().expect("the cache agrees with the topology");
+    }
+
+    /// The default world with a second interface, Wi-Fi (index 2), on Ethernet's link, and a
+    /// non-adaptive flow toward the LLTD peer from a socket bound to Wi-Fi's address; its id.
+    fn one_pinned_flow() -> (Model, u32) {
+        let mut w = World::default();
+        w.interfaces.push(Interface {
+            name: "Wi-Fi".into(),
+            index: 2,
+            addresses: vec!["192.168.1.11/24".parse().expect("prefix")],
+            ..Interface::default()
+        });
+        let mut m = Model::new(w, 1);
+        let create = call::CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        };
+        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
+            panic!("create");
+        };
+        let s = m.socket(2, 2, 17).expect("socket");
+        let wifi = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 11)), 0);
+        m.bind(s, Some(SockAddrIn::from(wifi))).expect("bind");
+        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
+        let add = call::AddSocketToFlow {
+            handle: h,
+            socket: s,
+            dest: Some(dest),
+            traffic_type: TrafficArg::AudioVideo,
+            non_adaptive: true,
+            flags: 0,
+            flow: Some(0),
+        };
+        let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
+            panic!("add");
+        };
+        (m, id)
+    }
+
+    #[test]
+    fn a_pinned_flows_cached_route_stays_on_its_interface_through_faults() {
+        let (mut m, id) = one_pinned_flow();
+        let f = m.flows.get(&id).expect("flow");
+        assert!(f.pinned);
+        assert!(
+            matches!(f.route, Route::OnLink { interface: 2, .. }),
+            "{:?}",
+            f.route
+        );
+        // The routing table would now choose Wi-Fi for everyone; the pin changes nothing.
+        m.inject(Fault::InterfaceDown("Ethernet".into()));
+        let slot = m.flows.find(id).expect("flow");
+        m.refresh_route(slot);
+        assert!(matches!(
+            m.flows.at(slot).route,
+            Route::OnLink { interface: 2, .. }
+        ));
+        m.check_invariants()
+            .expect("the cache agrees with the pinned route");
+        // Ethernet back, Wi-Fi down: the routing table could reach the peer by Ethernet, but the
+        // flow's socket is bound to Wi-Fi: unreachable, also when read from a stale cache.
+        m.inject(Fault::InterfaceUp("Ethernet".into()));
+        m.inject(Fault::InterfaceDown("Wi-Fi".into()));
+        assert!(matches!(
+            m.route(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20))),
+            Route::OnLink { interface: 1, .. }
+        ));
+        let f = m.flows.get(&id).expect("flow");
+        assert_ne!(f.route_epoch, m.topology_epoch(), "stale");
+        assert_eq!(m.flow_dest_route(f), Route::Unreachable);
+        // An epoch that wraps around recomputes the cache by the pin too.
+        m.topology_epoch = u32::MAX;
+        m.inject(Fault::InterfaceUp("Ethernet".into()));
+        let f = m.flows.get(&id).expect("flow");
+        assert_eq!((f.route, f.route_epoch), (Route::Unreachable, 0));
+        m.check_invariants()
+            .expect("the cache agrees with the pinned route");
     }
 
     #[test]

@@ -253,9 +253,10 @@ impl T {
         T::with(w)
     }
 
-    /// Asserts the model's invariants.
-    pub fn check(&self) {
-        if let Err(v) = self.m.check_invariants() {
+    /// Asserts the model's invariants, checked both fully and incrementally (the two must
+    /// agree, and the incremental check's kept state must match a rebuild).
+    pub fn check(&mut self) {
+        if let Err(v) = self.m.check_invariants_both() {
             panic!("{v}");
         }
     }
