@@ -81,7 +81,8 @@ thread_local! {
     static LAST_ERROR_WRITES: Cell<u64> = const { Cell::new(0) };
 }
 
-/// How many times this thread's last error was written so far.
+/// How many times this thread's last error was written so far (read by `errno`, Unix only).
+#[cfg(unix)]
 pub(crate) fn last_error_writes() -> u64 {
     LAST_ERROR_WRITES.with(Cell::get)
 }
