@@ -309,6 +309,9 @@ impl Model {
             self.abort_request(r, code);
         }
         for h in self.handles.iter_mut() {
+            // Open handles take the new state; a sleep also kills the ones a reset left stale.
+            // (`&&` → `||` here is an equivalent mutant: it adds only Stale → Stale on a reset
+            // and Dead → Dead on a sleep.)
             if h.state == HandleState::Open || (to == HandleState::Dead && h.state == HandleState::Stale) {
                 h.state = to;
             }
