@@ -325,6 +325,28 @@ fn set_7d_dscp_value_is_overridden_while_an_adaptive_flow_asks_for_priority() {
 }
 
 #[test]
+fn set_7d_only_an_adaptive_flow_asks_for_priority_a_non_adaptive_rate_does_not() {
+    let mut w = admin_world();
+    // Another process's non-adaptive flow with a declared rate.
+    w.foreign_flows.push(ForeignFlow {
+        rate_bps: 1_000_000,
+        ..ForeignFlow::default()
+    });
+    let mut t = T::with(w);
+    let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::AudioVideo);
+    t.set(h, f, SetOp::OutgoingDscp(46)).expect("dscp");
+    // Rates on non-adaptive flows, this one's own and another's, shape only (SET-6).
+    t.set_rate(h, f, 1_000_000).expect("own rate");
+    let (h2, _, g) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.set_rate(h2, g, 1_000_000).expect("other rate");
+    assert_eq!(
+        t.priority(h, f),
+        marked(46, 0),
+        "no adaptive flow asks for priority"
+    );
+}
+
+#[test]
 fn set_7e_dscp_value_on_vista_is_invalid_parameter() {
     let mut w = admin_world();
     w.settings.windows_version = WindowsVersion::Vista;
