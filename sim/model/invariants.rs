@@ -607,4 +607,44 @@ mod tests {
         assert!(m.paths.iter().all(|p| p.waiters.is_empty()));
         assert_eq!(m.check_invariants(), Ok(()));
     }
+
+    /// The checks see what they are for: a socket value that is not its slot's, and a flow's
+    /// notify slot that names no request of it (state corrupted behind the model's back; nothing
+    /// else in the checks looks at either).
+    #[test]
+    fn corrupted_socket_values_and_notify_slots_are_violations() {
+        let mut m = Model::new(World::default(), 1);
+        let s = m.socket(2, 2, 17).expect("socket");
+        m.socket(2, 2, 17).expect("socket");
+        assert_eq!(m.check_invariants(), Ok(()));
+        m.sockets[1].raw = s;
+        assert!(m.check_invariants().is_err(), "two sockets with one value");
+        m.sockets[1].raw = crate::tag::SOCKET.value(1);
+        assert_eq!(m.check_invariants(), Ok(()));
+
+        let create = call::CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        };
+        let Ok(CallOutput::Handle(h)) = m.apply(Call::CreateHandle(create)) else {
+            panic!("create");
+        };
+        let dest = SockAddrIn::from(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)), 5000));
+        let add = call::AddSocketToFlow {
+            handle: h,
+            socket: s,
+            dest: Some(dest),
+            traffic_type: TrafficArg::AudioVideo,
+            non_adaptive: false,
+            flags: 0,
+            flow: Some(0),
+        };
+        let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
+            panic!("add");
+        };
+        assert_eq!(m.check_invariants(), Ok(()));
+        m.flows.get_mut(&id).expect("flow").notify[0] = std::num::NonZeroU64::new(12_345);
+        assert!(m.check_invariants().is_err(), "a notify slot without its request");
+    }
 }
