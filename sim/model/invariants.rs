@@ -608,6 +608,18 @@ mod tests {
         assert_eq!(m.check_invariants(), Ok(()));
     }
 
+    /// The cross-step checker counts the steps it passed.
+    #[test]
+    fn the_checker_counts_its_steps() {
+        let mut m = Model::new(World::default(), 1);
+        let mut c = super::InvariantChecker::new();
+        assert_eq!(c.steps(), 0);
+        c.observe(&m).expect("first step");
+        m.socket(2, 2, 17).expect("socket");
+        c.observe(&m).expect("second step");
+        assert_eq!(c.steps(), 2);
+    }
+
     /// The checks see what they are for: a socket value that is not its slot's, and a flow's
     /// notify slot that names no request of it (state corrupted behind the model's back; nothing
     /// else in the checks looks at either).
