@@ -613,6 +613,8 @@ impl Model {
             (true, false) => self.adaptive_marked = self.adaptive_marked.saturating_sub(1),
             _ => {}
         }
+        // (`<` → `<=` is an equivalent mutant: a re-check when nothing was released finds no
+        // notification newly satisfied; every change that can satisfy one re-checks anyway.)
         if held_bps < old_held {
             self.recheck_waiters(path); // NOT-5
         }
