@@ -452,6 +452,19 @@ fn set_11_rate_while_a_tracked_clients_experiments_run_is_retry_and_changes_noth
 }
 
 #[test]
+fn set_11_a_client_lingering_after_its_handle_closed_is_still_tracked() {
+    let mut t = T::world(|w| w.settings.tracking_linger_ms = 5_000);
+    let h1 = t.handle();
+    t.start(h1, LLTD_PEER).expect("track the client");
+    t.close(h1).expect("close: the tracking lingers (AMB-3)");
+    let (h, _, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.set_rate(h, f, 1_000_000)), E::ERROR_RETRY);
+    // Another client's lingering tracking says nothing about this one: SET-6f.
+    let (h2, _, g) = t.adaptive(LLTD_PEER6, TrafficType::Voice);
+    assert_eq!(code(&t.set_rate(h2, g, 1_000_000)), E::ERROR_NETWORK_BUSY);
+}
+
+#[test]
 fn set_12_busy_passes_through_and_changes_nothing() {
     let mut t = T::new();
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
