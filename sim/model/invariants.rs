@@ -620,9 +620,9 @@ mod tests {
         assert_eq!(c.steps(), 2);
     }
 
-    /// The checks see what they are for: a socket value that is not its slot's, and a flow's
-    /// notify slot that names no request of it (state corrupted behind the model's back; nothing
-    /// else in the checks looks at either).
+    /// The checks see what they are for: a socket value that is not its slot's, a socket's
+    /// count of the flows holding it, and a flow's notify slot that names no request of it
+    /// (state corrupted behind the model's back: the model never produces any of them).
     #[test]
     fn corrupted_socket_values_and_notify_slots_are_violations() {
         let mut m = Model::new(World::default(), 1);
@@ -655,6 +655,15 @@ mod tests {
         let Ok(CallOutput::Flow(id)) = m.apply(Call::AddSocketToFlow(add)) else {
             panic!("add");
         };
+        assert_eq!(m.check_invariants(), Ok(()));
+        let sock = m.socket_mut(s).expect("socket");
+        sock.flow_refs += 1;
+        assert!(m.check_invariants().is_err(), "a socket counting a flow too many");
+        assert!(
+            m.check_invariants_both().is_err(),
+            "what the rule tests run sees it too"
+        );
+        m.socket_mut(s).expect("socket").flow_refs -= 1;
         assert_eq!(m.check_invariants(), Ok(()));
         m.flows.get_mut(&id).expect("flow").notify[0] = std::num::NonZeroU64::new(12_345);
         assert!(m.check_invariants().is_err(), "a notify slot without its request");
