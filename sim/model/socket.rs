@@ -398,6 +398,21 @@ mod tests {
         }
     }
 
+    /// A real socket value the OS hands out again for another family (or protocol) is a new
+    /// socket, not the old one's copy.
+    #[test]
+    fn a_reused_external_value_with_another_family_or_protocol_is_a_new_socket() {
+        let mut m = Model::new(World::default(), 1);
+        let raw = 0x1234;
+        let v4: SocketAddr = "0.0.0.0:0".parse().expect("address");
+        let v6: SocketAddr = "[::]:0".parse().expect("address");
+        m.register_external_socket(raw, Protocol::Udp, v4, None);
+        m.register_external_socket(raw, Protocol::Udp, v6, None);
+        assert_eq!(m.socket_info(raw).map(|s| s.family), Some(Family::V6));
+        m.register_external_socket(raw, Protocol::Tcp, v6, None);
+        assert_eq!(m.socket_info(raw).map(|s| s.protocol), Some(Protocol::Tcp));
+    }
+
     #[test]
     fn connect_binds_the_local_address_of_the_route() {
         let mut m = Model::new(World::default(), 1);
