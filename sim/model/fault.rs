@@ -221,6 +221,10 @@ impl Model {
                     self.create_failures_left = self.world.settings.create_failures_after_resume;
                 }
             }
+            // An unknown name changes nothing. (Without this guard the arms below would only add
+            // a `fail_broken_routes` pass that finds nothing to fail: every fault that can break
+            // a route runs one, and every call that starts a request checks its route, so no
+            // pending request has a broken route between faults. Its mutant is equivalent.)
             Fault::InterfaceDown(name) | Fault::InterfaceUp(name)
                 if !self.interfaces.iter().any(|i| i.name == name) => {}
             Fault::InterfaceDown(name) => {
@@ -235,6 +239,9 @@ impl Model {
                     .iter_mut()
                     .filter(|i| i.name == name)
                     .for_each(|i| i.up = true);
+                // The routing table may now prefer this interface, and its adapter may be
+                // failing (an AdapterError while it was down): routes moved onto it break.
+                self.fail_broken_routes();
             }
             Fault::RouteLost(p) => {
                 if !self.unreachable.contains(&p) {
@@ -302,6 +309,9 @@ impl Model {
             self.abort_request(r, code);
         }
         for h in self.handles.iter_mut() {
+            // Open handles take the new state; a sleep also kills the ones a reset left stale.
+            // (`&&` → `||` here is an equivalent mutant: it adds only Stale → Stale on a reset
+            // and Dead → Dead on a sleep.)
             if h.state == HandleState::Open || (to == HandleState::Dead && h.state == HandleState::Stale) {
                 h.state = to;
             }

@@ -304,6 +304,8 @@ pub(crate) struct Flow {
 impl Flow {
     /// Whether this adaptive flow currently asks for prioritisation (SET-7d).
     pub fn prioritised(&self) -> bool {
+        // `admitted` is set only with a rate above 0 (SET-6b withdraws it), so `> 0` → `>= 0`
+        // below is an equivalent mutant; the rate test keeps the definition self-contained.
         self.adaptive && self.admitted && self.rate.is_some_and(|r| r.bandwidth_bps > 0)
     }
 }

@@ -586,4 +586,46 @@ mod tests {
         assert!(m.paths.iter().all(|p| p.waiters.is_empty()));
         assert_eq!(m.check_invariants(), Ok(()));
     }
+
+    /// The cross-step checker counts the steps it passed.
+    #[test]
+    fn the_checker_counts_its_steps() {
+        let mut m = Model::new(World::default(), 1);
+        let mut c = super::InvariantChecker::new();
+        assert_eq!(c.steps(), 0);
+        c.observe(&m).expect("first step");
+        m.socket(2, 2, 17).expect("socket");
+        c.observe(&m).expect("second step");
+        assert_eq!(c.steps(), 2);
+    }
+
+    /// The checks see what they are for: a socket value that is not its slot's, a socket's
+    /// count of the flows holding it, and a flow's notify slot that names no request of it
+    /// (state corrupted behind the model's back: the model never produces any of them).
+    #[test]
+    fn corrupted_socket_values_and_notify_slots_are_violations() {
+        let mut m = Model::new(World::default(), 1);
+        let s = m.socket(2, 2, 17).expect("socket");
+        m.socket(2, 2, 17).expect("socket");
+        assert_eq!(m.check_invariants(), Ok(()));
+        m.sockets[1].raw = s;
+        assert!(m.check_invariants().is_err(), "two sockets with one value");
+        m.sockets[1].raw = crate::tag::SOCKET.value(1);
+        assert_eq!(m.check_invariants(), Ok(()));
+
+        let h = testing::handle(&mut m);
+        let id = testing::add_flow(&mut m, h, s, false);
+        assert_eq!(m.check_invariants(), Ok(()));
+        let sock = m.socket_mut(s).expect("socket");
+        sock.flow_refs += 1;
+        assert!(m.check_invariants().is_err(), "a socket counting a flow too many");
+        assert!(
+            m.check_invariants_both().is_err(),
+            "what the rule tests run sees it too"
+        );
+        m.socket_mut(s).expect("socket").flow_refs -= 1;
+        assert_eq!(m.check_invariants(), Ok(()));
+        m.flows.get_mut(&id).expect("flow").notify[0] = std::num::NonZeroU64::new(12_345);
+        assert!(m.check_invariants().is_err(), "a notify slot without its request");
+    }
 }

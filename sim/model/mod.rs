@@ -415,6 +415,7 @@ impl Model {
         call: crate::call::Call,
         result: &CallResult,
     ) {
+        // (`<` → `<=` is an equivalent mutant: at the end of the log `insert_event` pushes too.)
         if mark.saturating_sub(self.events_removed as usize) < self.events.len() {
             let event = Event::Call {
                 call,
@@ -443,6 +444,9 @@ impl Model {
     }
 
     /// Trims in bulk once the log holds twice the history, so each push costs O(1) amortized.
+    /// (When it trims is not observable: [`Model::events`] shows the last `history` events and
+    /// positions count from the start of the run either way, so mutants of the condition that
+    /// only trim more often are equivalent; they cost time.)
     #[inline]
     fn trim_if_full(&mut self) {
         if self.events.len() >= self.history.saturating_mul(2) {
@@ -611,6 +615,8 @@ impl Model {
             (true, false) => self.adaptive_marked = self.adaptive_marked.saturating_sub(1),
             _ => {}
         }
+        // (`<` → `<=` is an equivalent mutant: a re-check when nothing was released finds no
+        // notification newly satisfied; every change that can satisfy one re-checks anyway.)
         if held_bps < old_held {
             self.recheck_waiters(path); // NOT-5
         }
@@ -629,6 +635,23 @@ impl Model {
 mod tests {
     use crate::call::{self, Call, TrafficArg};
     use crate::model::{testing, CallOutput, Model, World};
+
+    /// `take_events` (how qwave.dll streams its trace) hands the kept events over and counts
+    /// them as dropped; the log goes on from there.
+    #[test]
+    fn take_events_hands_over_the_kept_events() {
+        let mut m = Model::new(World::default(), 1);
+        let s = m.socket(2, 2, 17).expect("socket");
+        m.close_socket(s).expect("close");
+        let kept = m.events().to_vec();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        let taken = m.take_events();
+        assert_eq!(format!("{taken:?}"), format!("{kept:?}"));
+        assert!(m.events().is_empty());
+        assert_eq!(m.events_dropped(), 2);
+        m.socket(2, 2, 17).expect("socket");
+        assert_eq!((m.events().len(), m.events_dropped()), (1, 2));
+    }
 
     /// AMB-29 past 2^32 flows: ids wrap to 1 and skip the ones still live.
     #[test]

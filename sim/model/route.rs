@@ -269,6 +269,7 @@ impl Model {
 mod tests {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+    use crate::call::{self, Call};
     use crate::model::world::Interface;
     use crate::model::{testing, Fault, Model, Route, SockAddrIn, World};
 
@@ -367,5 +368,32 @@ mod tests {
         let f = m.flows.get(&id).expect("flow");
         assert_eq!((f.route, f.route_epoch), (Route::Unreachable, 0));
         m.check_invariants().expect("the cache agrees with the topology");
+    }
+
+    /// The fault that wraps the epoch already sees the topology it makes: a request pending on
+    /// a route it breaks completes with the route's error (the flow's route cached in epoch 0
+    /// must not look current while the fault takes effect).
+    #[test]
+    fn the_fault_that_wraps_the_epoch_fails_the_routes_it_breaks() {
+        let (mut m, id) = one_flow();
+        let s = &m.world().settings;
+        m.advance_us((s.warmup_ms + s.partial_ms) * 1000);
+        let notify = call::NotifyFlow {
+            handle: m.handles()[0].value,
+            flow: id,
+            op: call::NotifyOp::Congested,
+            size: None,
+            buffer: call::NotifyBuffer::Null,
+            flags: 0,
+            overlapped: Some(7),
+        };
+        let r = m.apply(Call::NotifyFlow(notify)).map_err(|e| e.code);
+        assert_eq!(r, Err(crate::model::Win32Error::ERROR_IO_PENDING));
+        assert_eq!(m.flows.get(&id).expect("flow").route_epoch, 0);
+        m.topology_epoch = u32::MAX;
+        m.inject(Fault::RouteLost("192.168.1.0/24".parse().expect("prefix")));
+        m.settle();
+        let done: Vec<_> = m.take_completions().iter().map(|c| (c.key, c.status)).collect();
+        assert_eq!(done, vec![(7, crate::model::Win32Error::ERROR_HOST_UNREACHABLE)]);
     }
 }

@@ -373,3 +373,59 @@ impl Model {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::world::World;
+
+    fn addr(s: &str) -> Option<SockAddrIn> {
+        Some(SockAddrIn::from(s.parse::<SocketAddr>().expect("test address")))
+    }
+
+    #[test]
+    fn bind_takes_only_this_hosts_addresses() {
+        let mut m = Model::new(World::default(), 1);
+        for (to, want) in [
+            ("192.168.1.10:0", Ok(())),
+            ("127.0.0.1:0", Ok(())),
+            ("0.0.0.0:7", Ok(())),
+            ("192.168.1.99:0", Err(wsa::WSAEADDRNOTAVAIL)),
+            ("203.0.113.7:0", Err(wsa::WSAEADDRNOTAVAIL)),
+        ] {
+            let s = m.socket(2, 2, 0).expect("socket");
+            assert_eq!(m.bind(s, addr(to)), want, "{to}");
+        }
+    }
+
+    /// A real socket value the OS hands out again for another family (or protocol) is a new
+    /// socket, not the old one's copy.
+    #[test]
+    fn a_reused_external_value_with_another_family_or_protocol_is_a_new_socket() {
+        let mut m = Model::new(World::default(), 1);
+        let raw = 0x1234;
+        let v4: SocketAddr = "0.0.0.0:0".parse().expect("address");
+        let v6: SocketAddr = "[::]:0".parse().expect("address");
+        m.register_external_socket(raw, Protocol::Udp, v4, None);
+        m.register_external_socket(raw, Protocol::Udp, v6, None);
+        assert_eq!(m.socket_info(raw).map(|s| s.family), Some(Family::V6));
+        m.register_external_socket(raw, Protocol::Tcp, v6, None);
+        assert_eq!(m.socket_info(raw).map(|s| s.protocol), Some(Protocol::Tcp));
+    }
+
+    #[test]
+    fn connect_binds_the_local_address_of_the_route() {
+        let mut m = Model::new(World::default(), 1);
+        for (af, to, local) in [
+            (2, "192.168.1.20:5004", "192.168.1.10"),
+            (23, "[fd00::20]:5004", "fd00::10"),
+            (2, "127.0.0.1:5004", "127.0.0.1"),
+            (23, "[::1]:5004", "::1"),
+        ] {
+            let s = m.socket(af, 2, 0).expect("socket");
+            m.connect(s, addr(to)).expect("connect");
+            let ip: IpAddr = local.parse().expect("test address");
+            assert_eq!(m.sock_name(s), Ok(SocketAddr::new(ip, 0)), "{to}");
+        }
+    }
+}

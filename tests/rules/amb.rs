@@ -80,6 +80,15 @@ fn amb_4_v4_and_v4_mapped_destinations_on_dual_stack_give_87_connected_null_work
         .expect("connect");
     let r = t.call(add_socket_to_flow(h, s, None, 4, NA, Some(0)));
     assert!(matches!(r, Ok(CallOutput::Flow(_))), "{r:?}");
+    // The socket view tells the dual-stack socket from an AF_INET6 one left V6ONLY (the
+    // default) and an AF_INET one.
+    let v6only = t.udp(AF_INET6);
+    let v4 = t.udp(AF_INET);
+    let dual = |t: &T, s| t.m.socket_info(s).map(|x| x.dual_stack());
+    assert_eq!(
+        [dual(&t, s), dual(&t, v6only), dual(&t, v4)],
+        [Some(true), Some(false), Some(false)]
+    );
 }
 
 #[test]

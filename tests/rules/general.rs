@@ -143,6 +143,22 @@ fn gen_9_sleep_kills_handles_flows_and_tracking_and_create_fails_until_after_res
 }
 
 #[test]
+fn gen_9_sleep_after_a_device_reset_kills_the_stale_handles_too() {
+    let mut t = T::new();
+    let (h, s, f) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.inject(Fault::DeviceReset);
+    assert_eq!(
+        code(&t.query(h, f, 1, 0)),
+        E::ERROR_DEVICE_REINITIALIZATION_NEEDED
+    );
+    t.inject(Fault::Sleep);
+    // GEN-9 takes every old handle, the ones a reset left waiting for their close included.
+    assert_eq!(t.m.handle(h).map(|x| x.state), Some(HandleState::Dead));
+    t.inject(Fault::Resume);
+    all_fail_with(&t.every_handle_call(h, f, s, LLTD_PEER), E::ERROR_INVALID_HANDLE);
+}
+
+#[test]
 fn gen_10_nonzero_reserved_flags_are_invalid_parameter() {
     let mut t = T::new();
     let (h, _s, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
@@ -215,6 +231,29 @@ fn gen_11_injected_resource_failures_hit_the_next_calls_only() {
     assert_eq!(code(&r), E::ERROR_ADAP_HDW_ERR);
     assert_eq!(t.m.flow_count(), 0);
     t.flow(h, s, LLTD_PEER, TrafficType::Voice, QOS_NON_ADAPTIVE_FLOW);
+}
+
+#[test]
+fn gen_11_a_fail_calls_fault_with_count_0_or_code_0_fails_nothing() {
+    let mut t = T::new();
+    let (h, _s, f) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.inject(Fault::FailCalls {
+        func: None,
+        code: E::ERROR_NOT_ENOUGH_MEMORY,
+        count: 0,
+    });
+    t.inject(Fault::FailCalls {
+        func: Some(Func::QueryFlow),
+        code: E::ERROR_SUCCESS,
+        count: 2,
+    });
+    for _ in 0..3 {
+        assert_eq!(t.priority(h, f), marked(56, 0));
+    }
+    // An armed failure still works after them.
+    t.fail_next(Func::QueryFlow, E::ERROR_IO_DEVICE, 1);
+    assert_eq!(code(&t.query(h, f, 1, 0)), E::ERROR_IO_DEVICE);
+    assert_eq!(t.priority(h, f), marked(56, 0));
 }
 
 #[test]

@@ -276,6 +276,35 @@ fn not_11_policy_route_and_resource_failures() {
 }
 
 #[test]
+fn not_11_a_pending_notification_rerouted_onto_a_failing_adapter_completes_with_57() {
+    // A second adapter on the same link; the routing table prefers Ethernet when it is up.
+    let mut t = T::world(|w| {
+        w.interfaces.push(Interface {
+            name: "Wi-Fi".into(),
+            index: 2,
+            addresses: vec!["192.168.1.11/24".parse().unwrap()],
+            ..Interface::default()
+        })
+    });
+    t.inject(Fault::InterfaceDown("Ethernet".into()));
+    t.inject(Fault::AdapterError {
+        interface: "Ethernet".into(),
+        failing: true,
+    });
+    let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(t.m.flow(f).unwrap().interface, 2, "by Wi-Fi");
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(7))), E::ERROR_IO_PENDING);
+    // Faults on an interface the machine does not have change nothing.
+    t.inject(Fault::InterfaceDown("Bluetooth".into()));
+    t.inject(Fault::InterfaceUp("Bluetooth".into()));
+    assert!(t.m.is_pending(h, 7));
+    // Ethernet comes back and takes the route again, with its failing adapter.
+    t.inject(Fault::InterfaceUp("Ethernet".into()));
+    assert_eq!(t.statuses(), vec![(7, E::ERROR_ADAP_HDW_ERR)]);
+    assert_eq!(code(&t.notify(h, f, 0, 0, Some(8))), E::ERROR_ADAP_HDW_ERR);
+}
+
+#[test]
 fn not_12_overlapped_is_pending_until_the_condition_and_sync_blocks() {
     let mut t = T::new();
     let (h, _, f) = t.warm_adaptive(LLTD_PEER, TrafficType::Voice);

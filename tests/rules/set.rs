@@ -325,6 +325,28 @@ fn set_7d_dscp_value_is_overridden_while_an_adaptive_flow_asks_for_priority() {
 }
 
 #[test]
+fn set_7d_only_an_adaptive_flow_asks_for_priority_a_non_adaptive_rate_does_not() {
+    let mut w = admin_world();
+    // Another process's non-adaptive flow with a declared rate.
+    w.foreign_flows.push(ForeignFlow {
+        rate_bps: 1_000_000,
+        ..ForeignFlow::default()
+    });
+    let mut t = T::with(w);
+    let (h, _, f) = t.non_adaptive(OFFLINK, TrafficType::AudioVideo);
+    t.set(h, f, SetOp::OutgoingDscp(46)).expect("dscp");
+    // Rates on non-adaptive flows, this one's own and another's, shape only (SET-6).
+    t.set_rate(h, f, 1_000_000).expect("own rate");
+    let (h2, _, g) = t.non_adaptive(LLTD_PEER, TrafficType::Voice);
+    t.set_rate(h2, g, 1_000_000).expect("other rate");
+    assert_eq!(
+        t.priority(h, f),
+        marked(46, 0),
+        "no adaptive flow asks for priority"
+    );
+}
+
+#[test]
 fn set_7e_dscp_value_on_vista_is_invalid_parameter() {
     let mut w = admin_world();
     w.settings.windows_version = WindowsVersion::Vista;
@@ -425,6 +447,19 @@ fn set_11_rate_while_a_tracked_clients_experiments_run_is_retry_and_changes_noth
     t.set_rate(h, f, 1_000_000).expect("the retry succeeds");
     assert!(t.m.flow(f).unwrap().admitted);
     // Without tracking the same moment is SET-6f's ERROR_NETWORK_BUSY.
+    let (h2, _, g) = t.adaptive(LLTD_PEER6, TrafficType::Voice);
+    assert_eq!(code(&t.set_rate(h2, g, 1_000_000)), E::ERROR_NETWORK_BUSY);
+}
+
+#[test]
+fn set_11_a_client_lingering_after_its_handle_closed_is_still_tracked() {
+    let mut t = T::world(|w| w.settings.tracking_linger_ms = 5_000);
+    let h1 = t.handle();
+    t.start(h1, LLTD_PEER).expect("track the client");
+    t.close(h1).expect("close: the tracking lingers (AMB-3)");
+    let (h, _, f) = t.adaptive(LLTD_PEER, TrafficType::Voice);
+    assert_eq!(code(&t.set_rate(h, f, 1_000_000)), E::ERROR_RETRY);
+    // Another client's lingering tracking says nothing about this one: SET-6f.
     let (h2, _, g) = t.adaptive(LLTD_PEER6, TrafficType::Voice);
     assert_eq!(code(&t.set_rate(h2, g, 1_000_000)), E::ERROR_NETWORK_BUSY);
 }

@@ -275,6 +275,19 @@ fn sto_4_only_tracked_clients_stop_from_any_handle_even_after_close() {
 }
 
 #[test]
+fn sto_4_one_stop_ends_a_client_tracked_on_a_handle_and_lingering_from_a_closed_one() {
+    let mut t = T::world(|w| w.settings.tracking_linger_ms = 5_000);
+    let h1 = t.handle();
+    let h2 = t.handle();
+    t.start(h1, LLTD_PEER).expect("track");
+    t.close(h1).expect("close");
+    t.start(h2, LLTD_PEER).expect("track again on another handle");
+    t.stop(h2, LLTD_PEER).expect("stop both");
+    assert!(tracked(&t, h2).is_empty());
+    assert!(t.m.lingering_clients().is_empty());
+}
+
+#[test]
 fn sto_5_running_flows_are_not_affected() {
     let mut t = T::new();
     let h = t.handle();
