@@ -628,4 +628,26 @@ mod tests {
         m.flows.get_mut(&id).expect("flow").notify[0] = std::num::NonZeroU64::new(12_345);
         assert!(m.check_invariants().is_err(), "a notify slot without its request");
     }
+
+    /// A flow's own fields are checked: a custom DSCP above 63, and one on an adaptive flow
+    /// (SET-7b), are violations for the full and the incremental check (state corrupted behind
+    /// the model's back; only `check_flow` looks at these).
+    #[test]
+    fn a_flow_with_an_impossible_dscp_override_is_a_violation() {
+        let mut m = Model::new(World::default(), 1);
+        let h = testing::handle(&mut m);
+        let s = m.socket(2, 2, 17).expect("socket");
+        let id = testing::add_flow(&mut m, h, s, true);
+        assert_eq!(m.check_invariants_both(), Ok(()));
+        m.flows.get_mut(&id).expect("flow").custom_dscp = Some(64);
+        assert!(m.check_invariants().is_err(), "DSCP 64");
+        assert!(m.check_invariants_both().is_err(), "DSCP 64, incrementally");
+        let f = m.flows.get_mut(&id).expect("flow");
+        f.custom_dscp = Some(46);
+        f.adaptive = true;
+        assert!(
+            m.check_invariants().is_err(),
+            "an adaptive flow with a DSCP override"
+        );
+    }
 }
