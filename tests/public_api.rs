@@ -67,8 +67,12 @@ fn the_public_api_is_the_committed_list() {
     );
 }
 
+/// Set to `1` by `.ci/run` once it has installed nightly: a missing nightly then fails the check
+/// instead of leaving it NOT RUN.
+const REQUIRE_NIGHTLY: &str = "QWAVE_SIM_REQUIRE_NIGHTLY";
+
 /// rustdoc's JSON for the library with every feature, or `None` (after saying so) when no
-/// nightly toolchain is installed.
+/// nightly toolchain is installed and [`REQUIRE_NIGHTLY`] is not set.
 fn rustdoc_json(root: &Path) -> Option<String> {
     let nightly = Command::new("cargo")
         .args(["+nightly", "--version"])
@@ -76,6 +80,11 @@ fn rustdoc_json(root: &Path) -> Option<String> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !nightly {
+        assert!(
+            std::env::var(REQUIRE_NIGHTLY).as_deref() != Ok("1"),
+            "{REQUIRE_NIGHTLY}=1 (set by .ci/run once nightly is installed), but `cargo +nightly` \
+             failed: the public API check cannot run"
+        );
         eprintln!(
             "\n==================== NOT RUN ====================\n\
              public_api: no nightly toolchain (`cargo +nightly` failed), so rustdoc JSON cannot be\n\

@@ -184,7 +184,7 @@ fn check(target: Option<&str>) -> Result<(), String> {
 #[test]
 fn parity_sys_app_compiles_against_windows_sys_0_61_2() {
     if let Err(why) = check(None) {
-        println!("NOT RUN: parity check against windows-sys 0.61.2: {why}");
+        super::not_run("parity check against windows-sys 0.61.2", &why);
         return;
     }
     // The Windows target (cargo says so when its std is not installed).
