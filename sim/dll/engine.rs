@@ -543,31 +543,12 @@ impl<O: Os> Engine<O> {
     ) -> Ret {
         self.enter();
         let h = self.model_handle(app);
-        let r = if !self.ok_write(size, 4) {
-            Err(self.bad_pointer(h))
-        } else {
-            let cap = unsafe { ffi::opt_u32(size) }.unwrap_or(0);
-            if !self.ok_write(buffer, cap as usize) || !self.ok_write(ov, OVERLAPPED_SIZE) {
-                Err(self.bad_pointer(h))
-            } else {
-                let key = (!ov.is_null()).then(|| self.key_of(ov as usize));
-                let call = unsafe { ffi::query_flow(h, flow, op, size, buffer.is_null(), flags, key) };
-                let r = self.model.apply(Call::QueryFlow(call));
-                match &r {
-                    Ok(CallOutput::Data(d, _)) => unsafe { ffi::write_data(buffer, size, cap, Some(*d)) },
-                    Err(e) => unsafe { ffi::write_error_size(e, size) },
-                    Ok(_) => {}
-                }
-                let p = Pending {
-                    ov: ov as usize,
-                    size: size as usize,
-                    buf: buffer as usize,
-                    cap,
-                    token: 0,
-                };
-                self.settle_overlapped(&r, h, p);
-                ret(&r)
-            }
+        // SAFETY: the caller's pointers, as this function's contract says.
+        let r = unsafe {
+            self.sized_call(h, size, buffer, ov, |e, key| {
+                let call = ffi::query_flow(h, flow, op, size, buffer.is_null(), flags, key);
+                e.model.apply(Call::QueryFlow(call))
+            })
         };
         self.leave();
         r
@@ -592,38 +573,60 @@ impl<O: Os> Engine<O> {
         self.enter();
         let h = self.model_handle(app);
         let mut until = None;
-        let r = if !self.ok_write(size, 4) {
-            Err(self.bad_pointer(h))
-        } else {
-            let cap = unsafe { ffi::opt_u32(size) }.unwrap_or(0);
-            if !self.ok_write(buffer, cap as usize) || !self.ok_write(ov, OVERLAPPED_SIZE) {
-                Err(self.bad_pointer(h))
-            } else {
-                let key = (!ov.is_null()).then(|| self.key_of(ov as usize));
-                let call = unsafe { ffi::notify_flow(h, flow, op, size, buffer, flags, key) };
-                let before = self.model.now();
-                let r = self.model.apply(Call::NotifyFlow(call));
-                if ov.is_null() && self.model.now() > before {
-                    until = self.wall_instant(self.model.now()); // a blocking call (NOT-12)
+        // SAFETY: the caller's pointers, as this function's contract says.
+        let r = unsafe {
+            self.sized_call(h, size, buffer, ov, |e, key| {
+                let call = ffi::notify_flow(h, flow, op, size, buffer, flags, key);
+                let before = e.model.now();
+                let r = e.model.apply(Call::NotifyFlow(call));
+                if ov.is_null() && e.model.now() > before {
+                    until = e.wall_instant(e.model.now()); // a blocking call (NOT-12)
                 }
-                match &r {
-                    Ok(CallOutput::Data(d, _)) => unsafe { ffi::write_data(buffer, size, cap, Some(*d)) },
-                    Err(e) => unsafe { ffi::write_error_size(e, size) },
-                    Ok(_) => {}
-                }
-                let p = Pending {
-                    ov: ov as usize,
-                    size: size as usize,
-                    buf: buffer as usize,
-                    cap,
-                    token: 0,
-                };
-                self.settle_overlapped(&r, h, p);
-                ret(&r)
-            }
+                r
+            })
         };
         self.leave();
         (r, until)
+    }
+
+    /// What `QOSQueryFlow` and `QOSNotifyFlow` share around their model call `apply` (given the
+    /// OVERLAPPED's key): `*Size`, the buffer it sizes and the OVERLAPPED are checked first
+    /// (a bad one fails as [`Engine::bad_pointer`] says); after the call, the data or the required size is
+    /// written back and an overlapped answer settled.
+    ///
+    /// # Safety
+    /// `size`, `buffer` and `ov` are the app's pointers, checked here before any use.
+    unsafe fn sized_call(
+        &mut self,
+        h: u64,
+        size: *mut u32,
+        buffer: *mut u8,
+        ov: *mut u8,
+        apply: impl FnOnce(&mut Self, Option<u64>) -> CallResult,
+    ) -> Ret {
+        if !self.ok_write(size, 4) {
+            return Err(self.bad_pointer(h));
+        }
+        let cap = unsafe { ffi::opt_u32(size) }.unwrap_or(0);
+        if !self.ok_write(buffer, cap as usize) || !self.ok_write(ov, OVERLAPPED_SIZE) {
+            return Err(self.bad_pointer(h));
+        }
+        let key = (!ov.is_null()).then(|| self.key_of(ov as usize));
+        let r = apply(self, key);
+        match &r {
+            Ok(CallOutput::Data(d, _)) => unsafe { ffi::write_data(buffer, size, cap, Some(*d)) },
+            Err(e) => unsafe { ffi::write_error_size(e, size) },
+            Ok(_) => {}
+        }
+        let p = Pending {
+            ov: ov as usize,
+            size: size as usize,
+            buf: buffer as usize,
+            cap,
+            token: 0,
+        };
+        self.settle_overlapped(&r, h, p);
+        ret(&r)
     }
 
     /// `QOSCancel` (the OVERLAPPED is only compared, never read).
