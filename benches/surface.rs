@@ -17,7 +17,7 @@ use std::hint::black_box;
 use criterion::Criterion;
 use qwave_sim::windows::Win32::Foundation::HANDLE;
 use qwave_sim::windows::Win32::NetworkManagement::QoS::*;
-use support::surface::{add, dest, sim};
+use support::surface::{add, add_remove, dest, query_priority, sim};
 use support::{Ratio, RunMode};
 
 fn per_call(c: &mut Criterion) {
@@ -56,10 +56,7 @@ fn per_call(c: &mut Criterion) {
     let mut g = c.benchmark_group("surface_add_remove");
     g.bench_function("surface", |b| {
         b.iter(|| {
-            if let Some(id) = add(h, s, &d) {
-                // SAFETY: plain values.
-                black_box(unsafe { QOSRemoveSocketFromFlow(h, Some(s), id, None) }.as_bool());
-            }
+            add_remove(h, s, &d);
         })
     });
     support::floor::add_remove(&mut g);
@@ -69,21 +66,7 @@ fn per_call(c: &mut Criterion) {
     let mut g = c.benchmark_group("surface_query");
     g.bench_function("surface", |b| {
         b.iter(|| {
-            let mut p = QOS_PACKET_PRIORITY::default();
-            let mut size = std::mem::size_of::<QOS_PACKET_PRIORITY>() as u32;
-            // SAFETY: `size` and `p` are locals of the right size.
-            let ok = unsafe {
-                QOSQueryFlow(
-                    h,
-                    black_box(id),
-                    QOSQueryPacketPriority,
-                    &mut size,
-                    (&mut p as *mut QOS_PACKET_PRIORITY).cast(),
-                    None,
-                    None,
-                )
-            };
-            black_box((ok, p.ConformantDSCPValue))
+            query_priority(h, id);
         })
     });
     support::floor::query(&mut g);
@@ -120,10 +103,7 @@ fn recording(c: &mut Criterion) {
         let _g = sim.enter();
         g.bench_function(name, |b| {
             b.iter(|| {
-                if let Some(id) = add(h, s, &d) {
-                    // SAFETY: plain values.
-                    black_box(unsafe { QOSRemoveSocketFromFlow(h, Some(s), id, None) }.as_bool());
-                }
+                add_remove(h, s, &d);
             })
         });
     }
@@ -137,21 +117,7 @@ fn recording(c: &mut Criterion) {
         let id = add(h, s, &d).expect("flow");
         g.bench_function(name, |b| {
             b.iter(|| {
-                let mut p = QOS_PACKET_PRIORITY::default();
-                let mut size = std::mem::size_of::<QOS_PACKET_PRIORITY>() as u32;
-                // SAFETY: `size` and `p` are locals of the right size.
-                let ok = unsafe {
-                    QOSQueryFlow(
-                        h,
-                        black_box(id),
-                        QOSQueryPacketPriority,
-                        &mut size,
-                        (&mut p as *mut QOS_PACKET_PRIORITY).cast(),
-                        None,
-                        None,
-                    )
-                };
-                black_box((ok, p.ConformantDSCPValue))
+                query_priority(h, id);
             })
         });
     }

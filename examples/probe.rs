@@ -19,9 +19,8 @@ use std::hint::black_box;
 
 use qwave_sim::model::{CallOutput, Model};
 use qwave_sim::scenario::{self, RunOptions};
-use qwave_sim::windows::Win32::NetworkManagement::QoS::*;
 use support::calls;
-use support::surface::{add, dest, sim};
+use support::surface::{add, add_remove, dest, query_priority, sim};
 
 /// Runs `f` `n` times; the only function callgrind collects in.
 #[inline(never)]
@@ -71,10 +70,7 @@ fn surface_add_remove(n: u64, record: Option<bool>) {
     let _g = sim.enter();
     let d = dest();
     measured(n, &mut || {
-        if let Some(id) = add(h, s, &d) {
-            // SAFETY: plain values.
-            black_box(unsafe { QOSRemoveSocketFromFlow(h, Some(s), id, None) }.as_bool());
-        }
+        add_remove(h, s, &d);
     });
 }
 
@@ -83,21 +79,7 @@ fn surface_query(n: u64, record: Option<bool>) {
     let _g = sim.enter();
     let id = add(h, s, &dest()).expect("flow");
     measured(n, &mut || {
-        let mut p = QOS_PACKET_PRIORITY::default();
-        let mut size = std::mem::size_of::<QOS_PACKET_PRIORITY>() as u32;
-        // SAFETY: `size` and `p` are locals of the right size.
-        let ok = unsafe {
-            QOSQueryFlow(
-                h,
-                black_box(id),
-                QOSQueryPacketPriority,
-                &mut size,
-                (&mut p as *mut QOS_PACKET_PRIORITY).cast(),
-                None,
-                None,
-            )
-        };
-        black_box((ok.as_bool(), p.ConformantDSCPValue));
+        query_priority(h, id);
     });
 }
 

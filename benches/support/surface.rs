@@ -1,6 +1,8 @@
 //! Set-up shared by the windows-surface benchmarks (`benches/surface.rs`) and their callgrind
 //! twin (`examples/probe.rs`), so both measure the same loops.
 
+use std::hint::black_box;
+
 use qwave_sim::windows::Win32::Foundation::HANDLE;
 use qwave_sim::windows::Win32::NetworkManagement::QoS::*;
 use qwave_sim::windows::Win32::Networking::WinSock::*;
@@ -60,4 +62,33 @@ pub fn add(h: HANDLE, s: SOCKET, d: &SOCKADDR_IN) -> Option<u32> {
         )
     };
     ok.as_bool().then_some(id)
+}
+
+/// One measured add+remove: a new flow from `s` to `d`, removed at once.
+#[inline]
+pub fn add_remove(h: HANDLE, s: SOCKET, d: &SOCKADDR_IN) {
+    if let Some(id) = add(h, s, d) {
+        // SAFETY: plain values.
+        black_box(unsafe { QOSRemoveSocketFromFlow(h, Some(s), id, None) }.as_bool());
+    }
+}
+
+/// One measured `QOSQueryFlow(QOSQueryPacketPriority)` of flow `id`.
+#[inline]
+pub fn query_priority(h: HANDLE, id: u32) {
+    let mut p = QOS_PACKET_PRIORITY::default();
+    let mut size = std::mem::size_of::<QOS_PACKET_PRIORITY>() as u32;
+    // SAFETY: `size` and `p` are locals of the right size.
+    let ok = unsafe {
+        QOSQueryFlow(
+            h,
+            black_box(id),
+            QOSQueryPacketPriority,
+            &mut size,
+            (&mut p as *mut QOS_PACKET_PRIORITY).cast(),
+            None,
+            None,
+        )
+    };
+    black_box((ok.as_bool(), p.ConformantDSCPValue));
 }
