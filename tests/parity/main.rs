@@ -53,6 +53,23 @@ fn not_run(check: &str, reason: &str) {
     );
     println!("NOT RUN: {check}: {reason}");
 }
+/// The manifest of a throwaway crate `name`, outside any workspace, that depends on the real
+/// windows 0.62.2 with the features the parity sources use.
+fn windows_crate_manifest(name: &str) -> String {
+    format!(
+        r#"[package]
+name = "{name}"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[dependencies]
+windows = {{ version = "=0.62.2", features = ["Win32_NetworkManagement_QoS", "Win32_Foundation", "Win32_Networking_WinSock", "Win32_System_IO", "Win32_System_Threading", "Win32_Security"] }}
+"#
+    )
+}
 
 fn calls(sim: &Sim) -> Vec<Func> {
     sim.events()
@@ -182,21 +199,7 @@ fn parity_app_compiles_against_windows_0_62_2_when_the_windows_target_is_install
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-windows");
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/parity/app.rs");
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        r#"[package]
-name = "qwave-parity"
-version = "0.0.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[dependencies]
-windows = { version = "=0.62.2", features = ["Win32_NetworkManagement_QoS", "Win32_Foundation", "Win32_Networking_WinSock", "Win32_System_IO", "Win32_System_Threading", "Win32_Security"] }
-"#,
-    )
-    .unwrap();
+    std::fs::write(dir.join("Cargo.toml"), windows_crate_manifest("qwave-parity")).unwrap();
     std::fs::write(
         dir.join("src/lib.rs"),
         format!(

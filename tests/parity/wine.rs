@@ -201,17 +201,7 @@ fn built(wine: &Path) -> Result<Wine, String> {
     std::fs::create_dir_all(crate_dir.join("src")).map_err(|e| e.to_string())?;
     std::fs::write(
         crate_dir.join("Cargo.toml"),
-        r#"[package]
-name = "qwave-probe"
-version = "0.0.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[dependencies]
-windows = { version = "=0.62.2", features = ["Win32_NetworkManagement_QoS", "Win32_Foundation", "Win32_Networking_WinSock", "Win32_System_IO", "Win32_System_Threading", "Win32_Security"] }
-"#,
+        super::windows_crate_manifest("qwave-probe"),
     )
     .map_err(|e| e.to_string())?;
     std::fs::write(
@@ -568,17 +558,7 @@ fn wine_cargo_runner_runs_a_crates_windows_tests() {
     std::fs::create_dir_all(dir.join("tests")).unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),
-        r#"[package]
-name = "user-crate"
-version = "0.0.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[dependencies]
-windows = { version = "=0.62.2", features = ["Win32_NetworkManagement_QoS", "Win32_Foundation", "Win32_Networking_WinSock", "Win32_System_IO", "Win32_System_Threading", "Win32_Security"] }
-"#,
+        super::windows_crate_manifest("user-crate"),
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("src")).unwrap();
