@@ -105,3 +105,21 @@ pub fn set_rate(h: HANDLE, flow: u32, bps: u64, ov: Option<&mut OVERLAPPED>) -> 
         )
     }
 }
+
+/// `QOSQueryFlow(QOSQueryOutgoingRate)` into `out` (`*size` bytes), synchronous or overlapped.
+/// `size` and `out` are the caller's, as an overlapped answer is written there later.
+pub fn query_rate(h: HANDLE, flow: u32, size: &mut u32, out: &mut u64, ov: Option<&mut OVERLAPPED>) -> BOOL {
+    // SAFETY: `out` holds 8 bytes; the caller keeps `size`, `out` and the overlapped alive
+    // until an overlapped request completes.
+    unsafe {
+        QOSQueryFlow(
+            h,
+            flow,
+            QOSQueryOutgoingRate,
+            size,
+            out as *mut u64 as *mut c_void,
+            None,
+            ov.map(|o| o as *mut OVERLAPPED),
+        )
+    }
+}

@@ -79,17 +79,7 @@ fn gen_3_overlapped_query_is_pending_then_completes_through_event_and_getoverlap
     let mut ov = overlapped_with_event();
     let mut out = 0u64;
     let mut size = 8u32;
-    let r = unsafe {
-        QOSQueryFlow(
-            h,
-            flow,
-            QOSQueryOutgoingRate,
-            &mut size,
-            &mut out as *mut u64 as *mut c_void,
-            None,
-            Some(&mut ov),
-        )
-    };
+    let r = query_rate(h, flow, &mut size, &mut out, Some(&mut ov));
     assert_fails(&sim, r, ERROR_IO_PENDING);
     assert_eq!(ov.Internal, STATUS_PENDING.0 as usize);
     assert_eq!(out, 0, "nothing written before completion");
@@ -528,17 +518,7 @@ fn amb_32_return_true_setting_covers_set_and_query_and_completes_their_overlappe
     assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 0) }, WAIT_OBJECT_0);
     let mut ov = overlapped_with_event();
     let (mut out, mut size) = (0u64, 8u32);
-    let r = unsafe {
-        QOSQueryFlow(
-            h,
-            flow,
-            QOSQueryOutgoingRate,
-            &mut size,
-            &mut out as *mut u64 as *mut c_void,
-            None,
-            Some(&mut ov),
-        )
-    };
+    let r = query_rate(h, flow, &mut size, &mut out, Some(&mut ov));
     assert_ok(&sim, r);
     assert_eq!((out, size, ov.Internal, ov.InternalHigh), (3_000_000, 8, 0, 8));
     assert_eq!(unsafe { WaitForSingleObject(ov.hEvent, 0) }, WAIT_OBJECT_0);
