@@ -354,6 +354,11 @@ impl Model {
         // last prioritised flow, paths starting to be measured (a new flow or a tracked client),
         // and, when the estimate warms up by queries (AMB-36), any fundamentals query: without
         // any of those, they are as they were.
+        // (Deleting the `!` of `!flows.is_empty()` is an equivalent mutant today: a step that
+        // touches a flow and moves a shared input also moves another term. A new adaptive flow
+        // starts measuring its path, but joining its handle's list logs the handle; faults bump
+        // the epoch; a rate that prioritises a flow moves `any_prioritised`. The term stays so
+        // that a flow-only change of a path's phase cannot slip by.)
         let moved = sh.marking_at != Some(self.now())
             || self.world().settings.warmup != Warmup::Time
             || !flows.is_empty()
@@ -550,5 +555,130 @@ impl Model {
             }
         }
         Ok(())
+    }
+}
+
+/// The incremental check trusts the change logs: a flow changed behind the model's back (as a
+/// model bug that forgot to log it would) is seen by the full check at once, and by the
+/// incremental check when it next looks at that flow, or at every flow's marking because an
+/// input all markings share moved. These tests corrupt one flow that way, then take a step that
+/// moves only a shared input, and expect the incremental check to see the corruption.
+#[cfg(test)]
+mod tests {
+    use crate::call::{self, Call, QueryOp, SetOp};
+    use crate::model::world::Warmup;
+    use crate::model::{testing, CallOutput, Model, Route, Shaping, Win32Error, World};
+
+    /// Caches a wrong route for flow `id` without logging the change: the full check sees it;
+    /// an incremental look with nothing logged does not.
+    fn corrupt_route_unlogged(m: &mut Model, id: u32) {
+        assert_eq!(m.check_invariants_incremental(), Ok(()), "clean before");
+        m.flows.get_mut(&id).expect("flow").route = Route::Loopback;
+        let _ = m.flows.touched.take();
+        assert!(m.check_invariants().is_err(), "the full check sees it");
+        assert_eq!(
+            m.check_invariants_incremental(),
+            Ok(()),
+            "with nothing logged and no shared input moved, the flow is not looked at"
+        );
+    }
+
+    fn world(f: impl FnOnce(&mut World)) -> World {
+        let mut w = World::default();
+        f(&mut w);
+        w
+    }
+
+    /// The first prioritised flow (SET-7d) changes every other flow's marking, so the check
+    /// re-checks them all, though the step touched only the flow given a rate.
+    #[test]
+    fn the_first_prioritised_flow_re_checks_every_marking() {
+        // No warm-up: the path's estimate is complete as soon as it is measured.
+        let mut m = Model::new(
+            world(|w| {
+                w.settings.warmup_ms = 0;
+                w.settings.partial_ms = 0;
+            }),
+            1,
+        );
+        let h = testing::handle(&mut m);
+        let (s1, s2) = (m.socket(2, 2, 17).unwrap(), m.socket(2, 2, 17).unwrap());
+        let other = testing::add_flow(&mut m, h, s1, true);
+        let adaptive = testing::add_flow(&mut m, h, s2, false);
+        corrupt_route_unlogged(&mut m, other);
+        let set = call::SetFlow {
+            handle: h,
+            flow: adaptive,
+            op: SetOp::OutgoingRate {
+                bandwidth_bps: 100_000,
+                shaping: Shaping::ShapeAndMark,
+                reason: 0,
+            },
+            flags: 0,
+            overlapped: None,
+        };
+        assert_eq!(m.apply(Call::SetFlow(set)), Ok(CallOutput::None));
+        assert_eq!(m.adaptive_marked_count(), 1, "the adaptive flow is prioritised");
+        assert!(m.check_invariants_incremental().is_err());
+    }
+
+    /// With the query-count warm-up (AMB-36), a synchronous fundamentals query, which logs no
+    /// flow, handle or request, moves its path's phase: every marking is re-checked.
+    #[test]
+    fn a_query_that_moves_the_warm_up_re_checks_every_marking() {
+        let mut m = Model::new(
+            world(|w| {
+                w.settings.warmup = Warmup::Queries {
+                    no_data: 1,
+                    partial: 1,
+                }
+            }),
+            1,
+        );
+        let h = testing::handle(&mut m);
+        let (s1, s2) = (m.socket(2, 2, 17).unwrap(), m.socket(2, 2, 17).unwrap());
+        let other = testing::add_flow(&mut m, h, s1, true);
+        let id = testing::add_flow(&mut m, h, s2, false);
+        corrupt_route_unlogged(&mut m, other);
+        let query = call::QueryFlow {
+            handle: h,
+            flow: id,
+            op: QueryOp::Fundamentals,
+            size: Some(64),
+            buffer: true,
+            fresh: false,
+            flags: 0,
+            overlapped: None,
+        };
+        // The one query of no data; the path's estimate is now partial.
+        let r = m.apply(Call::QueryFlow(query));
+        assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_NO_DATA));
+        assert!(m.check_invariants_incremental().is_err());
+    }
+
+    /// A path's waiters are checked at every step that touched a request: a finished request
+    /// left among them is seen when the next request is made.
+    #[test]
+    fn a_finished_request_left_among_a_paths_waiters_is_seen_at_the_next_request() {
+        let mut m = Model::new(World::default(), 1);
+        let h = testing::handle(&mut m);
+        let s = m.socket(2, 2, 17).unwrap();
+        let id = testing::add_flow(&mut m, h, s, false);
+        assert_eq!(m.check_invariants_incremental(), Ok(()));
+        let path = m.flows.get(&id).expect("flow").path as usize;
+        m.paths[path].waiters.push(12_345);
+        assert!(m.check_invariants().is_err(), "the full check sees it");
+        let notify = call::NotifyFlow {
+            handle: h,
+            flow: id,
+            op: call::NotifyOp::Congested,
+            size: None,
+            buffer: call::NotifyBuffer::Null,
+            flags: 0,
+            overlapped: Some(7),
+        };
+        let r = m.apply(Call::NotifyFlow(notify));
+        assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_IO_PENDING));
+        assert!(m.check_invariants_incremental().is_err());
     }
 }
