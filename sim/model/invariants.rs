@@ -554,7 +554,11 @@ impl InvariantChecker {
 #[cfg(test)]
 mod tests {
     use crate::call::{self, Call, NotifyBuffer, NotifyOp};
-    use crate::model::{testing, CallOutput, Model, Win32Error, World};
+    use crate::model::flow::{Owner, Sockets};
+    use crate::model::{
+        testing, CallOutput, Family, HandleState, Model, Route, Scheduled, VirtualTime, Win32Error, World,
+    };
+    use crate::tag::{HandleIndex, HandleValue};
 
     /// Regression: a flow removed while its `QOSNotifyFlow` was pending left the request id in
     /// its path's waiters ("path 1 waits on a finished request").
@@ -649,5 +653,185 @@ mod tests {
             m.check_invariants().is_err(),
             "an adaptive flow with a DSCP override"
         );
+    }
+
+    fn index(m: &Model, value: u64) -> HandleIndex {
+        m.handles.find(HandleValue(value)).expect("a handle")
+    }
+
+    /// What [`rich_model`] made: its handles and flows.
+    struct Rich {
+        h: u64,
+        idle: u64,
+        adaptive: u32,
+        shared: u32,
+    }
+
+    /// A model with a bit of everything the invariants relate: two handles, an admitted
+    /// (prioritised) adaptive flow with a pending notification, a non-adaptive flow holding two
+    /// sockets, a spare socket, and time past zero. Both checks pass on it, and the incremental
+    /// check has taken its first (whole) look.
+    fn rich_model() -> (Model, Rich) {
+        let mut w = World::default();
+        w.settings.warmup_ms = 0;
+        w.settings.partial_ms = 0;
+        let mut m = Model::new(w, 1);
+        let h = testing::handle(&mut m);
+        let idle = testing::handle(&mut m);
+        let s: Vec<u64> = (0..4).map(|_| m.socket(2, 2, 17).expect("socket")).collect();
+        let adaptive = testing::add_flow(&mut m, h, s[0], false);
+        let set = call::SetFlow {
+            handle: h,
+            flow: adaptive,
+            op: call::SetOp::OutgoingRate {
+                bandwidth_bps: 100_000,
+                shaping: crate::model::Shaping::ShapeAndMark,
+                reason: 0,
+            },
+            flags: 0,
+            overlapped: None,
+        };
+        assert_eq!(m.apply(Call::SetFlow(set)), Ok(CallOutput::None));
+        let shared = testing::add_flow(&mut m, h, s[1], true);
+        let join = call::AddSocketToFlow {
+            handle: h,
+            socket: s[2],
+            dest: Some(testing::peer()),
+            traffic_type: call::TrafficArg::AudioVideo,
+            non_adaptive: true,
+            flags: 0,
+            flow: Some(shared),
+        };
+        assert_eq!(m.apply(Call::AddSocketToFlow(join)), Ok(CallOutput::Flow(shared)));
+        let notify = call::NotifyFlow {
+            handle: h,
+            flow: adaptive,
+            op: NotifyOp::Congested,
+            size: None,
+            buffer: NotifyBuffer::Null,
+            flags: 0,
+            overlapped: Some(7),
+        };
+        let r = m.apply(Call::NotifyFlow(notify));
+        assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_IO_PENDING));
+        m.advance_us(5_000);
+        assert_eq!(m.check_invariants(), Ok(()));
+        assert_eq!(m.check_invariants_incremental(), Ok(()));
+        assert!(m.flows.get(&adaptive).expect("flow").held_bps > 0);
+        assert_eq!(m.adaptive_marked_count(), 1);
+        (
+            m,
+            Rich {
+                h,
+                idle,
+                adaptive,
+                shared,
+            },
+        )
+    }
+
+    /// Every invariant the checks state is broken once, behind the model's back but through
+    /// the accessors that log the change (as a model bug would): the full check and the
+    /// incremental check both report a violation, each on its own copy of the same state.
+    #[test]
+    fn each_broken_invariant_is_reported_by_both_checks() {
+        type Corrupt = fn(&mut Model, &Rich);
+        let cases: Vec<(&str, Corrupt)> = vec![
+            ("a handle's value", |m, r| {
+                let i = index(m, r.idle);
+                m.handles[i].value ^= 0x10;
+            }),
+            ("a dead handle owning flows", |m, r| {
+                let i = index(m, r.h);
+                m.handles[i].state = HandleState::Dead;
+            }),
+            ("a closed handle tracking a client", |m, r| {
+                let i = index(m, r.idle);
+                m.handles[i].state = HandleState::Dead;
+                m.handles[i]
+                    .tracked
+                    .push((Family::V4, "192.168.1.20".parse().expect("an address")));
+            }),
+            ("a client tracked twice", |m, r| {
+                let i = index(m, r.idle);
+                let c = (Family::V4, "192.168.1.20".parse().expect("an address"));
+                m.handles[i].tracked.extend([c, c]);
+            }),
+            ("a flow at the wrong position of its handle's list", |m, r| {
+                m.flows.get_mut(&r.shared).expect("flow").pos = 0;
+            }),
+            ("a flow owned by a handle that does not list it", |m, r| {
+                let i = index(m, r.idle);
+                m.flows.get_mut(&r.shared).expect("flow").owner = Owner::Handle(i);
+            }),
+            ("a flow listed twice", |m, r| {
+                let i = index(m, r.h);
+                let id = r.shared;
+                m.handles[i].flows.push(id);
+            }),
+            ("a non-adaptive flow holding admitted bandwidth", |m, r| {
+                m.flows.get_mut(&r.shared).expect("flow").held_bps = 1;
+                let path = m.flows.get(&r.shared).expect("flow").path as usize;
+                m.paths[path].admitted_bps += 1;
+            }),
+            ("a socket listed twice by one flow", |m, r| {
+                let f = m.flows.get_mut(&r.shared).expect("flow");
+                let s = f.sockets.as_slice()[0];
+                f.sockets = Sockets::Many(vec![s, s]);
+            }),
+            ("an adaptive flow with two sockets", |m, r| {
+                let s = m.flows.get(&r.shared).expect("flow").sockets.as_slice().to_vec();
+                m.flows.get_mut(&r.adaptive).expect("flow").sockets = Sockets::Many(s);
+            }),
+            ("a flow whose cached route is not its destination's", |m, r| {
+                m.flows.get_mut(&r.shared).expect("flow").route = Route::Loopback;
+            }),
+            ("a path budget that is not what its flows hold", |m, _| {
+                m.paths[0].admitted_bps += 1_000;
+            }),
+            ("a path waiting on a finished request", |m, _| {
+                let r = m.next_request + 100;
+                m.paths[0].waiters.push(r);
+                m.touched_requests.touch(r);
+            }),
+            ("a request under another id", |m, _| {
+                let id = *m.requests.keys().next().expect("a pending request");
+                m.requests.get_mut(&id).expect("request").id = id + 1;
+                m.touched_requests.touch(id);
+            }),
+            ("a request its handle does not list", |m, r| {
+                let i = index(m, r.h);
+                m.handles[i].pending.clear();
+            }),
+            ("a handle listing a finished request", |m, r| {
+                let i = index(m, r.idle);
+                let key = m.requests.values().next().expect("request").key;
+                let gone = m.next_request + 100;
+                m.handles[i].pending.insert(key, gone);
+            }),
+            ("a flow counting a request too many", |m, r| {
+                m.flows.get_mut(&r.adaptive).expect("flow").requests += 1;
+            }),
+            ("a prioritised flow the counter misses", |m, _| {
+                m.adaptive_marked -= 1;
+            }),
+            ("a remembered route that is not the route", |m, _| {
+                let (ip, via, epoch, _) = m.last_route.expect("a remembered route");
+                m.last_route = Some((ip, via, epoch, Route::Loopback));
+            }),
+            ("an event scheduled in the past", |m, _| {
+                m.schedule(VirtualTime::ZERO, Scheduled::Toggle(0));
+            }),
+        ];
+        let (base, r) = rich_model();
+        for (what, corrupt) in cases {
+            let mut m = base.clone();
+            corrupt(&mut m, &r);
+            assert!(m.check_invariants().is_err(), "the full check misses {what}");
+            assert!(
+                m.check_invariants_incremental().is_err(),
+                "the incremental check misses {what}"
+            );
+        }
     }
 }
