@@ -420,4 +420,15 @@ mod tests {
         assert!(s.remove(3));
         assert!(s.is_empty());
     }
+
+    /// Removing a socket the flow does not hold changes nothing, whatever the flow holds (the
+    /// model checks membership first, REM-8, so only this test reaches it).
+    #[test]
+    fn removing_a_socket_that_is_not_there_changes_nothing() {
+        for mut s in [Sockets::None, Sockets::One(1), Sockets::Many(vec![1, 2])] {
+            let before = s.clone();
+            assert!(!s.remove(3));
+            assert_eq!(s, before);
+        }
+    }
 }

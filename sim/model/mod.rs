@@ -579,6 +579,8 @@ impl Model {
     /// was released (no path event happens then). Callers that destroy flows call it once the
     /// requests they abort are gone, so an aborted request never completes with success.
     pub(crate) fn recheck_waiters(&mut self, p: PathIdx) {
+        // (The guard is a shortcut: `true` in its place, an equivalent mutant, clones the
+        // empty list and loops over nothing.)
         let waiters = match self.paths.get(p as usize) {
             Some(s) if !s.waiters.is_empty() => s.waiters.clone(),
             _ => return,
