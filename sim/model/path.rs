@@ -111,6 +111,9 @@ impl Model {
         let before = self.estimate_phase(path);
         let p = &mut self.paths[path as usize];
         p.queries = p.queries.saturating_add(1);
+        // (`&&` → `||` is an equivalent mutant: it re-checks the waiters at every query of the
+        // warm-up too; `notify_condition` is a function of the state, and every other change
+        // that can satisfy it re-checks already, so the extra looks find nothing.)
         if before != Phase::Full && self.estimate_phase(path) == Phase::Full {
             self.recheck_waiters(path);
         }

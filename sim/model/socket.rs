@@ -413,6 +413,23 @@ mod tests {
         assert_eq!(m.socket_info(raw).map(|s| s.protocol), Some(Protocol::Tcp));
     }
 
+    /// The sim's copy of an OS socket takes the OS's connection: a TCP socket's peer, and a
+    /// UDP socket's peer and its later disconnection (RW-4).
+    #[test]
+    fn an_external_socket_follows_the_os_connection() {
+        let mut m = Model::new(World::default(), 1);
+        let any: SocketAddr = "0.0.0.0:0".parse().expect("address");
+        let peer: SocketAddr = "192.168.1.20:5004".parse().expect("address");
+        let peer_of = |m: &Model, raw| m.socket_info(raw).expect("known").peer;
+        let (tcp, udp) = (0x1234, 0x5678);
+        m.register_external_socket(tcp, Protocol::Tcp, any, Some(peer));
+        assert_eq!(peer_of(&m, tcp), Some(peer));
+        m.register_external_socket(udp, Protocol::Udp, any, Some(peer));
+        assert_eq!(peer_of(&m, udp), Some(peer));
+        m.register_external_socket(udp, Protocol::Udp, any, None);
+        assert_eq!(peer_of(&m, udp), None);
+    }
+
     #[test]
     fn connect_binds_the_local_address_of_the_route() {
         let mut m = Model::new(World::default(), 1);
