@@ -638,6 +638,23 @@ mod tests {
     use crate::call::{self, Call, TrafficArg};
     use crate::model::{testing, CallOutput, Model, World};
 
+    /// With recording off (`set_recording(false)`, a history of 0) nothing is recorded: no
+    /// event is kept and none counts as dropped, for calls as for socket events.
+    #[test]
+    fn recording_off_records_nothing() {
+        let mut m = Model::new(World::default(), 1);
+        m.set_recording(false);
+        let h = testing::handle(&mut m);
+        let s = m.socket(2, 2, 17).expect("socket");
+        testing::add_flow(&mut m, h, s, false);
+        assert!(m.events().is_empty());
+        assert_eq!(m.events_dropped(), 0);
+        m.set_recording(true);
+        m.socket(2, 2, 17).expect("socket");
+        assert_eq!(m.events().len(), 1, "recording on again");
+        assert_eq!(m.events_dropped(), 0);
+    }
+
     /// `take_events` (how qwave.dll streams its trace) hands the kept events over and counts
     /// them as dropped; the log goes on from there.
     #[test]
