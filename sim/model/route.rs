@@ -60,6 +60,7 @@ impl Model {
         if ip.is_loopback() {
             return Route::Loopback;
         }
+        // SIM-7: no route toward a group.
         if ip.is_unspecified() || ip.is_multicast() || self.unreachable.iter().any(|p| p.contains(ip)) {
             return Route::Unreachable;
         }

@@ -112,3 +112,17 @@ fn sim_6_a_fired_notify_available_hands_no_bandwidth_back() {
     // Blocking: TRUE, and nothing to write into Buffer or *Size.
     assert_eq!(t.notify(h, f, 2, 2_000_000, None), Ok(CallOutput::None));
 }
+
+#[test]
+fn sim_7_a_multicast_destination_is_unreachable_1232() {
+    let mut t = T::new();
+    let h = t.handle();
+    for (af, dest) in [(AF_INET, "239.1.2.3:5004"), (AF_INET6, "[ff0e::1]:5004")] {
+        let s = t.udp(af);
+        for flags in [0, NA] {
+            let r = t.add(h, s, dest, TrafficType::AudioVideo, flags);
+            assert_eq!(code(&r), E::ERROR_HOST_UNREACHABLE, "{dest} flags {flags}");
+        }
+    }
+    assert_eq!(t.m.flow_count(), 0);
+}
