@@ -65,10 +65,9 @@ impl FlowFacts {
 struct MarkingInputs {
     /// Routes (a fault bumps it).
     epoch: u32,
-    /// Some flow is prioritised (the invariants' own count) …
+    /// Some flow is prioritised (SET-7d; the invariants' own count, which every look checks
+    /// against the model's counter, so the counter needs no entry of its own).
     any_prioritised: bool,
-    /// … and the model's counter says so (SET-7d).
-    counted_prioritised: bool,
     /// Each path's measurement phase and whether it keeps 802.1p tags (TT-1).
     paths: Vec<(Phase, bool)>,
 }
@@ -76,15 +75,8 @@ struct MarkingInputs {
 impl MarkingInputs {
     /// Brings the inputs up to date with `m`; returns whether any changed.
     fn refresh(&mut self, m: &Model, any_prioritised: bool) -> bool {
-        let mut changed = false;
-        let mut set = |slot: &mut bool, v: bool| {
-            changed |= *slot != v;
-            *slot = v;
-        };
-        set(&mut self.any_prioritised, any_prioritised);
-        // (`> 0` → `== 0` is an equivalent mutant: the stored flag is only compared with its
-        // own next value, which flips at the same steps either way.)
-        set(&mut self.counted_prioritised, m.adaptive_marked_count() > 0);
+        let mut changed = self.any_prioritised != any_prioritised;
+        self.any_prioritised = any_prioritised;
         if self.epoch != m.topology_epoch() {
             self.epoch = m.topology_epoch();
             changed = true;
@@ -657,6 +649,31 @@ mod tests {
         // The one query of no data; the path's estimate is now partial.
         let r = m.apply(Call::QueryFlow(query));
         assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_NO_DATA));
+        assert!(m.check_invariants_incremental().is_err());
+    }
+
+    /// Tracking a client (STA-4) starts measuring its path: a step that logs only the handle
+    /// moves that path's phase (at once, with no warm-up), and every marking is re-checked.
+    #[test]
+    fn tracking_a_client_that_starts_a_measurement_re_checks_every_marking() {
+        let mut m = Model::new(
+            world(|w| {
+                w.settings.warmup_ms = 0;
+                w.settings.partial_ms = 0;
+            }),
+            1,
+        );
+        let h = testing::handle(&mut m);
+        let s = m.socket(2, 2, 17).unwrap();
+        // Non-adaptive: the path toward the peer is not measured yet.
+        let id = testing::add_flow(&mut m, h, s, true);
+        corrupt_route_unlogged(&mut m, id);
+        let track = call::Tracking {
+            handle: h,
+            client: Some(testing::peer()),
+            flags: 0,
+        };
+        assert_eq!(m.apply(Call::StartTrackingClient(track)), Ok(CallOutput::None));
         assert!(m.check_invariants_incremental().is_err());
     }
 

@@ -659,6 +659,64 @@ mod tests {
         m.handles.find(HandleValue(value)).expect("a handle")
     }
 
+    /// `check_call` refuses results no call can give: a handle handed out twice, flow id 0, an
+    /// enumeration that is not sorted and unique, a failure with ERROR_SUCCESS, 122 without
+    /// `*Size`, and ERROR_IO_PENDING from a call without an OVERLAPPED.
+    #[test]
+    fn check_call_refuses_impossible_results() {
+        use crate::model::{CallError, CallResult};
+        let mut m = Model::new(World::default(), 1);
+        let h = testing::handle(&mut m);
+        let s = m.socket(2, 2, 17).expect("socket");
+        let mut c = super::InvariantChecker::new();
+        c.observe(&m).expect("clean");
+        let create = Call::CreateHandle(call::CreateHandle {
+            handle: (),
+            version: Some((1, 0)),
+            out: true,
+        });
+        let add = Call::AddSocketToFlow(call::AddSocketToFlow {
+            handle: h,
+            socket: s,
+            dest: Some(testing::peer()),
+            traffic_type: call::TrafficArg::AudioVideo,
+            non_adaptive: true,
+            flags: 0,
+            flow: Some(0),
+        });
+        let enumerate = Call::EnumerateFlows(call::EnumerateFlows {
+            handle: h,
+            size: Some(64),
+            buffer: true,
+        });
+        let fail = |code, size| -> CallResult { Err(CallError { code, size }) };
+        let cases: Vec<(&Call, CallResult, bool)> = vec![
+            (&create, Ok(CallOutput::Handle(h + 4)), true),
+            (&create, Ok(CallOutput::Handle(h)), false),
+            (&add, Ok(CallOutput::Handle(h + 4)), false),
+            (&add, Ok(CallOutput::Flow(3)), true),
+            (&add, Ok(CallOutput::Flow(0)), false),
+            (&enumerate, Ok(CallOutput::Flows(vec![1, 3])), true),
+            (&enumerate, Ok(CallOutput::Flows(vec![3, 1])), false),
+            (&enumerate, Ok(CallOutput::Flows(vec![0, 3])), false),
+            (
+                &enumerate,
+                fail(Win32Error::ERROR_INSUFFICIENT_BUFFER, Some(8)),
+                true,
+            ),
+            (
+                &enumerate,
+                fail(Win32Error::ERROR_INSUFFICIENT_BUFFER, None),
+                false,
+            ),
+            (&enumerate, fail(Win32Error::ERROR_SUCCESS, None), false),
+            (&add, fail(Win32Error::ERROR_IO_PENDING, None), false),
+        ];
+        for (call, result, ok) in cases {
+            assert_eq!(c.check_call(call, &result).is_ok(), ok, "{call:?} → {result:?}");
+        }
+    }
+
     /// What [`rich_model`] made: its handles and flows.
     struct Rich {
         h: u64,
@@ -764,6 +822,16 @@ mod tests {
                 let i = index(m, r.idle);
                 m.flows.get_mut(&r.shared).expect("flow").owner = Owner::Handle(i);
             }),
+            (
+                "a flow moved to another handle's list but still listed by its own",
+                |m, r| {
+                    let i = index(m, r.idle);
+                    let id = r.shared;
+                    m.handles[i].flows.push(id);
+                    let f = m.flows.get_mut(&id).expect("flow");
+                    (f.owner, f.pos) = (Owner::Handle(i), 0);
+                },
+            ),
             ("a flow listed twice", |m, r| {
                 let i = index(m, r.h);
                 let id = r.shared;
@@ -774,11 +842,16 @@ mod tests {
                 let path = m.flows.get(&r.shared).expect("flow").path as usize;
                 m.paths[path].admitted_bps += 1;
             }),
-            ("a socket listed twice by one flow", |m, r| {
-                let f = m.flows.get_mut(&r.shared).expect("flow");
-                let s = f.sockets.as_slice()[0];
-                f.sockets = Sockets::Many(vec![s, s]);
-            }),
+            (
+                "a socket listed twice by one flow (its count kept in step)",
+                |m, r| {
+                    let f = m.flows.get_mut(&r.shared).expect("flow");
+                    let (a, b) = (f.sockets.as_slice()[0], f.sockets.as_slice()[1]);
+                    f.sockets = Sockets::Many(vec![a, a]);
+                    m.socket_mut(a).expect("socket").flow_refs += 1;
+                    m.socket_mut(b).expect("socket").flow_refs -= 1;
+                },
+            ),
             ("an adaptive flow with two sockets", |m, r| {
                 let s = m.flows.get(&r.shared).expect("flow").sockets.as_slice().to_vec();
                 m.flows.get_mut(&r.adaptive).expect("flow").sockets = Sockets::Many(s);

@@ -638,6 +638,30 @@ mod tests {
     use crate::call::{self, Call, TrafficArg};
     use crate::model::{testing, CallOutput, Model, World};
 
+    /// Another process's flows (GEN-7) take their declared rate: a non-adaptive one declaring
+    /// none is marked by its traffic type like any flow without a rate, and one declaring a
+    /// rate has it.
+    #[test]
+    fn a_foreign_flow_without_a_declared_rate_has_none() {
+        use crate::model::world::ForeignFlow;
+        use crate::model::TrafficType;
+        let mut w = World::default();
+        for rate_bps in [0, 500_000] {
+            w.foreign_flows.push(ForeignFlow {
+                traffic_type: TrafficType::Voice,
+                rate_bps,
+                ..ForeignFlow::default()
+            });
+        }
+        let m = Model::new(w, 1);
+        let mut flows: Vec<_> = m.flows.values().collect();
+        flows.sort_by_key(|f| f.id);
+        let rates: Vec<_> = flows.iter().map(|f| f.rate.map(|r| r.bandwidth_bps)).collect();
+        assert_eq!(rates, [None, Some(500_000)]);
+        let unrated = m.marking(flows[0].id).expect("a live flow");
+        assert_eq!(unrated.conformant_dscp, 56, "Voice, TT table");
+    }
+
     /// With recording off (`set_recording(false)`, a history of 0) nothing is recorded: no
     /// event is kept and none counts as dropped, for calls as for socket events.
     #[test]
