@@ -143,6 +143,7 @@ fn a_surface_driven_run_records_to_a_scenario_that_replays_the_same_trace() {
     let sim = Sim::builder().seed(77).build();
     drive(&sim);
     let recorded = sim.to_scenario("surface session");
+    assert_eq!(recorded.seed, 77, "the recording keeps the run's seed");
     assert!(
         recorded.steps.len() > 20,
         "the recording holds the session ({} steps)",
