@@ -109,6 +109,8 @@ impl<'de> serde::Deserialize<'de> for Ident {
         struct V;
         impl serde::de::Visitor<'_> for V {
             type Value = Ident;
+            // Never shown by RON or JSON, which hand a variant over as a name or a string
+            // (other input fails in the outer visitor), so replacing it is an equivalent mutant.
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a Win32 error name")
             }
