@@ -213,7 +213,8 @@ fn keys<K: Ord>(c: Changes<K>) -> Option<Vec<K>> {
     }
 }
 
-/// `v` sorted, each key once.
+/// `v` sorted, each key once. (Sorting fixes which violation a look reports first; looking at
+/// a key twice changes nothing, so `> 1` → `== 1` below is an equivalent mutant.)
 fn sorted<K: Ord>(mut v: Vec<K>) -> Vec<K> {
     if v.len() > 1 {
         v.sort_unstable();
@@ -331,7 +332,9 @@ impl Model {
             );
             // A handle's list changes when it gains or loses a flow, not when one of its flows
             // changes (the flow itself checks its place in the list).
-            if old.is_none() || new.is_none() || owners.0 != owners.1 {
+            // (A flow that comes or goes changes its owner from or to `None`; another
+            // process's flows have no handle either way.)
+            if owners.0 != owners.1 {
                 more_handles.extend(owners.0);
                 more_handles.extend(owners.1);
             }

@@ -639,16 +639,17 @@ mod tests {
     use crate::model::{testing, CallOutput, Model, World};
 
     /// Another process's flows (GEN-7) take their declared rate: a non-adaptive one declaring
-    /// none is marked by its traffic type like any flow without a rate, and one declaring a
-    /// rate has it.
+    /// none is marked by its traffic type like any flow without a rate; an adaptive one is
+    /// admitted, and marked, only with a rate (SET-6, SET-7d).
     #[test]
-    fn a_foreign_flow_without_a_declared_rate_has_none() {
+    fn a_foreign_flow_has_its_declared_rate_and_an_adaptive_one_needs_it_for_admission() {
         use crate::model::world::ForeignFlow;
         use crate::model::TrafficType;
         let mut w = World::default();
-        for rate_bps in [0, 500_000] {
+        for (adaptive, rate_bps) in [(false, 0), (false, 500_000), (true, 0), (true, 500_000)] {
             w.foreign_flows.push(ForeignFlow {
                 traffic_type: TrafficType::Voice,
+                adaptive,
                 rate_bps,
                 ..ForeignFlow::default()
             });
@@ -656,10 +657,24 @@ mod tests {
         let m = Model::new(w, 1);
         let mut flows: Vec<_> = m.flows.values().collect();
         flows.sort_by_key(|f| f.id);
-        let rates: Vec<_> = flows.iter().map(|f| f.rate.map(|r| r.bandwidth_bps)).collect();
-        assert_eq!(rates, [None, Some(500_000)]);
-        let unrated = m.marking(flows[0].id).expect("a live flow");
-        assert_eq!(unrated.conformant_dscp, 56, "Voice, TT table");
+        let seen: Vec<_> = flows
+            .iter()
+            .map(|f| {
+                let dscp = m.marking(f.id).expect("a live flow").conformant_dscp;
+                (f.rate.map(|r| r.bandwidth_bps), f.admitted, dscp)
+            })
+            .collect();
+        let voice = 56; // TT table
+        assert_eq!(
+            seen,
+            [
+                (None, false, voice),
+                (Some(500_000), false, voice),
+                (None, false, 0),
+                (Some(500_000), true, voice)
+            ]
+        );
+        assert_eq!(m.adaptive_marked_count(), 1);
     }
 
     /// With recording off (`set_recording(false)`, a history of 0) nothing is recorded: no
