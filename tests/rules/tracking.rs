@@ -288,6 +288,29 @@ fn sto_4_one_stop_ends_a_client_tracked_on_a_handle_and_lingering_from_a_closed_
 }
 
 #[test]
+fn sto_4_stopping_one_lingering_client_leaves_the_others_of_its_family() {
+    let other: std::net::IpAddr = "192.168.1.50".parse().expect("an address");
+    let mut t = T::world(|w| {
+        w.settings.tracking_linger_ms = 5_000;
+        w.peers.push(qwave_sim::model::world::Peer {
+            address: other,
+            lltd_qos: true,
+            ..Default::default()
+        });
+    });
+    let h1 = t.handle();
+    let h2 = t.handle();
+    t.start(h1, LLTD_PEER).expect("track");
+    t.start(h1, "192.168.1.50:5004")
+        .expect("track another IPv4 client");
+    t.close(h1).expect("close: both linger");
+    assert_eq!(t.m.lingering_clients().len(), 2);
+    t.start(h2, LLTD_PEER).expect("track again on another handle");
+    t.stop(h2, LLTD_PEER).expect("stop");
+    assert_eq!(t.m.lingering_clients(), [(Family::V4, other)]);
+}
+
+#[test]
 fn sto_5_running_flows_are_not_affected() {
     let mut t = T::new();
     let h = t.handle();
