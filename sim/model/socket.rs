@@ -29,7 +29,8 @@ pub mod wsa {
     pub const WSAEAFNOSUPPORT: i32 = 10047;
     /// `WSAEADDRINUSE`: the local address is taken.
     pub const WSAEADDRINUSE: i32 = 10048;
-    /// `WSAEADDRNOTAVAIL`: not an address of this host.
+    /// `WSAEADDRNOTAVAIL`: not an address of this host (`bind`), or a remote address or port
+    /// 0 (`connect`).
     pub const WSAEADDRNOTAVAIL: i32 = 10049;
     /// `WSAENETUNREACH`: no route.
     pub const WSAENETUNREACH: i32 = 10051;
@@ -287,14 +288,14 @@ impl Model {
         if s.family == Family::V6 && s.v6only && net::is_v4_mapped(sa.ip()) {
             return Err(wsa::WSAEINVAL);
         }
-        if sa.ip().is_unspecified() && sa.port() == 0 {
-            return match s.protocol {
-                Protocol::Udp => {
-                    s.peer = None; // RW-4: "disconnect"
-                    Ok(())
-                }
-                Protocol::Tcp => Err(wsa::WSAEINVAL),
-            };
+        if sa.ip().is_unspecified() && sa.port() == 0 && s.protocol == Protocol::Udp {
+            s.peer = None; // RW-4: "disconnect"
+            return Ok(());
+        }
+        // Winsock's error table: connect fails with WSAEADDRNOTAVAIL when the remote address
+        // or port is 0 (the all-zero address only disconnects a datagram socket).
+        if sa.ip().is_unspecified() || sa.port() == 0 {
+            return Err(wsa::WSAEADDRNOTAVAIL);
         }
         if s.protocol == Protocol::Tcp && s.peer.is_some() {
             return Err(wsa::WSAEISCONN);
@@ -428,6 +429,23 @@ mod tests {
         assert_eq!(peer_of(&m, udp), Some(peer));
         m.register_external_socket(udp, Protocol::Udp, any, None);
         assert_eq!(peer_of(&m, udp), None);
+    }
+
+    /// `connect` to a zero address or port: a datagram socket disconnects from the all-zero
+    /// address (RW-4); anything else with a 0 in it is WSAEADDRNOTAVAIL.
+    #[test]
+    fn connect_to_a_zero_address_or_port() {
+        let mut m = Model::new(World::default(), 1);
+        for (kind, to, want) in [
+            (2, "0.0.0.0:0", Ok(())),
+            (2, "0.0.0.0:5004", Err(wsa::WSAEADDRNOTAVAIL)),
+            (2, "192.168.1.20:0", Err(wsa::WSAEADDRNOTAVAIL)),
+            (1, "0.0.0.0:0", Err(wsa::WSAEADDRNOTAVAIL)),
+            (1, "192.168.1.20:0", Err(wsa::WSAEADDRNOTAVAIL)),
+        ] {
+            let s = m.socket(2, kind, 0).expect("socket");
+            assert_eq!(m.connect(s, addr(to)), want, "type {kind}, {to}");
+        }
     }
 
     #[test]
