@@ -22,6 +22,14 @@ impl VirtualTime {
     }
 
     /// `self + d`, saturating at the end of time.
+    ///
+    /// ```
+    /// use qwave_sim::model::VirtualTime;
+    /// use std::time::Duration;
+    /// let t = VirtualTime::ZERO.plus(Duration::from_millis(5));
+    /// assert_eq!(t.as_us(), 5_000);
+    /// assert_eq!(t.plus(Duration::MAX), VirtualTime(u64::MAX));
+    /// ```
     pub fn plus(self, d: Duration) -> VirtualTime {
         VirtualTime(self.0.saturating_add(duration_us(d)))
     }
