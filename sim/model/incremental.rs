@@ -351,12 +351,12 @@ impl Model {
         // last prioritised flow, paths starting to be measured (a new flow or a tracked client),
         // and, when the estimate warms up by queries (AMB-36), any fundamentals query: without
         // any of those, they are as they were.
-        // (Deleting the `!` of `!flows.is_empty()` or of `!requests.is_empty()` is an
-        // equivalent mutant today: a step that touches a flow or a request and moves a shared
-        // input also moves another term. A new adaptive flow starts measuring its path, but
-        // joining its handle's list logs the handle; faults bump the epoch; a rate that
-        // prioritises a flow moves `any_prioritised`; a touched request names its flow, and no
-        // request starts or stops a measurement. The terms stay so that a change of a path's
+        // (The flow and request terms are redundant today, so mutants that weaken them, such as
+        // deleting a `!` or joining the two with `&&`, are equivalent: a step that touches a flow
+        // or a request and moves a shared input also moves another term. A new adaptive flow starts
+        // measuring its path, but joining its handle's list logs the handle; faults bump the epoch;
+        // a rate that prioritises a flow moves `any_prioritised`; a touched request names its flow,
+        // and no request starts or stops a measurement. The terms stay so that a change of a path's
         // phase through a flow or a request alone cannot slip by.)
         let moved = sh.marking_at != Some(self.now())
             || self.world().settings.warmup != Warmup::Time
