@@ -357,7 +357,9 @@ impl Model {
         // measuring its path, but joining its handle's list logs the handle; faults bump the epoch;
         // a rate that prioritises a flow moves `any_prioritised`; a touched request names its flow,
         // and no request starts or stops a measurement. The terms stay so that a change of a path's
-        // phase through a flow or a request alone cannot slip by.)
+        // phase through a flow or a request alone cannot slip by. The prioritised term is
+        // redundant too, a flow's priority changing only with the flow, touched: inverting it is
+        // equivalent.)
         let moved = sh.marking_at != Some(self.now())
             || self.world().settings.warmup != Warmup::Time
             || !flows.is_empty()
@@ -677,6 +679,27 @@ mod tests {
             flags: 0,
         };
         assert_eq!(m.apply(Call::StartTrackingClient(track)), Ok(CallOutput::None));
+        assert!(m.check_invariants_incremental().is_err());
+    }
+
+    /// A fault makes every cached route stale (a new topology epoch) without touching a flow:
+    /// every marking is re-checked, and a flow whose DSCP override was corrupted unlogged is
+    /// seen.
+    #[test]
+    fn a_fault_re_checks_every_marking() {
+        let mut m = Model::new(World::default(), 1);
+        let h = testing::handle(&mut m);
+        let s = m.socket(2, 2, 17).unwrap();
+        let id = testing::add_flow(&mut m, h, s, true);
+        assert_eq!(m.check_invariants_incremental(), Ok(()));
+        m.flows.get_mut(&id).expect("flow").custom_dscp = Some(64);
+        let _ = m.flows.touched.take();
+        assert!(m.check_invariants().is_err(), "the full check sees it");
+        let epoch = m.topology_epoch();
+        m.inject(crate::model::Fault::RouteLost(
+            "10.0.0.0/8".parse().expect("prefix"),
+        ));
+        assert_eq!(m.topology_epoch(), epoch + 1);
         assert!(m.check_invariants_incremental().is_err());
     }
 

@@ -199,6 +199,7 @@ impl Model {
             "adaptive flow {id} has {} sockets (ADD-17)",
             f.sockets.len()
         );
+        // (`> 1` → `>= 1` is an equivalent mutant: one socket is never listed twice.)
         if f.sockets.len() > 1 {
             let mut uniq = f.sockets.as_slice().to_vec();
             uniq.sort_unstable();

@@ -677,6 +677,30 @@ mod tests {
         assert_eq!(m.adaptive_marked_count(), 1);
     }
 
+    /// Estimate jitter (`estimate_jitter_pct`): exact, and no random draw, when it is 0 or the
+    /// value is 0 (so turning it off leaves the rest of the seeded stream as it was); within
+    /// ± the percentage, drawn from the seed, otherwise.
+    #[test]
+    fn jitter_draws_only_when_there_is_something_to_jitter() {
+        let model = |pct| {
+            let mut w = World::default();
+            w.settings.estimate_jitter_pct = pct;
+            Model::new(w, 3)
+        };
+        let untouched = model(0).rng.next_u64();
+        let mut off = model(0);
+        assert_eq!(off.jitter(1_000_000), 1_000_000);
+        let mut zero = model(10);
+        assert_eq!(zero.jitter(0), 0);
+        for mut m in [off, zero] {
+            assert_eq!(m.rng.next_u64(), untouched, "no draw");
+        }
+        let mut on = model(10);
+        let v = on.jitter(1_000_000);
+        assert!((900_000..=1_100_000).contains(&v), "{v}");
+        assert_ne!(on.rng.next_u64(), untouched, "one draw");
+    }
+
     /// With recording off (`set_recording(false)`, a history of 0) nothing is recorded: no
     /// event is kept and none counts as dropped, for calls as for socket events.
     #[test]

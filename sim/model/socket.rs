@@ -431,6 +431,26 @@ mod tests {
         assert_eq!(peer_of(&m, udp), None);
     }
 
+    /// The sim's copy of an OS socket takes its local address: one of this host's addresses
+    /// as it is; another (the real machine's) as the unspecified address with the same port;
+    /// none (all zero) left for `connect` to choose from the route.
+    #[test]
+    fn an_external_socket_takes_the_os_local_address_this_host_can_hold() {
+        let mut m = Model::new(World::default(), 1);
+        let bound_of = |m: &Model, raw| m.socket_info(raw).expect("known").bound;
+        let peer: SocketAddr = "192.168.1.20:5004".parse().expect("address");
+        let cases = [
+            ("192.168.1.10:4000", None, "192.168.1.10:4000"),
+            ("10.9.8.7:4000", None, "0.0.0.0:4000"),
+            ("0.0.0.0:0", Some(peer), "192.168.1.10:0"),
+        ];
+        for (raw, (local, peer, want)) in (0x1000..).zip(cases) {
+            let local: SocketAddr = local.parse().expect("address");
+            m.register_external_socket(raw, Protocol::Udp, local, peer);
+            assert_eq!(bound_of(&m, raw), Some(want.parse().expect("address")), "{local}");
+        }
+    }
+
     /// `connect` to a zero address or port: a datagram socket disconnects from the all-zero
     /// address (RW-4); anything else with a 0 in it is WSAEADDRNOTAVAIL.
     #[test]

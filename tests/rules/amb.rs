@@ -64,6 +64,24 @@ fn amb_3_tracking_lingers_after_close_for_the_setting_and_any_handle_can_stop_it
 }
 
 #[test]
+fn amb_3_each_closed_handles_clients_linger_for_their_own_time() {
+    let mut t = T::world(|w| w.settings.tracking_linger_ms = 1_000);
+    let h1 = t.handle();
+    let h2 = t.handle();
+    t.start(h1, LLTD_PEER).expect("track");
+    t.close(h1).expect("close at 0 ms");
+    t.advance_ms(600);
+    t.start(h2, LLTD_PEER6).expect("track");
+    t.close(h2).expect("close at 600 ms");
+    t.advance_ms(400);
+    // The first ends at 1,000 ms, the second lingers until 1,600 ms.
+    let v6: std::net::IpAddr = "fd00::20".parse().expect("LLTD_PEER6's address");
+    assert_eq!(t.m.lingering_clients(), [(Family::V6, v6)]);
+    t.advance_ms(600);
+    assert!(t.m.lingering_clients().is_empty());
+}
+
+#[test]
 fn amb_4_v4_and_v4_mapped_destinations_on_dual_stack_give_87_connected_null_works() {
     let mut t = T::new();
     let h = t.handle();
