@@ -660,6 +660,18 @@ mod tests {
         m.handles.find(HandleValue(value)).expect("a handle")
     }
 
+    /// A violation reads as what it is: "invariant violated: " and the broken invariant.
+    #[test]
+    fn a_violation_names_the_broken_invariant() {
+        let (mut m, _) = rich_model();
+        m.paths[0].admitted_bps += 1;
+        let e = m.check_invariants().expect_err("a broken budget");
+        assert!(
+            e.to_string().starts_with("invariant violated: path 0 budget"),
+            "{e}"
+        );
+    }
+
     /// `check_call` refuses results no call can give: a handle handed out twice, flow id 0, an
     /// enumeration that is not sorted and unique, a failure with ERROR_SUCCESS, 122 without
     /// `*Size`, and ERROR_IO_PENDING from a call without an OVERLAPPED.

@@ -216,6 +216,21 @@ mod tests {
         assert_eq!(p.to_string(), "192.168.1.10/24");
     }
 
+    /// A bad prefix in a world file says what is wrong with it (serde reports it through
+    /// `Display`).
+    #[test]
+    fn a_bad_prefix_says_why() {
+        for (text, why) in [
+            ("1.2.3.4/33", "prefix length 33 is too long for `1.2.3.4`"),
+            ("1.2.3.4", "`1.2.3.4` is not `address/length`"),
+            ("x/8", "`x` is not an IP address"),
+            ("1.2.3.4/x", "`x` is not a prefix length"),
+        ] {
+            let e = ron::from_str::<Prefix>(&format!("{text:?}")).expect_err(text);
+            assert!(e.to_string().contains(why), "{text}: {e}");
+        }
+    }
+
     #[test]
     fn mapped_addresses_unmap() {
         let m: IpAddr = "::ffff:192.168.1.20".parse().unwrap();
