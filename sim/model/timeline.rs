@@ -97,6 +97,8 @@ impl Model {
                 let id = state.id;
                 let next = self.now.plus_us(period.saturating_mul(1000));
                 // At the saturated end of time the next flip would be "now" again, forever.
+                // (`next > now` implies `period > 0`, so `>` → `>=` on the period is an
+                // equivalent mutant; the period test says what is meant.)
                 if period > 0 && next > self.now {
                     self.schedule(next, Scheduled::Toggle(p));
                 }
