@@ -129,6 +129,9 @@ impl<'de> serde::Deserialize<'de> for Win32Error {
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = Win32Error;
+            // Not shown by RON or JSON either: each reports a value that is not a name or an
+            // object in its own words ("Expected identifier", "expected value"), so replacing
+            // it is an equivalent mutant; other serde formats would show it.
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a Win32 error name such as ERROR_NOT_FOUND, or WIN32_ERROR(number)")
             }

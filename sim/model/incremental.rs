@@ -73,7 +73,8 @@ struct MarkingInputs {
 }
 
 impl MarkingInputs {
-    /// Brings the inputs up to date with `m`; returns whether any changed.
+    /// Brings the inputs up to date with `m`; returns whether any changed. (Returning `true`
+    /// always, an equivalent mutant, re-checks every marking at every look.)
     fn refresh(&mut self, m: &Model, any_prioritised: bool) -> bool {
         let mut changed = self.any_prioritised != any_prioritised;
         self.any_prioritised = any_prioritised;
@@ -214,7 +215,8 @@ fn keys<K: Ord>(c: Changes<K>) -> Option<Vec<K>> {
 }
 
 /// `v` sorted, each key once. (Sorting fixes which violation a look reports first; looking at
-/// a key twice changes nothing, so `> 1` → `== 1` below is an equivalent mutant.)
+/// a key twice changes nothing, and sorting one key does nothing, so the mutants of `> 1` below
+/// are equivalent.)
 fn sorted<K: Ord>(mut v: Vec<K>) -> Vec<K> {
     if v.len() > 1 {
         v.sort_unstable();

@@ -869,6 +869,18 @@ mod tests {
                 let s = m.flows.get(&r.shared).expect("flow").sockets.as_slice().to_vec();
                 m.flows.get_mut(&r.adaptive).expect("flow").sockets = Sockets::Many(s);
             }),
+            ("a handle changed in a wholesale pass (iter_mut)", |m, r| {
+                let value = r.idle;
+                for h in m.handles.iter_mut().filter(|h| h.value == value) {
+                    h.value ^= 0x10;
+                }
+            }),
+            ("a flow changed in a wholesale pass (values_mut)", |m, r| {
+                let id = r.shared;
+                for f in m.flows.values_mut().filter(|f| f.id == id) {
+                    f.route = Route::Loopback;
+                }
+            }),
             ("a flow whose cached route is not its destination's", |m, r| {
                 m.flows.get_mut(&r.shared).expect("flow").route = Route::Loopback;
             }),

@@ -33,7 +33,8 @@ impl SimRng {
     /// `true` with probability `p` (clamped to `0.0..=1.0`).
     pub fn chance(&mut self, p: f64) -> bool {
         let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
-        // 53 random bits as a fraction in [0, 1).
+        // 53 random bits as a fraction in [0, 1). (`<` → `<=` differs only when the fraction
+        // is exactly `p`, one draw in 2^53: an equivalent mutant for every run we can make.)
         ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
     }
 }

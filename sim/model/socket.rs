@@ -202,6 +202,8 @@ impl Model {
     /// does not own (the machine running the test) become the unspecified address, same port.
     fn adoptable_local(&self, local: SocketAddr) -> SocketAddr {
         let ip = local.ip();
+        // (The unspecified address maps to itself either way, so `||` → `&&` after its test is
+        // an equivalent mutant.)
         if ip.is_unspecified() || net::is_loopback(net::unmap(ip)) || self.is_local_address(net::unmap(ip)) {
             local
         } else {
@@ -382,6 +384,22 @@ mod tests {
 
     fn addr(s: &str) -> Option<SockAddrIn> {
         Some(SockAddrIn::from(s.parse::<SocketAddr>().expect("test address")))
+    }
+
+    /// `socket()`'s argument checks: a protocol that does not fit the type is WSAEPROTOTYPE, an
+    /// unknown type WSAESOCKTNOSUPPORT, an unknown family WSAEAFNOSUPPORT.
+    #[test]
+    fn socket_arguments_that_do_not_fit() {
+        let mut m = Model::new(World::default(), 1);
+        for (af, kind, protocol, want) in [
+            (2, 1, 17, wsa::WSAEPROTOTYPE),
+            (23, 2, 6, wsa::WSAEPROTOTYPE),
+            (2, 3, 0, wsa::WSAESOCKTNOSUPPORT),
+            (7, 2, 0, wsa::WSAEAFNOSUPPORT),
+        ] {
+            assert_eq!(m.socket(af, kind, protocol), Err(want), "{af} {kind} {protocol}");
+        }
+        assert!(m.socket(23, 1, 6).is_ok());
     }
 
     #[test]
