@@ -345,6 +345,15 @@ impl Model {
     }
 
     /// Sockets the sim created, in creation order.
+    ///
+    /// ```
+    /// use qwave_sim::model::{Model, World};
+    /// let mut m = Model::new(World::default(), 1);
+    /// let udp = m.socket(2, 2, 17).unwrap(); // AF_INET, SOCK_DGRAM, IPPROTO_UDP
+    /// let tcp = m.socket(23, 1, 6).unwrap(); // AF_INET6, SOCK_STREAM, IPPROTO_TCP
+    /// let raws: Vec<u64> = m.sockets().iter().map(|s| s.raw).collect();
+    /// assert_eq!(raws, [udp, tcp]);
+    /// ```
     pub fn sockets(&self) -> &[Socket] {
         &self.sockets
     }
