@@ -231,8 +231,37 @@ impl Hasher for IdHasher {
 
 #[cfg(test)]
 mod tests {
+    use super::CHUNK;
     use crate::model::world::{ForeignFlow, World};
     use crate::model::Model;
+
+    /// Storage grows a chunk at a time (the room wasted is bounded by one chunk), every flow is
+    /// found under its id across chunks, and `Debug` shows a map sorted by id.
+    #[test]
+    fn flows_fill_whole_chunks_and_are_found_across_them() {
+        let n = CHUNK + 44;
+        let w = World {
+            foreign_flows: vec![ForeignFlow::default(); n],
+            ..World::default()
+        };
+        let m = Model::new(w, 1);
+        let sizes: Vec<usize> = m.flows.chunks.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [CHUNK, 44]);
+        let mut ids: Vec<u32> = m.flows.keys().copied().collect();
+        ids.sort_unstable();
+        assert_eq!(ids.len(), n);
+        for id in &ids {
+            assert_eq!(m.flows.get(id).map(|f| f.id), Some(*id));
+        }
+        let debug = format!("{:?}", m.flows);
+        let at = |id: u32| debug.find(&format!("{id}: Flow {{")).expect("listed");
+        assert!(
+            debug.starts_with(&format!("{{{}: Flow {{", ids[0])),
+            "{}",
+            &debug[..20]
+        );
+        assert!(at(ids[n - 2]) < at(ids[n - 1]));
+    }
 
     /// Storing under a live id replaces that flow in its own slot (the model never does, flow
     /// ids being unique among live flows, but the table keeps a map's contract).

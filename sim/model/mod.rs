@@ -284,6 +284,7 @@ impl Model {
     /// Physically drops all but the last `keep` events.
     fn trim(&mut self, keep: usize) {
         let excess = self.events.len().saturating_sub(keep);
+        // (`>` → `>=` is an equivalent mutant: draining nothing changes nothing.)
         if excess > 0 {
             self.events.drain(..excess);
             self.events_removed += excess as u64;
@@ -542,6 +543,7 @@ impl Model {
         let Some(slot) = self.flows.find(id) else {
             return;
         };
+        // (A shortcut: `>` → `>=`, an equivalent mutant, looks for requests that are not there.)
         if self.flows.at(slot).requests > 0 {
             // Abort pending requests first, while the flow (and so its path's waiter list) can
             // still be found by `unregister`.
@@ -708,6 +710,21 @@ mod tests {
         let v = on.jitter(1_000_000);
         assert!((900_000..=1_100_000).contains(&v), "{v}");
         assert_ne!(on.rng.next_u64(), untouched, "one draw");
+    }
+
+    /// A history limit bounds the log's memory to about twice the limit however long the run
+    /// (`set_history`'s promise), while `events` shows the last `limit` and `events_dropped`
+    /// counts the rest.
+    #[test]
+    fn a_history_limit_bounds_the_log() {
+        let mut m = Model::new(World::default(), 1);
+        m.set_history(10);
+        for _ in 0..100 {
+            m.socket(2, 2, 17).expect("socket");
+        }
+        assert!(m.events.len() <= 20, "{} events kept", m.events.len());
+        assert_eq!(m.events().len(), 10);
+        assert_eq!(m.events_dropped(), 90);
     }
 
     /// With recording off (`set_recording(false)`, a history of 0) nothing is recorded: no
