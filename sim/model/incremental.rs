@@ -206,7 +206,8 @@ impl Shadow {
     }
 }
 
-/// The keys a log names, sorted and once each (`None`: all of them).
+/// The keys a log names, sorted and once each (`None`: all of them; always `None`, an
+/// equivalent mutant, makes every look whole).
 fn keys<K: Ord>(c: Changes<K>) -> Option<Vec<K>> {
     match c {
         Changes::All => None,
@@ -681,6 +682,44 @@ mod tests {
             flags: 0,
         };
         assert_eq!(m.apply(Call::StartTrackingClient(track)), Ok(CallOutput::None));
+        assert!(m.check_invariants_incremental().is_err());
+    }
+
+    /// In a world whose only path is the off-link one, the first adaptive flow starts measuring
+    /// it: that one path's phase moves, and every marking is re-checked.
+    #[test]
+    fn the_only_paths_measurement_starting_re_checks_every_marking() {
+        let mut m = Model::new(
+            world(|w| {
+                w.peers.clear();
+                w.settings.warmup_ms = 0;
+                w.settings.partial_ms = 0;
+            }),
+            1,
+        );
+        assert_eq!(m.paths.len(), 1);
+        let h = testing::handle(&mut m);
+        let (s1, s2) = (m.socket(2, 2, 17).unwrap(), m.socket(2, 2, 17).unwrap());
+        let offlink = crate::model::SockAddrIn::from(
+            "203.0.113.7:5004"
+                .parse::<std::net::SocketAddr>()
+                .expect("address"),
+        );
+        let add = |socket, non_adaptive| call::AddSocketToFlow {
+            handle: h,
+            socket,
+            dest: Some(offlink),
+            traffic_type: call::TrafficArg::AudioVideo,
+            non_adaptive,
+            flags: 0,
+            flow: Some(0),
+        };
+        let Ok(CallOutput::Flow(other)) = m.apply(Call::AddSocketToFlow(add(s1, true))) else {
+            panic!("a non-adaptive flow");
+        };
+        corrupt_route_unlogged(&mut m, other);
+        let r = m.apply(Call::AddSocketToFlow(add(s2, false)));
+        assert!(matches!(r, Ok(CallOutput::Flow(_))), "{r:?}");
         assert!(m.check_invariants_incremental().is_err());
     }
 
