@@ -486,6 +486,18 @@ mod tests {
         }
     }
 
+    /// A datagram socket may connect again, to another peer; a connected stream socket may
+    /// not (WSAEISCONN).
+    #[test]
+    fn connect_again() {
+        let mut m = Model::new(World::default(), 1);
+        for (kind, second) in [(2, Ok(())), (1, Err(wsa::WSAEISCONN))] {
+            let s = m.socket(2, kind, 0).expect("socket");
+            assert_eq!(m.connect(s, addr("192.168.1.20:5004")), Ok(()));
+            assert_eq!(m.connect(s, addr("192.168.1.30:5004")), second, "type {kind}");
+        }
+    }
+
     #[test]
     fn connect_binds_the_local_address_of_the_route() {
         let mut m = Model::new(World::default(), 1);
