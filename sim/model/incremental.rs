@@ -569,9 +569,9 @@ impl Model {
 /// moves only a shared input, and expect the incremental check to see the corruption.
 #[cfg(test)]
 mod tests {
-    use crate::call::{self, Call, QueryOp, SetOp};
+    use crate::call::{self, Call, QueryOp};
     use crate::model::world::Warmup;
-    use crate::model::{testing, CallOutput, Model, Route, Shaping, Win32Error, World};
+    use crate::model::{testing, CallOutput, Model, Route, Win32Error, World};
 
     /// Caches a wrong route for flow `id` without logging the change: the full check sees it;
     /// an incremental look with nothing logged does not.
@@ -598,30 +598,13 @@ mod tests {
     #[test]
     fn the_first_prioritised_flow_re_checks_every_marking() {
         // No warm-up: the path's estimate is complete as soon as it is measured.
-        let mut m = Model::new(
-            world(|w| {
-                w.settings.warmup_ms = 0;
-                w.settings.partial_ms = 0;
-            }),
-            1,
-        );
+        let mut m = Model::new(testing::no_warm_up(), 1);
         let h = testing::handle(&mut m);
         let (s1, s2) = (m.socket(2, 2, 17).unwrap(), m.socket(2, 2, 17).unwrap());
         let other = testing::add_flow(&mut m, h, s1, true);
         let adaptive = testing::add_flow(&mut m, h, s2, false);
         corrupt_route_unlogged(&mut m, other);
-        let set = call::SetFlow {
-            handle: h,
-            flow: adaptive,
-            op: SetOp::OutgoingRate {
-                bandwidth_bps: 100_000,
-                shaping: Shaping::ShapeAndMark,
-                reason: 0,
-            },
-            flags: 0,
-            overlapped: None,
-        };
-        assert_eq!(m.apply(Call::SetFlow(set)), Ok(CallOutput::None));
+        testing::set_rate(&mut m, h, adaptive, 100_000);
         assert_eq!(m.adaptive_marked_count(), 1, "the adaptive flow is prioritised");
         assert!(m.check_invariants_incremental().is_err());
     }
@@ -664,13 +647,7 @@ mod tests {
     /// moves that path's phase (at once, with no warm-up), and every marking is re-checked.
     #[test]
     fn tracking_a_client_that_starts_a_measurement_re_checks_every_marking() {
-        let mut m = Model::new(
-            world(|w| {
-                w.settings.warmup_ms = 0;
-                w.settings.partial_ms = 0;
-            }),
-            1,
-        );
+        let mut m = Model::new(testing::no_warm_up(), 1);
         let h = testing::handle(&mut m);
         let s = m.socket(2, 2, 17).unwrap();
         // Non-adaptive: the path toward the peer is not measured yet.
@@ -690,11 +667,10 @@ mod tests {
     #[test]
     fn the_only_paths_measurement_starting_re_checks_every_marking() {
         let mut m = Model::new(
-            world(|w| {
-                w.peers.clear();
-                w.settings.warmup_ms = 0;
-                w.settings.partial_ms = 0;
-            }),
+            World {
+                peers: Vec::new(),
+                ..testing::no_warm_up()
+            },
             1,
         );
         assert_eq!(m.paths.len(), 1);
@@ -756,17 +732,7 @@ mod tests {
         let path = m.flows.get(&id).expect("flow").path as usize;
         m.paths[path].waiters.push(12_345);
         assert!(m.check_invariants().is_err(), "the full check sees it");
-        let notify = call::NotifyFlow {
-            handle: h,
-            flow: id,
-            op: call::NotifyOp::Congested,
-            size: None,
-            buffer: call::NotifyBuffer::Null,
-            flags: 0,
-            overlapped: Some(7),
-        };
-        let r = m.apply(Call::NotifyFlow(notify));
-        assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_IO_PENDING));
+        testing::notify_congested(&mut m, h, id);
         assert!(m.check_invariants_incremental().is_err());
     }
 }

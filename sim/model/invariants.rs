@@ -554,7 +554,7 @@ impl InvariantChecker {
 
 #[cfg(test)]
 mod tests {
-    use crate::call::{self, Call, NotifyBuffer, NotifyOp};
+    use crate::call::{self, Call};
     use crate::model::flow::{Owner, Sockets};
     use crate::model::{
         testing, CallOutput, Family, HandleState, Model, Route, Scheduled, VirtualTime, Win32Error, World,
@@ -569,17 +569,7 @@ mod tests {
         let h = testing::handle(&mut m);
         let s = m.socket(2, 2, 17).expect("socket");
         let id = testing::add_flow(&mut m, h, s, false);
-        let notify = call::NotifyFlow {
-            handle: h,
-            flow: id,
-            op: NotifyOp::Congested,
-            size: None,
-            buffer: NotifyBuffer::Null,
-            flags: 0,
-            overlapped: Some(7),
-        };
-        let r = m.apply(Call::NotifyFlow(notify));
-        assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_IO_PENDING));
+        testing::notify_congested(&mut m, h, id);
         assert!(m.paths.iter().any(|p| !p.waiters.is_empty()));
         let remove = call::RemoveSocketFromFlow {
             handle: h,
@@ -743,26 +733,12 @@ mod tests {
     /// sockets, a spare socket, and time past zero. Both checks pass on it, and the incremental
     /// check has taken its first (whole) look.
     fn rich_model() -> (Model, Rich) {
-        let mut w = World::default();
-        w.settings.warmup_ms = 0;
-        w.settings.partial_ms = 0;
-        let mut m = Model::new(w, 1);
+        let mut m = Model::new(testing::no_warm_up(), 1);
         let h = testing::handle(&mut m);
         let idle = testing::handle(&mut m);
         let s: Vec<u64> = (0..4).map(|_| m.socket(2, 2, 17).expect("socket")).collect();
         let adaptive = testing::add_flow(&mut m, h, s[0], false);
-        let set = call::SetFlow {
-            handle: h,
-            flow: adaptive,
-            op: call::SetOp::OutgoingRate {
-                bandwidth_bps: 100_000,
-                shaping: crate::model::Shaping::ShapeAndMark,
-                reason: 0,
-            },
-            flags: 0,
-            overlapped: None,
-        };
-        assert_eq!(m.apply(Call::SetFlow(set)), Ok(CallOutput::None));
+        testing::set_rate(&mut m, h, adaptive, 100_000);
         let shared = testing::add_flow(&mut m, h, s[1], true);
         let join = call::AddSocketToFlow {
             handle: h,
@@ -774,17 +750,7 @@ mod tests {
             flow: Some(shared),
         };
         assert_eq!(m.apply(Call::AddSocketToFlow(join)), Ok(CallOutput::Flow(shared)));
-        let notify = call::NotifyFlow {
-            handle: h,
-            flow: adaptive,
-            op: NotifyOp::Congested,
-            size: None,
-            buffer: NotifyBuffer::Null,
-            flags: 0,
-            overlapped: Some(7),
-        };
-        let r = m.apply(Call::NotifyFlow(notify));
-        assert_eq!(r.map_err(|e| e.code), Err(Win32Error::ERROR_IO_PENDING));
+        testing::notify_congested(&mut m, h, adaptive);
         m.advance_us(5_000);
         assert_eq!(m.check_invariants(), Ok(()));
         assert_eq!(m.check_invariants_incremental(), Ok(()));

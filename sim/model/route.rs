@@ -270,7 +270,6 @@ impl Model {
 mod tests {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-    use crate::call::{self, Call};
     use crate::model::world::Interface;
     use crate::model::{testing, Fault, Model, Route, SockAddrIn, World};
 
@@ -379,17 +378,8 @@ mod tests {
         let (mut m, id) = one_flow();
         let s = &m.world().settings;
         m.advance_us((s.warmup_ms + s.partial_ms) * 1000);
-        let notify = call::NotifyFlow {
-            handle: m.handles()[0].value,
-            flow: id,
-            op: call::NotifyOp::Congested,
-            size: None,
-            buffer: call::NotifyBuffer::Null,
-            flags: 0,
-            overlapped: Some(7),
-        };
-        let r = m.apply(Call::NotifyFlow(notify)).map_err(|e| e.code);
-        assert_eq!(r, Err(crate::model::Win32Error::ERROR_IO_PENDING));
+        let h = m.handles()[0].value;
+        testing::notify_congested(&mut m, h, id);
         assert_eq!(m.flows.get(&id).expect("flow").route_epoch, 0);
         m.topology_epoch = u32::MAX;
         m.inject(Fault::RouteLost("192.168.1.0/24".parse().expect("prefix")));

@@ -3,8 +3,17 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use crate::call::{self, Call, TrafficArg};
-use crate::model::{CallOutput, Model, SockAddrIn};
+use crate::call::{self, Call, NotifyBuffer, NotifyOp, SetOp, TrafficArg};
+use crate::model::{CallOutput, Model, Shaping, SockAddrIn, Win32Error, World};
+
+/// The default world with no estimate warm-up: a path's estimate is complete as soon as it is
+/// measured.
+pub(crate) fn no_warm_up() -> World {
+    let mut w = World::default();
+    w.settings.warmup_ms = 0;
+    w.settings.partial_ms = 0;
+    w
+}
 
 /// The default world's peer on the local link: 192.168.1.20:5000.
 pub(crate) fn peer() -> SockAddrIn {
@@ -39,4 +48,35 @@ pub(crate) fn add_flow(m: &mut Model, h: u64, s: u64, non_adaptive: bool) -> u32
         Ok(CallOutput::Flow(id)) => id,
         other => panic!("add: {other:?}"),
     }
+}
+
+/// `QOSSetFlow(h, flow, QOSSetOutgoingRate, bps, ShapeAndMark)`, synchronous; must succeed.
+pub(crate) fn set_rate(m: &mut Model, h: u64, flow: u32, bandwidth_bps: u64) {
+    let set = call::SetFlow {
+        handle: h,
+        flow,
+        op: SetOp::OutgoingRate {
+            bandwidth_bps,
+            shaping: Shaping::ShapeAndMark,
+            reason: 0,
+        },
+        flags: 0,
+        overlapped: None,
+    };
+    assert_eq!(m.apply(Call::SetFlow(set)), Ok(CallOutput::None));
+}
+
+/// `QOSNotifyFlow(h, flow, QOSNotifyCongested)` with OVERLAPPED 7; must pend.
+pub(crate) fn notify_congested(m: &mut Model, h: u64, flow: u32) {
+    let notify = call::NotifyFlow {
+        handle: h,
+        flow,
+        op: NotifyOp::Congested,
+        size: None,
+        buffer: NotifyBuffer::Null,
+        flags: 0,
+        overlapped: Some(7),
+    };
+    let r = m.apply(Call::NotifyFlow(notify)).map_err(|e| e.code);
+    assert_eq!(r, Err(Win32Error::ERROR_IO_PENDING));
 }
