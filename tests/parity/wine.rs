@@ -7,10 +7,12 @@
 //! `QWAVE_SIM_REQUIRE_WINE=1` (CI), which makes a missing tool a failure. Everything is built
 //! once per test run under `target/qwave-sim/wine/` (the DLL, both probes), the Wine prefix
 //! is private (`target/qwave-sim/wine/prefix`), every Wine run is killed with its process
-//! group after 120 s, and the runs are serialised. `QWAVE_SIM_SKIP_WINE=1` skips them (the
-//! general test run of `.ci/run`, which runs them in a step of their own).
+//! group after 120 s, and the runs are serialised. Each build, the prefix and every run note
+//! their time (`wine: …`) in [`TIMES`] under the target dir, which `.ci/run` prints after the
+//! tests. `QWAVE_SIM_SKIP_WINE=1` skips them, for a developer's quick runs and the mutant
+//! scripts; `.ci/run` unsets it.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -21,8 +23,10 @@ use qwave_sim::Sim;
 
 const TARGET: &str = "x86_64-pc-windows-gnu";
 const REQUIRE: &str = "QWAVE_SIM_REQUIRE_WINE";
-/// Set by `.ci/run` for the general test run: the Wine checks have a step of their own.
+/// Skips the Wine checks (a developer's quick runs; never set in CI).
 const SKIP: &str = "QWAVE_SIM_SKIP_WINE";
+/// The timing lines of the last run, under the target dir.
+const TIMES: &str = "qwave-sim/wine/times.log";
 /// Longest a single Wine run may take.
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 /// Longest a build may take (the first Windows build of the library and `windows`).
@@ -70,6 +74,18 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// Prints a `wine: …` timing line and appends it to [`TIMES`] (emptied when the checks set up).
+fn note_time(line: String) {
+    println!("{line}");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(target_dir().join(TIMES));
+    if let Ok(mut f) = log {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|d| d.join(name))
@@ -79,7 +95,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 /// The Wine tools, or `None` after printing why the checks do not run.
 fn wine() -> Option<&'static Wine> {
     if std::env::var(SKIP).as_deref() == Ok("1") {
-        println!("skipped: {SKIP}=1 (the Wine checks run in a step of their own)");
+        println!("skipped: {SKIP}=1");
         return None;
     }
     match SETUP.get_or_init(setup) {
@@ -182,6 +198,7 @@ fn built(wine: &Path) -> Result<Wine, String> {
     let base = target_dir().join("qwave-sim").join("wine");
     let build = base.join("build");
     std::fs::create_dir_all(&base).map_err(|e| e.to_string())?;
+    std::fs::write(target_dir().join(TIMES), "").map_err(|e| e.to_string())?;
 
     // qwave.dll.
     let t = Instant::now();
@@ -193,7 +210,10 @@ fn built(wine: &Path) -> Result<Wine, String> {
     if r.code != Some(0) {
         return Err(format!("building qwave.dll failed:\n{}", r.stderr));
     }
-    println!("wine: qwave.dll built in {:.1} s", t.elapsed().as_secs_f64());
+    note_time(format!(
+        "wine: qwave.dll built in {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
 
     // The Rust probe against the real windows 0.62.2.
     let t = Instant::now();
@@ -225,7 +245,10 @@ fn built(wine: &Path) -> Result<Wine, String> {
             r.stderr
         ));
     }
-    println!("wine: Rust probe built in {:.1} s", t.elapsed().as_secs_f64());
+    note_time(format!(
+        "wine: Rust probe built in {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
 
     // The C probe against mingw-w64's qos2.h and libqwave.a.
     let probe_c = base.join("probe-c.exe");
@@ -251,11 +274,11 @@ fn built(wine: &Path) -> Result<Wine, String> {
     // The first run creates the prefix if it does not exist yet.
     let fresh = !w.prefix.join("system.reg").exists();
     let r = w.run(&w.probe_c, &["create"], &[], &[]);
-    println!(
+    note_time(format!(
         "wine: first run{} took {:.1} s",
         if fresh { " (creating the Wine prefix)" } else { "" },
         r.took.as_secs_f64()
-    );
+    ));
     if r.lines() != ["create: TRUE", "close: TRUE"] {
         return Err(format!(
             "the C probe did not run under Wine:\n--- stdout\n{}\n--- stderr\n{}",
@@ -287,7 +310,7 @@ impl Wine {
         }
         let what = format!("qwave-sim wine {} {}", exe.display(), args.join(" "));
         let r = run_with_timeout(cmd, RUN_TIMEOUT, &what);
-        println!("wine: {what} {opts:?}: {:.1} s", r.took.as_secs_f64());
+        note_time(format!("wine: {what} {opts:?}: {:.1} s", r.took.as_secs_f64()));
         r
     }
 }
@@ -501,9 +524,9 @@ fn wine_wall_clock_estimates_appear_after_the_warm_up_scaled_by_the_speed() {
             "x{speed}: partial {partial} ms, full {full} ms"
         );
         assert!(full < f_min + 3000, "x{speed}: estimates only after {full} ms");
-        println!(
+        note_time(format!(
             "wine: x{speed}: partial estimates after {partial} ms, full after {full} ms (model: 1 s, 2 s)"
-        );
+        ));
     }
 }
 
@@ -581,10 +604,10 @@ fn wine_cargo_runner_runs_a_crates_windows_tests() {
         BUILD_TIMEOUT,
         "cargo test --target x86_64-pc-windows-gnu (user crate)",
     );
-    println!(
+    note_time(format!(
         "wine: a crate's cargo test through the runner: {:.1} s",
         r.took.as_secs_f64()
-    );
+    ));
     assert_eq!(
         r.code,
         Some(0),
