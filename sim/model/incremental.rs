@@ -571,13 +571,18 @@ impl Model {
 mod tests {
     use crate::call::{self, Call, QueryOp};
     use crate::model::world::Warmup;
-    use crate::model::{testing, CallOutput, Model, Route, Win32Error, World};
+    use crate::model::{testing, CallOutput, Flow, Model, Route, Win32Error, World};
 
-    /// Caches a wrong route for flow `id` without logging the change: the full check sees it;
-    /// an incremental look with nothing logged does not.
+    /// Caches a wrong route for flow `id` without logging the change (see [`corrupt_unlogged`]).
     fn corrupt_route_unlogged(m: &mut Model, id: u32) {
+        corrupt_unlogged(m, id, |f| f.route = Route::Loopback);
+    }
+
+    /// Breaks flow `id` with `corrupt` without logging the change: the full check sees it; an
+    /// incremental look with nothing logged does not.
+    fn corrupt_unlogged(m: &mut Model, id: u32, corrupt: impl FnOnce(&mut Flow)) {
         assert_eq!(m.check_invariants_incremental(), Ok(()), "clean before");
-        m.flows.get_mut(&id).expect("flow").route = Route::Loopback;
+        corrupt(m.flows.get_mut(&id).expect("flow"));
         let _ = m.flows.touched.take();
         assert!(m.check_invariants().is_err(), "the full check sees it");
         assert_eq!(
@@ -600,9 +605,8 @@ mod tests {
         // No warm-up: the path's estimate is complete as soon as it is measured.
         let mut m = Model::new(testing::no_warm_up(), 1);
         let h = testing::handle(&mut m);
-        let (s1, s2) = (m.socket(2, 2, 17).unwrap(), m.socket(2, 2, 17).unwrap());
-        let other = testing::add_flow(&mut m, h, s1, true);
-        let adaptive = testing::add_flow(&mut m, h, s2, false);
+        let other = testing::new_flow(&mut m, h, true);
+        let adaptive = testing::new_flow(&mut m, h, false);
         corrupt_route_unlogged(&mut m, other);
         testing::set_rate(&mut m, h, adaptive, 100_000);
         assert_eq!(m.adaptive_marked_count(), 1, "the adaptive flow is prioritised");
@@ -623,9 +627,8 @@ mod tests {
             1,
         );
         let h = testing::handle(&mut m);
-        let (s1, s2) = (m.socket(2, 2, 17).unwrap(), m.socket(2, 2, 17).unwrap());
-        let other = testing::add_flow(&mut m, h, s1, true);
-        let id = testing::add_flow(&mut m, h, s2, false);
+        let other = testing::new_flow(&mut m, h, true);
+        let id = testing::new_flow(&mut m, h, false);
         corrupt_route_unlogged(&mut m, other);
         let query = call::QueryFlow {
             handle: h,
@@ -649,9 +652,8 @@ mod tests {
     fn tracking_a_client_that_starts_a_measurement_re_checks_every_marking() {
         let mut m = Model::new(testing::no_warm_up(), 1);
         let h = testing::handle(&mut m);
-        let s = m.socket(2, 2, 17).unwrap();
         // Non-adaptive: the path toward the peer is not measured yet.
-        let id = testing::add_flow(&mut m, h, s, true);
+        let id = testing::new_flow(&mut m, h, true);
         corrupt_route_unlogged(&mut m, id);
         let track = call::Tracking {
             handle: h,
@@ -681,21 +683,9 @@ mod tests {
                 .parse::<std::net::SocketAddr>()
                 .expect("address"),
         );
-        let add = |socket, non_adaptive| call::AddSocketToFlow {
-            handle: h,
-            socket,
-            dest: Some(offlink),
-            traffic_type: call::TrafficArg::AudioVideo,
-            non_adaptive,
-            flags: 0,
-            flow: Some(0),
-        };
-        let Ok(CallOutput::Flow(other)) = m.apply(Call::AddSocketToFlow(add(s1, true))) else {
-            panic!("a non-adaptive flow");
-        };
+        let other = testing::add_flow_to(&mut m, h, s1, offlink, true);
         corrupt_route_unlogged(&mut m, other);
-        let r = m.apply(Call::AddSocketToFlow(add(s2, false)));
-        assert!(matches!(r, Ok(CallOutput::Flow(_))), "{r:?}");
+        testing::add_flow_to(&mut m, h, s2, offlink, false);
         assert!(m.check_invariants_incremental().is_err());
     }
 
@@ -706,12 +696,8 @@ mod tests {
     fn a_fault_re_checks_every_marking() {
         let mut m = Model::new(World::default(), 1);
         let h = testing::handle(&mut m);
-        let s = m.socket(2, 2, 17).unwrap();
-        let id = testing::add_flow(&mut m, h, s, true);
-        assert_eq!(m.check_invariants_incremental(), Ok(()));
-        m.flows.get_mut(&id).expect("flow").custom_dscp = Some(64);
-        let _ = m.flows.touched.take();
-        assert!(m.check_invariants().is_err(), "the full check sees it");
+        let id = testing::new_flow(&mut m, h, true);
+        corrupt_unlogged(&mut m, id, |f| f.custom_dscp = Some(64));
         let epoch = m.topology_epoch();
         m.inject(crate::model::Fault::RouteLost(
             "10.0.0.0/8".parse().expect("prefix"),
@@ -726,8 +712,7 @@ mod tests {
     fn a_finished_request_left_among_a_paths_waiters_is_seen_at_the_next_request() {
         let mut m = Model::new(World::default(), 1);
         let h = testing::handle(&mut m);
-        let s = m.socket(2, 2, 17).unwrap();
-        let id = testing::add_flow(&mut m, h, s, false);
+        let id = testing::new_flow(&mut m, h, false);
         assert_eq!(m.check_invariants_incremental(), Ok(()));
         let path = m.flows.get(&id).expect("flow").path as usize;
         m.paths[path].waiters.push(12_345);

@@ -567,8 +567,7 @@ mod tests {
     fn removing_a_flow_with_a_pending_notification_leaves_no_stale_waiter() {
         let mut m = Model::new(World::default(), 1);
         let h = testing::handle(&mut m);
-        let s = m.socket(2, 2, 17).expect("socket");
-        let id = testing::add_flow(&mut m, h, s, false);
+        let id = testing::new_flow(&mut m, h, false);
         testing::notify_congested(&mut m, h, id);
         assert!(m.paths.iter().any(|p| !p.waiters.is_empty()));
         let remove = call::RemoveSocketFromFlow {
@@ -631,8 +630,7 @@ mod tests {
     fn a_flow_with_an_impossible_dscp_override_is_a_violation() {
         let mut m = Model::new(World::default(), 1);
         let h = testing::handle(&mut m);
-        let s = m.socket(2, 2, 17).expect("socket");
-        let id = testing::add_flow(&mut m, h, s, true);
+        let id = testing::new_flow(&mut m, h, true);
         assert_eq!(m.check_invariants_both(), Ok(()));
         m.flows.get_mut(&id).expect("flow").custom_dscp = Some(64);
         assert!(m.check_invariants().is_err(), "DSCP 64");

@@ -277,8 +277,7 @@ mod tests {
     fn one_flow() -> (Model, u32) {
         let mut m = Model::new(World::default(), 1);
         let h = testing::handle(&mut m);
-        let s = m.socket(2, 2, 17).expect("socket");
-        let id = testing::add_flow(&mut m, h, s, false);
+        let id = testing::new_flow(&mut m, h, false);
         (m, id)
     }
 

@@ -35,10 +35,21 @@ pub(crate) fn handle(m: &mut Model) -> u64 {
 
 /// `QOSAddSocketToFlow(h, s, peer(), AudioVideo)` for a new flow: its id.
 pub(crate) fn add_flow(m: &mut Model, h: u64, s: u64, non_adaptive: bool) -> u32 {
+    add_flow_to(m, h, s, peer(), non_adaptive)
+}
+
+/// A new UDP socket and [`add_flow`] with it: the flow's id.
+pub(crate) fn new_flow(m: &mut Model, h: u64, non_adaptive: bool) -> u32 {
+    let s = m.socket(2, 2, 17).expect("socket");
+    add_flow(m, h, s, non_adaptive)
+}
+
+/// `QOSAddSocketToFlow(h, s, dest, AudioVideo)` for a new flow: its id.
+pub(crate) fn add_flow_to(m: &mut Model, h: u64, s: u64, dest: SockAddrIn, non_adaptive: bool) -> u32 {
     let add = call::AddSocketToFlow {
         handle: h,
         socket: s,
-        dest: Some(peer()),
+        dest: Some(dest),
         traffic_type: TrafficArg::AudioVideo,
         non_adaptive,
         flags: 0,
