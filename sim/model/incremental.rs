@@ -592,12 +592,6 @@ mod tests {
         );
     }
 
-    fn world(f: impl FnOnce(&mut World)) -> World {
-        let mut w = World::default();
-        f(&mut w);
-        w
-    }
-
     /// The first prioritised flow (SET-7d) changes every other flow's marking, so the check
     /// re-checks them all, though the step touched only the flow given a rate.
     #[test]
@@ -617,15 +611,12 @@ mod tests {
     /// flow, handle or request, moves its path's phase: every marking is re-checked.
     #[test]
     fn a_query_that_moves_the_warm_up_re_checks_every_marking() {
-        let mut m = Model::new(
-            world(|w| {
-                w.settings.warmup = Warmup::Queries {
-                    no_data: 1,
-                    partial: 1,
-                }
-            }),
-            1,
-        );
+        let mut w = World::default();
+        w.settings.warmup = Warmup::Queries {
+            no_data: 1,
+            partial: 1,
+        };
+        let mut m = Model::new(w, 1);
         let h = testing::handle(&mut m);
         let other = testing::new_flow(&mut m, h, true);
         let id = testing::new_flow(&mut m, h, false);

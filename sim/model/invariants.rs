@@ -560,6 +560,7 @@ mod tests {
         testing, CallOutput, Family, HandleState, Model, Route, Scheduled, VirtualTime, Win32Error, World,
     };
     use crate::tag::{HandleIndex, HandleValue};
+    use std::num::NonZeroU64;
 
     /// Regression: a flow removed while its `QOSNotifyFlow` was pending left the request id in
     /// its path's waiters ("path 1 waits on a finished request").
@@ -593,11 +594,11 @@ mod tests {
         assert_eq!(c.steps(), 2);
     }
 
-    /// The checks see what they are for: a socket value that is not its slot's, a socket's
-    /// count of the flows holding it, and a flow's notify slot that names no request of it
-    /// (state corrupted behind the model's back: the model never produces any of them).
+    /// A socket value that is not its slot's is a violation of the full check. (The
+    /// incremental check looks at a socket's value when the socket is created: values never
+    /// change.)
     #[test]
-    fn corrupted_socket_values_and_notify_slots_are_violations() {
+    fn a_socket_value_that_is_not_its_slots_is_a_violation() {
         let mut m = Model::new(World::default(), 1);
         let s = m.socket(2, 2, 17).expect("socket");
         m.socket(2, 2, 17).expect("socket");
@@ -606,42 +607,6 @@ mod tests {
         assert!(m.check_invariants().is_err(), "two sockets with one value");
         m.sockets[1].raw = crate::tag::SOCKET.value(1);
         assert_eq!(m.check_invariants(), Ok(()));
-
-        let h = testing::handle(&mut m);
-        let id = testing::add_flow(&mut m, h, s, false);
-        assert_eq!(m.check_invariants(), Ok(()));
-        let sock = m.socket_mut(s).expect("socket");
-        sock.flow_refs += 1;
-        assert!(m.check_invariants().is_err(), "a socket counting a flow too many");
-        assert!(
-            m.check_invariants_both().is_err(),
-            "what the rule tests run sees it too"
-        );
-        m.socket_mut(s).expect("socket").flow_refs -= 1;
-        assert_eq!(m.check_invariants(), Ok(()));
-        m.flows.get_mut(&id).expect("flow").notify[0] = std::num::NonZeroU64::new(12_345);
-        assert!(m.check_invariants().is_err(), "a notify slot without its request");
-    }
-
-    /// A flow's own fields are checked: a custom DSCP above 63, and one on an adaptive flow
-    /// (SET-7b), are violations for the full and the incremental check (state corrupted behind
-    /// the model's back; only `check_flow` looks at these).
-    #[test]
-    fn a_flow_with_an_impossible_dscp_override_is_a_violation() {
-        let mut m = Model::new(World::default(), 1);
-        let h = testing::handle(&mut m);
-        let id = testing::new_flow(&mut m, h, true);
-        assert_eq!(m.check_invariants_both(), Ok(()));
-        m.flows.get_mut(&id).expect("flow").custom_dscp = Some(64);
-        assert!(m.check_invariants().is_err(), "DSCP 64");
-        assert!(m.check_invariants_both().is_err(), "DSCP 64, incrementally");
-        let f = m.flows.get_mut(&id).expect("flow");
-        f.custom_dscp = Some(46);
-        f.adaptive = true;
-        assert!(
-            m.check_invariants().is_err(),
-            "an adaptive flow with a DSCP override"
-        );
     }
 
     fn index(m: &Model, value: u64) -> HandleIndex {
@@ -766,8 +731,9 @@ mod tests {
     }
 
     /// Every invariant the checks state is broken once, behind the model's back but through
-    /// the accessors that log the change (as a model bug would): the full check and the
-    /// incremental check both report a violation, each on its own copy of the same state.
+    /// the accessors that log the change (as a model bug would): the full check, the
+    /// incremental check and `check_invariants_both` (what the rule tests run) each report a
+    /// violation, each on its own copy of the same state.
     #[test]
     fn each_broken_invariant_is_reported_by_both_checks() {
         type Corrupt = fn(&mut Model, &Rich);
@@ -845,6 +811,19 @@ mod tests {
                     f.route = Route::Loopback;
                 }
             }),
+            ("a socket counting a flow too many", |m, r| {
+                let s = m.flows.get(&r.shared).expect("flow").sockets.as_slice()[0];
+                m.socket_mut(s).expect("socket").flow_refs += 1;
+            }),
+            ("a notify slot naming no request of its flow", |m, r| {
+                m.flows.get_mut(&r.shared).expect("flow").notify[0] = NonZeroU64::new(12_345);
+            }),
+            ("a DSCP override above 63", |m, r| {
+                m.flows.get_mut(&r.shared).expect("flow").custom_dscp = Some(64);
+            }),
+            ("an adaptive flow with a DSCP override (SET-7b)", |m, r| {
+                m.flows.get_mut(&r.adaptive).expect("flow").custom_dscp = Some(46);
+            }),
             ("a flow whose cached route is not its destination's", |m, r| {
                 m.flows.get_mut(&r.shared).expect("flow").route = Route::Loopback;
             }),
@@ -890,6 +869,10 @@ mod tests {
             let mut m = base.clone();
             corrupt(&mut m, &r);
             assert!(m.check_invariants().is_err(), "the full check misses {what}");
+            assert!(
+                m.clone().check_invariants_both().is_err(),
+                "what the rule tests run misses {what}"
+            );
             assert!(
                 m.check_invariants_incremental().is_err(),
                 "the incremental check misses {what}"

@@ -734,8 +734,7 @@ mod tests {
         let mut m = Model::new(World::default(), 1);
         m.set_recording(false);
         let h = testing::handle(&mut m);
-        let s = m.socket(2, 2, 17).expect("socket");
-        testing::add_flow(&mut m, h, s, false);
+        testing::new_flow(&mut m, h, false);
         assert!(m.events().is_empty());
         assert_eq!(m.events_dropped(), 0);
         m.set_recording(true);
